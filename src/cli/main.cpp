@@ -1,0 +1,121 @@
+// hwnas: one binary, subcommands. Every user-facing failure becomes one line
+// on stderr and a non-zero exit; no stack traces.
+#include <c10/util/Exception.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/command.h"
+#include "core/error.h"
+
+namespace hwnas {
+
+std::vector<CommandEntry>& command_registry() {
+  static std::vector<CommandEntry> entries;
+  return entries;
+}
+
+namespace {
+
+void flatten(const YAML::Node& node, std::vector<std::string> parents,
+             std::vector<CLI::ConfigItem>* out) {
+  for (const auto& kv : node) {
+    const std::string key = kv.first.as<std::string>();
+    const YAML::Node& v = kv.second;
+    if (v.IsMap()) {
+      std::vector<std::string> p = parents;
+      p.push_back(key);
+      flatten(v, p, out);
+      continue;
+    }
+    CLI::ConfigItem item;
+    item.parents = parents;
+    item.name = key;
+    if (v.IsSequence()) {
+      for (const auto& e : v) item.inputs.push_back(e.as<std::string>());
+    } else if (!v.IsNull()) {
+      item.inputs.push_back(v.as<std::string>());
+    }
+    out->push_back(item);
+  }
+}
+
+/// YAML config files for CLI11: top-level keys are global options, a map
+/// under a subcommand's name holds that command's options. Flags win.
+class YamlConfig : public CLI::Config {
+ public:
+  std::string to_config(const CLI::App* app, bool, bool, std::string) const override {
+    return resolved_config_yaml(*app);
+  }
+  std::vector<CLI::ConfigItem> from_config(std::istream& in) const override {
+    std::vector<CLI::ConfigItem> items;
+    YAML::Node root = YAML::Load(in);
+    if (root.IsNull()) return items;
+    if (!root.IsMap()) throw hwnas::Error("config file: top level must be a mapping of option: value");
+    flatten(root, {}, &items);
+    return items;
+  }
+};
+
+}  // namespace
+
+std::string resolved_config_yaml(const CLI::App& cmd) {
+  YAML::Emitter out;
+  out << YAML::BeginMap;
+  out << YAML::Key << "command" << YAML::Value << cmd.get_name();
+  for (const CLI::Option* opt : cmd.get_options()) {
+    const std::string name = opt->get_single_name();
+    if (name.empty() || name == "help" || name == "config" || name == "h") continue;
+    std::vector<std::string> values = opt->count() ? opt->results() : std::vector<std::string>{};
+    if (values.empty() && !opt->get_default_str().empty()) values = {opt->get_default_str()};
+    out << YAML::Key << name << YAML::Value;
+    if (values.size() == 1) out << values[0];
+    else if (values.empty()) out << YAML::Null;
+    else {
+      out << YAML::Flow << YAML::BeginSeq;
+      for (const auto& v : values) out << v;
+      out << YAML::EndSeq;
+    }
+  }
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+}  // namespace hwnas
+
+int main(int argc, char** argv) {
+  CLI::App app{"hwnas: hardware-aware neural architecture search.\n"
+               "Finds the most accurate network that runs within a latency budget on a target device."};
+  app.require_subcommand(1);
+  app.config_formatter(std::make_shared<hwnas::YamlConfig>());
+  app.set_config("--config", "", "YAML config file (flags given on the command line win)");
+  app.set_version_flag("--version", "hwnas 0.1.0");
+  auto entries = hwnas::command_registry();
+  std::sort(entries.begin(), entries.end(),
+            [](const hwnas::CommandEntry& a, const hwnas::CommandEntry& b) { return a.order < b.order; });
+  for (const hwnas::CommandEntry& e : entries) e.setup(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const hwnas::Error& e) {
+    std::cerr << "hwnas: error: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    std::cerr << "hwnas: error: " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const YAML::Exception& e) {
+    std::cerr << "hwnas: error: config: " << e.what() << "\n";
+    return 1;
+  } catch (const nlohmann::json::exception& e) {
+    std::cerr << "hwnas: error: json: " << e.what() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "hwnas: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,46 @@
+#include "core/io.h"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace hwnas {
+
+void make_dirs(const std::string& path) {
+  if (path.empty()) return;
+  std::error_code ec;
+  std::filesystem::create_directories(path, ec);
+  HWNAS_CHECK(!ec, "cannot create directory ", path, ": ", ec.message());
+}
+
+void write_file_atomic(const std::string& path, const std::string& data) {
+  const std::filesystem::path p(path);
+  if (p.has_parent_path()) make_dirs(p.parent_path().string());
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    HWNAS_CHECK(out.good(), "cannot write ", tmp, ": ", std::strerror(errno));
+    out.write(data.data(), static_cast<std::streamsize>(data.size()));
+    out.flush();
+    HWNAS_CHECK(out.good(), "write to ", tmp, " failed: ", std::strerror(errno));
+  }
+  HWNAS_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, "cannot rename ", tmp, " to ", path, ": ",
+              std::strerror(errno));
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  HWNAS_CHECK(in.good(), "cannot read ", path, ": ", std::strerror(errno));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+bool file_exists(const std::string& path) { return std::filesystem::exists(path); }
+
+}  // namespace hwnas

@@ -1,0 +1,71 @@
+// HSCoNAS search space (HSCoNAS section III-B, short version section II):
+// 20 searchable layers in 4 stages (4, 4, 8, 4); candidates ShuffleNetV2
+// blocks with kernel 3/5/7, the Xception-like ChoiceX block and skip; width
+// factors 0.1..1.0 scale each block's internal channels.
+#include "core/spaces/spaces.h"
+
+#include "core/error.h"
+#include "core/spaces/chain.h"
+#include "core/strings.h"
+
+namespace hwnas {
+
+std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std::string>& opts) {
+  FactoryOptions o("hsconas", opts);
+  auto space = std::make_unique<SearchSpace>();
+  space->name = "hsconas";
+  space->family = "chain";
+  const std::string layout = o.get("layout", "small");
+  ChainLayout chain;
+  chain.depths = {4, 4, 8, 4};
+  chain.strides = {1, 2, 2, 2};
+  Backbone& bb = space->backbone;
+  if (layout == "A" || layout == "B") {
+    // ImageNet: 224 -> conv s2 -> max-pool -> 56, as ShuffleNetV2 / SPOS.
+    chain.channels = layout == "A" ? std::vector<int>{48, 128, 256, 512}
+                                   : std::vector<int>{68, 168, 336, 672};
+    bb.in_channels = 3;
+    bb.in_size = 224;
+    bb.stem_channels = 16;
+    bb.stem_stride = 2;
+    bb.stem_pool = true;
+    bb.head_channels = 1024;
+    bb.num_classes = 1000;
+  } else if (layout == "small") {
+    // 28x28 grey images on a CPU: stem s2 -> 14, stages at 14, 7, 4, 2.
+    chain.channels = {32, 64, 128, 256};
+    bb.in_channels = 1;
+    bb.in_size = 28;
+    bb.stem_channels = 16;
+    bb.stem_stride = 2;
+    bb.stem_pool = false;
+    bb.head_channels = 512;
+    bb.num_classes = 10;
+  } else {
+    HWNAS_CHECK(false, "hsconas: unknown layout '", layout, "' (A, B or small)");
+  }
+  chain.channels = o.get_ints("channels", chain.channels);
+  chain.depths = o.get_ints("depths", chain.depths);
+  chain.strides = o.get_ints("strides", chain.strides);
+  bb.in_channels = o.get_int("in_channels", bb.in_channels);
+  bb.in_size = o.get_int("in_size", bb.in_size);
+  bb.stem_channels = o.get_int("stem", bb.stem_channels);
+  bb.stem_stride = o.get_int("stem_stride", bb.stem_stride);
+  bb.head_channels = o.get_int("head", bb.head_channels);
+  bb.num_classes = o.get_int("classes", bb.num_classes);
+  const int n_widths = o.get_int("widths", 10);
+  o.finish();
+  HWNAS_CHECK(n_widths >= 1 && n_widths <= 100, "hsconas: widths must be in 1..100");
+  for (int i = 1; i <= n_widths; ++i) space->width_factors.push_back(static_cast<double>(i) / n_widths);
+
+  //                 name    kind        k  e  se     scalable reshapes
+  space->ops.push_back({"k3", "shuffle", 3, 0, false, true, true});
+  space->ops.push_back({"k5", "shuffle", 5, 0, false, true, true});
+  space->ops.push_back({"k7", "shuffle", 7, 0, false, true, true});
+  space->ops.push_back({"x", "shufflex", 3, 0, false, true, true});
+  space->ops.push_back({"skip", "skip", 0, 0, false, false, false});
+  build_chain_layers(space.get(), chain);
+  return space;
+}
+
+}  // namespace hwnas

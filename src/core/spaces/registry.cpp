@@ -1,0 +1,45 @@
+// The table of built-in spaces: one line per space.
+#include "core/error.h"
+#include "core/search_space.h"
+#include "core/spaces/spaces.h"
+#include "core/strings.h"
+
+namespace hwnas {
+namespace {
+
+struct SpaceEntry {
+  const char* name;
+  const char* help;
+  std::unique_ptr<SearchSpace> (*make)(const std::map<std::string, std::string>&);
+};
+
+const SpaceEntry kSpaces[] = {
+    {"hsconas", "HSCoNAS: ShuffleNetV2 k3/k5/k7 + ChoiceX + skip, 20 layers, widths 0.1..1.0 "
+                "(layout=small|A|B)", make_hsconas_space},
+};
+
+}  // namespace
+
+std::unique_ptr<SearchSpace> make_space(const std::string& spec) {
+  std::map<std::string, std::string> opts;
+  const std::string name = parse_factory_string(spec, &opts);
+  std::vector<std::string> names;
+  for (const SpaceEntry& e : kSpaces) {
+    names.push_back(e.name);
+    if (name == e.name) {
+      std::unique_ptr<SearchSpace> s = e.make(opts);
+      s->description = spec;
+      return s;
+    }
+  }
+  HWNAS_CHECK(false, "unknown search space '", name, "' (known: ", join(names, ", "), ")");
+  return nullptr;
+}
+
+std::vector<std::pair<std::string, std::string>> list_spaces() {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const SpaceEntry& e : kSpaces) out.emplace_back(e.name, e.help);
+  return out;
+}
+
+}  // namespace hwnas

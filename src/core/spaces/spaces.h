@@ -1,0 +1,14 @@
+// Builders of the built-in spaces; make_space() in registry.cpp dispatches here.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "core/search_space.h"
+
+namespace hwnas {
+
+std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std::string>& opts);
+
+}  // namespace hwnas

@@ -1,0 +1,89 @@
+#include "core/strings.h"
+
+#include <cctype>
+#include <cstdio>
+#include <cstdlib>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace hwnas {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (true) {
+    const size_t pos = s.find(sep, start);
+    out.push_back(s.substr(start, pos == std::string::npos ? std::string::npos : pos - start));
+    if (pos == std::string::npos) break;
+    start = pos + 1;
+  }
+  return out;
+}
+
+std::string trim(const std::string& s) {
+  size_t b = 0, e = s.size();
+  while (b < e && std::isspace(static_cast<unsigned char>(s[b]))) ++b;
+  while (e > b && std::isspace(static_cast<unsigned char>(s[e - 1]))) --e;
+  return s.substr(b, e - b);
+}
+
+bool starts_with(const std::string& s, const std::string& prefix) {
+  return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
+}
+
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) out += sep;
+    out += parts[i];
+  }
+  return out;
+}
+
+int parse_int(const std::string& s, const std::string& what) {
+  const std::string t = trim(s);
+  char* end = nullptr;
+  errno = 0;
+  const long v = std::strtol(t.c_str(), &end, 10);
+  HWNAS_CHECK(!t.empty() && end && *end == '\0' && errno == 0 && v >= INT32_MIN && v <= INT32_MAX,
+              what, ": '", s, "' is not an integer");
+  return static_cast<int>(v);
+}
+
+double parse_double(const std::string& s, const std::string& what) {
+  const std::string t = trim(s);
+  char* end = nullptr;
+  const double v = std::strtod(t.c_str(), &end);
+  HWNAS_CHECK(!t.empty() && end && *end == '\0' && std::isfinite(v), what, ": '", s,
+              "' is not a number");
+  return v;
+}
+
+double parse_duration_ms(const std::string& s) {
+  const std::string t = trim(s);
+  struct Unit { const char* suffix; double to_ms; };
+  static const Unit kUnits[] = {{"ms", 1.0}, {"us", 1e-3}, {"µs", 1e-3}, {"ns", 1e-6}, {"s", 1e3}};
+  for (const Unit& u : kUnits) {
+    const std::string suf(u.suffix);
+    if (t.size() > suf.size() && t.compare(t.size() - suf.size(), suf.size(), suf) == 0) {
+      const double v = parse_double(t.substr(0, t.size() - suf.size()), "latency");
+      HWNAS_CHECK(v > 0, "latency must be positive, got '", s, "'");
+      return v * u.to_ms;
+    }
+  }
+  const double v = parse_double(t, "latency (units: ms, us, s)");
+  HWNAS_CHECK(v > 0, "latency must be positive, got '", s, "'");
+  return v;
+}
+
+std::string format_number(double v) {
+  char buf[64];
+  for (int prec = 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (std::strtod(buf, nullptr) == v) break;
+  }
+  return buf;
+}
+
+}  // namespace hwnas

@@ -1,0 +1,25 @@
+// Small string helpers shared by every parser (arch strings, op keys, units).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hwnas {
+
+std::vector<std::string> split(const std::string& s, char sep);
+std::string trim(const std::string& s);
+bool starts_with(const std::string& s, const std::string& prefix);
+std::string join(const std::vector<std::string>& parts, const std::string& sep);
+
+/// Strict integer / double parsing: the whole string must be a number.
+/// `what` names the value in the error message.
+int parse_int(const std::string& s, const std::string& what);
+double parse_double(const std::string& s, const std::string& what);
+
+/// "3ms", "800us", "0.5s", "12" (ms) -> milliseconds.
+double parse_duration_ms(const std::string& s);
+
+/// Shortest decimal text that parses back to the same double ("0.5", "1").
+std::string format_number(double v);
+
+}  // namespace hwnas

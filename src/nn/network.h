@@ -1,0 +1,43 @@
+// Networks of a search space: the weight-sharing supernet and stand-alone
+// networks for one arch. The arch is always an argument of forward, never
+// hidden module state.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "core/search_space.h"
+
+namespace hwnas {
+
+class NetworkImpl : public torch::nn::Module {
+ public:
+  /// x: [N, C, H, W] images -> [N, classes] logits along the path of `arch`.
+  virtual torch::Tensor forward(const torch::Tensor& x, const Arch& arch) = 0;
+  /// Stand-alone networks know their arch; a supernet throws.
+  virtual torch::Tensor forward(const torch::Tensor& x);
+  /// Copies the weights this stand-alone network shares with `supernet`
+  /// (channel prefixes of the chosen path).
+  virtual void inherit_from(const NetworkImpl& supernet);
+  bool is_supernet() const { return supernet_; }
+  const Arch& arch() const { return arch_; }
+
+ protected:
+  bool supernet_ = true;
+  Arch arch_;  ///< stand-alone networks only
+};
+
+/// Every candidate of every layer at maximum width, weights shared.
+std::shared_ptr<NetworkImpl> make_supernet(const SearchSpace& space);
+/// A stand-alone network for `arch` with fresh weights.
+std::shared_ptr<NetworkImpl> make_network(const SearchSpace& space, const Arch& arch);
+
+/// Resets every BatchNorm's running stats and switches it to a cumulative
+/// average (momentum < 0) or back to `momentum`.
+void reset_batchnorm(torch::nn::Module& net);
+void set_batchnorm_momentum(torch::nn::Module& net, double momentum);
+
+int64_t count_parameters(const torch::nn::Module& net);
+
+}  // namespace hwnas

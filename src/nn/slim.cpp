@@ -1,0 +1,85 @@
+#include "nn/slim.h"
+
+#include "core/error.h"
+
+namespace hwnas {
+
+SlimConv2dImpl::SlimConv2dImpl(int max_in, int max_out, int kernel, int stride, bool depthwise)
+    : max_in_(max_in), max_out_(max_out), kernel_(kernel), stride_(stride), depthwise_(depthwise) {
+  HWNAS_ASSERT(!depthwise || max_in == max_out);
+  weight_ = register_parameter(
+      "weight", torch::empty({max_out, depthwise ? 1 : max_in, kernel, kernel}));
+  torch::nn::init::kaiming_normal_(weight_, 0.0, torch::kFanOut, torch::kReLU);
+}
+
+torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out) {
+  const int64_t in = x.size(1);
+  torch::Tensor w;
+  if (depthwise_) {
+    w = weight_.narrow(0, 0, in);
+    out = static_cast<int>(in);
+  } else {
+    w = weight_.narrow(0, 0, out).narrow(1, 0, in);
+  }
+  return torch::conv2d(x, w, {}, stride_, kernel_ / 2, /*dilation=*/1, depthwise_ ? in : 1);
+}
+
+SlimBatchNorm2dImpl::SlimBatchNorm2dImpl(int max_channels) {
+  weight_ = register_parameter("weight", torch::ones({max_channels}));
+  bias_ = register_parameter("bias", torch::zeros({max_channels}));
+  running_mean_ = register_buffer("running_mean", torch::zeros({max_channels}));
+  running_var_ = register_buffer("running_var", torch::ones({max_channels}));
+}
+
+torch::Tensor SlimBatchNorm2dImpl::forward(const torch::Tensor& x) {
+  const int64_t c = x.size(1);
+  // narrow() views share storage, so batch_norm's in-place running-stat
+  // update lands in the full buffers.
+  return torch::batch_norm(x, weight_.narrow(0, 0, c), bias_.narrow(0, 0, c),
+                           running_mean_.narrow(0, 0, c), running_var_.narrow(0, 0, c),
+                           is_training(), momentum, 1e-5, /*cudnn_enabled=*/false);
+}
+
+void SlimBatchNorm2dImpl::reset_running_stats() {
+  torch::NoGradGuard no_grad;
+  running_mean_.zero_();
+  running_var_.fill_(1);
+}
+
+torch::Tensor channel_shuffle(const torch::Tensor& x) {
+  const int64_t n = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+  return x.view({n, 2, c / 2, h, w}).transpose(1, 2).reshape({n, c, h, w});
+}
+
+namespace {
+
+void copy_prefix_tensor(torch::Tensor dst, const torch::Tensor& src, const std::string& name) {
+  HWNAS_CHECK(dst.dim() == src.dim(), "weight copy: ", name, " has rank ", dst.dim(), " vs ",
+              src.dim());
+  torch::Tensor s = src;
+  for (int64_t d = 0; d < dst.dim(); ++d) {
+    HWNAS_CHECK(dst.size(d) <= s.size(d), "weight copy: ", name, " is wider than its source");
+    s = s.narrow(d, 0, dst.size(d));
+  }
+  dst.copy_(s);
+}
+
+}  // namespace
+
+void copy_prefix(torch::nn::Module& dst, const torch::nn::Module& src) {
+  torch::NoGradGuard no_grad;
+  auto src_params = src.named_parameters(true);
+  for (auto& p : dst.named_parameters(true)) {
+    const torch::Tensor* s = src_params.find(p.key());
+    HWNAS_CHECK(s != nullptr, "weight copy: source has no parameter ", p.key());
+    copy_prefix_tensor(p.value(), *s, p.key());
+  }
+  auto src_buffers = src.named_buffers(true);
+  for (auto& b : dst.named_buffers(true)) {
+    const torch::Tensor* s = src_buffers.find(b.key());
+    HWNAS_CHECK(s != nullptr, "weight copy: source has no buffer ", b.key());
+    copy_prefix_tensor(b.value(), *s, b.key());
+  }
+}
+
+}  // namespace hwnas

@@ -1,0 +1,47 @@
+// Sliceable layers: parameters are allocated at the maximum channel count and
+// a forward pass uses a prefix of the channels (HSCoNAS dynamic channel
+// scaling by slicing, not by masking, so a narrow path costs what it should).
+#pragma once
+
+#include <torch/torch.h>
+
+namespace hwnas {
+
+/// Conv2d whose weight is [max_out, max_in / groups, k, k]; forward uses the
+/// first `out` output and `in` input channels. Depthwise when depthwise=true.
+class SlimConv2dImpl : public torch::nn::Module {
+ public:
+  SlimConv2dImpl(int max_in, int max_out, int kernel, int stride, bool depthwise);
+  /// x: [N, in, H, W] -> [N, out, H', W']; for depthwise out == in.
+  torch::Tensor forward(const torch::Tensor& x, int out);
+  int max_out() const { return max_out_; }
+
+ private:
+  int max_in_, max_out_, kernel_, stride_;
+  bool depthwise_;
+  torch::Tensor weight_;
+};
+TORCH_MODULE(SlimConv2d);
+
+/// BatchNorm2d over the first C of max_channels channels. `momentum` is public
+/// so BN recalibration can switch to a cumulative average.
+class SlimBatchNorm2dImpl : public torch::nn::Module {
+ public:
+  explicit SlimBatchNorm2dImpl(int max_channels);
+  torch::Tensor forward(const torch::Tensor& x);
+  void reset_running_stats();
+  double momentum = 0.1;
+
+ private:
+  torch::Tensor weight_, bias_, running_mean_, running_var_;
+};
+TORCH_MODULE(SlimBatchNorm2d);
+
+/// ShuffleNetV2 channel shuffle with 2 groups.
+torch::Tensor channel_shuffle(const torch::Tensor& x);
+
+/// Copies every parameter and buffer of `src` into the same-named tensor of
+/// `dst`, taking the leading prefix along each dimension (dst is narrower).
+void copy_prefix(torch::nn::Module& dst, const torch::nn::Module& src);
+
+}  // namespace hwnas

@@ -1,0 +1,111 @@
+#include "core/search_space.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <set>
+
+#include "core/error.h"
+
+namespace hwnas {
+namespace {
+
+TEST(HsconasSpace, PaperLayoutSizeIs50Pow20) {
+  auto s = make_space("hsconas:layout=A");
+  ASSERT_EQ(s->num_layers(), 20);
+  EXPECT_NEAR(s->size().nominal_log10, 20 * std::log10(50.0), 1e-9);  // 9.5e33
+  EXPECT_NEAR(std::pow(10.0, s->size().nominal_log10 - 33), 9.54, 0.01);
+  EXPECT_LT(s->size().distinct_log10, s->size().nominal_log10);
+}
+
+TEST(HsconasSpace, StagesAndStrides) {
+  auto s = make_space("hsconas:layout=B");
+  const std::vector<int> first = {0, 4, 8, 16};
+  for (int l = 0; l < 20; ++l) {
+    const bool stage_start = l == 4 || l == 8 || l == 16;
+    EXPECT_EQ(s->layers[l].stride, stage_start ? 2 : 1) << "layer " << l + 1;
+  }
+  EXPECT_EQ(s->layers[19].cout, 672);
+  EXPECT_EQ(s->layers[0].in_h, 56);
+  EXPECT_EQ(s->layers[19].in_h, 7);
+  // skip only where shapes allow
+  const int skip = s->op_index("skip");
+  for (int l : first) EXPECT_EQ(std::count(s->layers[l].ops.begin(), s->layers[l].ops.end(), skip), 0);
+  EXPECT_EQ(std::count(s->layers[1].ops.begin(), s->layers[1].ops.end(), skip), 1);
+}
+
+TEST(HsconasSpace, ArchTextRoundTrips) {
+  auto s = make_space("hsconas");
+  Rng rng(7);
+  for (int i = 0; i < 200; ++i) {
+    const Arch a = s->sample(rng);
+    const std::string text = s->format(a);
+    EXPECT_EQ(s->parse(text), a) << text;
+    EXPECT_EQ(s->format(s->parse(text)), text);
+  }
+}
+
+TEST(HsconasSpace, InvalidArchNamesLayerAndReason) {
+  auto s = make_space("hsconas");
+  const std::string good = s->format(s->largest());
+  auto expect_error = [&](const std::string& text, const std::string& needle) {
+    try {
+      s->parse(text);
+      FAIL() << "accepted " << text;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+    }
+  };
+  expect_error("k3@1", "has 1 layers");
+  std::string bad = good;
+  bad.replace(0, 4, "skip");  // layer 1 changes channels: skip cannot
+  expect_error(bad, "layer 1");
+  expect_error("k9@1" + good.substr(4), "unknown op 'k9'");
+  expect_error("k3@0.55" + good.substr(4), "width");
+  expect_error("k3" + good.substr(4), "needs a width");
+}
+
+TEST(HsconasSpace, SamplerCoversEveryOpAndWidth) {
+  auto s = make_space("hsconas");
+  Rng rng(1);
+  std::set<std::pair<int, int>> seen;  // (op, width) at layer 2 (skip allowed)
+  for (int i = 0; i < 3000; ++i) {
+    const Gene g = s->sample_gene(1, rng);
+    seen.insert({g.op, s->ops[g.op].scalable ? g.width : -1});
+  }
+  EXPECT_EQ(seen.size(), 4u * 10u + 1u);
+}
+
+TEST(HsconasSpace, MutationAndCrossoverStayValid) {
+  auto s = make_space("hsconas");
+  Rng rng(3);
+  for (int i = 0; i < 100; ++i) {
+    const Arch a = s->sample(rng), b = s->sample(rng);
+    EXPECT_NO_THROW(s->validate(s->mutate(a, 0.25, rng)));
+    const Arch c = s->crossover(a, b, 0.5, rng);
+    for (int l = 0; l < s->num_layers(); ++l)
+      EXPECT_TRUE(c.genes[l] == a.genes[l] || c.genes[l] == b.genes[l]);
+  }
+  EXPECT_EQ(s->mutate(s->largest(), 0.0, rng), s->largest());
+}
+
+TEST(OpSpec, KeyRoundTrips) {
+  auto s = make_space("hsconas");
+  Rng rng(5);
+  const Arch a = s->sample(rng);
+  for (int l = 0; l < s->num_layers(); ++l) {
+    const OpSpec spec = s->op_spec(l, a.genes[l], 1);
+    EXPECT_EQ(parse_op_spec(spec.key()).key(), spec.key());
+  }
+  EXPECT_THROW(parse_op_spec("shuffle-k3"), Error);
+  EXPECT_THROW(parse_op_spec("shuffle-kX-e0-se0-cin1-cout1-mid1-s1-h1w1-b1"), Error);
+}
+
+TEST(Factory, UnknownSpaceAndOptionAreRefused) {
+  EXPECT_THROW(make_space("nope"), Error);
+  EXPECT_THROW(make_space("hsconas:layuot=A"), Error);
+  EXPECT_THROW(make_space("hsconas:layout=C"), Error);
+}
+
+}  // namespace
+}  // namespace hwnas

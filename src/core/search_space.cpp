@@ -202,17 +202,4 @@ OpSpec SearchSpace::op_spec(int layer, const Gene& gene, int batch) const {
   return s;
 }
 
-std::string parse_factory_string(const std::string& spec, std::map<std::string, std::string>* opts) {
-  const size_t colon = spec.find(':');
-  const std::string name = trim(spec.substr(0, colon));
-  if (colon == std::string::npos) return name;
-  for (const std::string& kv : split(spec.substr(colon + 1), ',')) {
-    if (trim(kv).empty()) continue;
-    const size_t eq = kv.find('=');
-    HWNAS_CHECK(eq != std::string::npos, "'", spec, "': option '", kv, "' is not key=value");
-    (*opts)[trim(kv.substr(0, eq))] = trim(kv.substr(eq + 1));
-  }
-  return name;
-}
-
 }  // namespace hwnas

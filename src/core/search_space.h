@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/arch.h"
+#include "core/factory.h"
 #include "core/op_spec.h"
 #include "core/rng.h"
 
@@ -104,8 +105,5 @@ class SearchSpace {
 std::unique_ptr<SearchSpace> make_space(const std::string& spec);
 /// Names of the built-in spaces with a one-line description each.
 std::vector<std::pair<std::string, std::string>> list_spaces();
-
-/// Parses "name:k=v,k=v" into the name and the options; used by every factory.
-std::string parse_factory_string(const std::string& spec, std::map<std::string, std::string>* opts);
 
 }  // namespace hwnas

@@ -38,40 +38,4 @@ void build_chain_layers(SearchSpace* space, const ChainLayout& layout) {
   }
 }
 
-std::vector<int> parse_int_list(const std::string& s, const std::string& what) {
-  std::vector<int> out;
-  for (const std::string& p : split(s, '/')) out.push_back(parse_int(p, what));
-  return out;
-}
-
-std::string FactoryOptions::get(const std::string& key, const std::string& def) {
-  used_.push_back(key);
-  auto it = opts_.find(key);
-  return it == opts_.end() ? def : it->second;
-}
-
-int FactoryOptions::get_int(const std::string& key, int def) {
-  used_.push_back(key);
-  auto it = opts_.find(key);
-  return it == opts_.end() ? def : parse_int(it->second, owner_ + " option " + key);
-}
-
-double FactoryOptions::get_double(const std::string& key, double def) {
-  used_.push_back(key);
-  auto it = opts_.find(key);
-  return it == opts_.end() ? def : parse_double(it->second, owner_ + " option " + key);
-}
-
-std::vector<int> FactoryOptions::get_ints(const std::string& key, const std::vector<int>& def) {
-  used_.push_back(key);
-  auto it = opts_.find(key);
-  return it == opts_.end() ? def : parse_int_list(it->second, owner_ + " option " + key);
-}
-
-void FactoryOptions::finish() const {
-  for (const auto& kv : opts_)
-    HWNAS_CHECK(std::find(used_.begin(), used_.end(), kv.first) != used_.end(), owner_,
-                ": unknown option '", kv.first, "'");
-}
-
 }  // namespace hwnas

@@ -5,6 +5,7 @@
 #include "core/spaces/spaces.h"
 
 #include "core/error.h"
+#include "core/factory.h"
 #include "core/spaces/chain.h"
 #include "core/strings.h"
 

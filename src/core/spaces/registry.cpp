@@ -1,5 +1,6 @@
 // The table of built-in spaces: one line per space.
 #include "core/error.h"
+#include "core/factory.h"
 #include "core/search_space.h"
 #include "core/spaces/spaces.h"
 #include "core/strings.h"

@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <cmath>
 
 #include "core/error.h"
@@ -78,10 +79,18 @@ double parse_duration_ms(const std::string& s) {
 }
 
 std::string format_number(double v) {
-  char buf[64];
+  // Shortest round-tripping %g, but plain digits where %g would pick an
+  // exponent only because the precision is short ("10", not "1e+01").
+  char buf[64], plain[64] = "";
   for (int prec = 1; prec <= 17; ++prec) {
     std::snprintf(buf, sizeof buf, "%.*g", prec, v);
-    if (std::strtod(buf, nullptr) == v) break;
+    if (std::strtod(buf, nullptr) != v) continue;
+    if (!std::strchr(buf, 'e')) return buf;
+    for (int p2 = prec + 1; p2 <= 17 && !plain[0]; ++p2) {
+      std::snprintf(plain, sizeof plain, "%.*g", p2, v);
+      if (std::strchr(plain, 'e') || std::strtod(plain, nullptr) != v) plain[0] = '\0';
+    }
+    return plain[0] ? plain : buf;
   }
   return buf;
 }

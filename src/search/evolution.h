@@ -1,0 +1,42 @@
+// HSCoNAS evolutionary search (HSCoNAS Algorithm 1, section III-E): each
+// generation keeps the K best as parents and replaces the other P - K by
+// children, each from two distinct random parents via crossover then mutation.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/factory.h"
+#include "search/strategy.h"
+
+namespace hwnas {
+
+/// HSCoNAS settings: G = 20, P = 50, K = 20, C_prob = M_prob = 0.25.
+struct EvolutionOptions {
+  int generations = 20;         ///< G
+  int population = 50;          ///< P
+  int parents = 20;             ///< K: the top K by score survive and breed
+  double crossover_prob = 0.25; ///< C_prob: per layer, take the gene of the second parent
+  double mutation_prob = 0.25;  ///< M_prob: per layer, resample the gene
+};
+
+class EvolutionStrategy : public Strategy {
+ public:
+  /// Validates every field (throws hwnas::Error naming it).
+  explicit EvolutionStrategy(const EvolutionOptions& options = {});
+  History search(const SearchSpace& space, Evaluator& evaluator, const LatencyModel& latency,
+                 const Objective& objective, const SearchOptions& options,
+                 const SearchCallbacks& callbacks = {}) const override;
+  std::string describe() const override;
+  /// One child (Algorithm 1, lines 10-11): Mutation(Crossover(a, b, C_prob), M_prob).
+  Arch offspring(const SearchSpace& space, const Arch& a, const Arch& b, Rng& rng) const;
+  const EvolutionOptions& options() const { return options_; }
+
+ private:
+  EvolutionOptions options_;
+};
+
+/// Factory hook for make_strategy (keys G, P, K, pc, pm).
+std::unique_ptr<Strategy> make_evolution_strategy(FactoryOptions& opts);
+
+}  // namespace hwnas

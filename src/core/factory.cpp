@@ -7,7 +7,8 @@
 
 namespace hwnas {
 
-std::string parse_factory_string(const std::string& spec, std::map<std::string, std::string>* opts) {
+std::string parse_factory_string(const std::string& spec,
+                                 std::map<std::string, std::string>* opts) {
   const size_t colon = spec.find(':');
   const std::string name = trim(spec.substr(0, colon));
   if (colon == std::string::npos) return name;

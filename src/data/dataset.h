@@ -5,6 +5,7 @@
 
 #include <torch/torch.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,6 +62,12 @@ Normalization compute_normalization(const ImageSet& set);
 /// augmentation: random crop after zero-padding by `pad` pixels and, where
 /// `flip`, random horizontal flips. The order is a deterministic shuffle of
 /// (seed, epoch), so a resumed run sees the same batches.
+/// `batch(e, i)` is a pure function of (seed, e, i): the augmentation draws
+/// come from derive_rng(seed, Stage::kData, e, i + 1), the shuffle from
+/// derive_rng(seed, Stage::kData, e, 0). Padding is black (pixel value 0,
+/// before normalisation), as torchvision's RandomCrop(padding=p).
+/// The loader keeps a reference: `set` must outlive it. Copies share the
+/// (thread-safe) cache of the last epoch's permutation.
 class BatchLoader {
  public:
   struct Options {
@@ -79,10 +86,20 @@ class BatchLoader {
   std::pair<torch::Tensor, torch::Tensor> batch(int64_t epoch, int64_t i) const;
 
  private:
+  struct PermCache;
+  /// Indices (into set_) of batch `i` of `epoch`.
+  torch::Tensor batch_indices(int64_t epoch, int64_t i) const;
+  /// Random crop (after zero-padding) and flip of uint8 batch `x`, batch `i` of `epoch`.
+  torch::Tensor augment(const torch::Tensor& x, int64_t epoch, int64_t i) const;
+
   const ImageSet& set_;
   Normalization norm_;
   Options opts_;
   uint64_t seed_;
+  int64_t n_ = 0;        ///< images used: min(limit, set size)
+  torch::Tensor scale_;  ///< float [1, C, 1, 1]: 1 / (255 * std)
+  torch::Tensor shift_;  ///< float [1, C, 1, 1]: -mean / std
+  std::shared_ptr<PermCache> perm_cache_;
 };
 
 }  // namespace hwnas

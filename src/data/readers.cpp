@@ -3,9 +3,11 @@
 // is wrong with it.
 #include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 #include "core/error.h"
 #include "core/io.h"

@@ -1,0 +1,42 @@
+#include "run/run_dir.h"
+
+#include <sstream>
+
+#include "core/error.h"
+#include "core/io.h"
+
+namespace hwnas {
+
+RunDir::RunDir(std::string path) : root_(std::move(path)) {
+  HWNAS_CHECK(!root_.empty(), "run directory path is empty");
+  make_dirs(root_);
+}
+
+std::string RunDir::file(const std::string& name) const { return root_ + "/" + name; }
+bool RunDir::has(const std::string& name) const { return file_exists(file(name)); }
+void RunDir::write(const std::string& name, const std::string& text) const {
+  write_file_atomic(file(name), text);
+}
+std::string RunDir::read(const std::string& name) const { return read_file(file(name)); }
+
+void save_module(torch::nn::Module& module, const std::string& path) {
+  torch::serialize::OutputArchive archive;
+  module.save(archive);
+  std::ostringstream os;
+  archive.save_to(os);
+  write_file_atomic(path, os.str());
+}
+
+void load_module(torch::nn::Module& module, const std::string& path) {
+  HWNAS_CHECK(file_exists(path), "weights file ", path, " does not exist");
+  try {
+    torch::serialize::InputArchive archive;
+    archive.load_from(path);
+    module.load(archive);
+  } catch (const c10::Error& e) {
+    HWNAS_CHECK(false, "weights file ", path, " does not fit this network (other space, or corrupt): ",
+                e.msg().substr(0, e.msg().find('\n')));
+  }
+}
+
+}  // namespace hwnas

@@ -29,4 +29,9 @@ struct OpSpec {
 /// Inverse of OpSpec::key(); throws hwnas::Error naming the bad field.
 OpSpec parse_op_spec(const std::string& key);
 
+/// Hidden units of a squeeze-and-excitation module over `channels` channels:
+/// reduction ratio 4 (HURRICANE section 3.3, after MobileNetV3), at least 1.
+/// Shared by the blocks (src/nn) and the FLOPs count (core/flops).
+inline int se_hidden_channels(int channels) { return channels / 4 > 0 ? channels / 4 : 1; }
+
 }  // namespace hwnas

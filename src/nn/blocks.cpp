@@ -1,58 +1,115 @@
 #include "nn/blocks.h"
 
+#include <cmath>
+
 #include "core/error.h"
+#include "core/op_spec.h"
 #include "nn/slim.h"
 
 namespace hwnas {
 namespace {
 
-/// conv (+BN) (+ReLU) as one unit, for the sliced branches below.
+/// Activation after a conv + BN unit.
+enum class Act { kNone, kRelu, kRelu6 };
+
+/// conv (+BN) (+activation) as one unit, for the sliced branches below.
 struct ConvBn {
   SlimConv2d conv{nullptr};
   SlimBatchNorm2d bn{nullptr};
-  bool relu = false;
+  Act act = Act::kNone;
   torch::Tensor operator()(const torch::Tensor& x, int out) {
     torch::Tensor y = bn->forward(conv->forward(x, out));
-    return relu ? torch::relu(y) : y;
+    if (act == Act::kRelu) return torch::relu(y);
+    if (act == Act::kRelu6) return torch::clamp(y, 0, 6);
+    return y;
   }
 };
 
 ConvBn conv_bn(torch::nn::Module* m, const std::string& name, int in, int out, int k, int stride,
-               bool depthwise, bool relu) {
+               bool depthwise, Act act) {
   ConvBn u;
   u.conv = m->register_module(name + "_conv", SlimConv2d(in, out, k, stride, depthwise));
   u.bn = m->register_module(name + "_bn", SlimBatchNorm2d(out));
-  u.relu = relu;
+  u.act = act;
   return u;
 }
+
+/// Squeeze-and-excitation as HURRICANE uses it (section 3.3, "following the
+/// settings in MobileNetV3"): global average pool, FC C -> C/4 (reduction
+/// r = 4), hard-swish, FC C/4 -> C, hard gate in place of the sigmoid,
+/// channel-wise rescale. The paper names hard-swish as the replacement; we
+/// use it as the hidden activation and keep MobileNetV3's hard-sigmoid
+/// (ReLU6(x + 3) / 6) as the gate, because a hard-swish gate is unbounded and
+/// near zero at initialisation (it would switch the block off). Sliceable:
+/// weights are allocated for `max_channels` and a forward pass over C
+/// channels uses the leading C x se_hidden_channels(C) block, so a supernet
+/// and a stand-alone network with copied weights compute the same function.
+class SqueezeExciteImpl : public torch::nn::Module {
+ public:
+  explicit SqueezeExciteImpl(int max_channels) {
+    const int hidden = se_hidden_channels(max_channels);
+    fc1_w_ = register_parameter("fc1_weight", torch::empty({hidden, max_channels}));
+    fc1_b_ = register_parameter("fc1_bias", torch::empty({hidden}));
+    fc2_w_ = register_parameter("fc2_weight", torch::empty({max_channels, hidden}));
+    fc2_b_ = register_parameter("fc2_bias", torch::empty({max_channels}));
+    // torch::nn::Linear's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)).
+    torch::NoGradGuard no_grad;
+    const double b1 = 1.0 / std::sqrt(static_cast<double>(max_channels));
+    const double b2 = 1.0 / std::sqrt(static_cast<double>(hidden));
+    fc1_w_.uniform_(-b1, b1);
+    fc1_b_.uniform_(-b1, b1);
+    fc2_w_.uniform_(-b2, b2);
+    fc2_b_.uniform_(-b2, b2);
+  }
+
+  /// x: [N, C, H, W] with C <= max_channels -> x * gate(x), same shape.
+  torch::Tensor forward(const torch::Tensor& x) {
+    const int64_t c = x.size(1);
+    const int64_t h = se_hidden_channels(static_cast<int>(c));
+    torch::Tensor s = x.mean({2, 3});  // squeeze: [N, C]
+    s = torch::hardswish(
+        torch::linear(s, fc1_w_.narrow(0, 0, h).narrow(1, 0, c), fc1_b_.narrow(0, 0, h)));
+    s = torch::hardsigmoid(
+        torch::linear(s, fc2_w_.narrow(0, 0, c).narrow(1, 0, h), fc2_b_.narrow(0, 0, c)));
+    return x * s.view({x.size(0), c, 1, 1});
+  }
+
+ private:
+  torch::Tensor fc1_w_, fc1_b_, fc2_w_, fc2_b_;
+};
+TORCH_MODULE(SqueezeExcite);
 
 /// ShuffleNetV2 block (SPOS ShuffleV2Block) with kernel k. Stride-1 blocks
 /// with equal channels split the input and transform one half; reshaping
 /// blocks (stride 2 or new channel count) run a projection branch on the
-/// full input beside the main branch.
+/// full input beside the main branch. With `se`, squeeze-and-excitation
+/// rescales the main branch's output before the concat (ShuffleNetV2+,
+/// HURRICANE Choice_k_SE / ChoiceX_SE).
 class ShuffleBlockImpl : public BlockImpl {
  public:
-  ShuffleBlockImpl(const LayerSpec& l, int max_mid, int k, bool xception) : xception_(xception) {
+  ShuffleBlockImpl(const LayerSpec& l, int max_mid, int k, bool xception, bool se)
+      : xception_(xception) {
     proj_ = l.stride != 1 || l.cin != l.cout;
     const int in = proj_ ? l.cin : l.cin / 2;
     const int out = proj_ ? l.cout - l.cin : l.cout / 2;
     HWNAS_CHECK(out > 0, "shuffle block cannot map ", l.cin, " to ", l.cout, " channels");
     if (!xception) {
-      main_.push_back(conv_bn(this, "pw1", in, max_mid, 1, 1, false, true));
-      main_.push_back(conv_bn(this, "dw", max_mid, max_mid, k, l.stride, true, false));
-      main_.push_back(conv_bn(this, "pw2", max_mid, out, 1, 1, false, true));
+      main_.push_back(conv_bn(this, "pw1", in, max_mid, 1, 1, false, Act::kRelu));
+      main_.push_back(conv_bn(this, "dw", max_mid, max_mid, k, l.stride, true, Act::kNone));
+      main_.push_back(conv_bn(this, "pw2", max_mid, out, 1, 1, false, Act::kRelu));
     } else {  // ChoiceX: three (dw3x3, pw) pairs
-      main_.push_back(conv_bn(this, "dw1", in, in, 3, l.stride, true, false));
-      main_.push_back(conv_bn(this, "pw1", in, max_mid, 1, 1, false, true));
-      main_.push_back(conv_bn(this, "dw2", max_mid, max_mid, 3, 1, true, false));
-      main_.push_back(conv_bn(this, "pw2", max_mid, max_mid, 1, 1, false, true));
-      main_.push_back(conv_bn(this, "dw3", max_mid, max_mid, 3, 1, true, false));
-      main_.push_back(conv_bn(this, "pw3", max_mid, out, 1, 1, false, true));
+      main_.push_back(conv_bn(this, "dw1", in, in, 3, l.stride, true, Act::kNone));
+      main_.push_back(conv_bn(this, "pw1", in, max_mid, 1, 1, false, Act::kRelu));
+      main_.push_back(conv_bn(this, "dw2", max_mid, max_mid, 3, 1, true, Act::kNone));
+      main_.push_back(conv_bn(this, "pw2", max_mid, max_mid, 1, 1, false, Act::kRelu));
+      main_.push_back(conv_bn(this, "dw3", max_mid, max_mid, 3, 1, true, Act::kNone));
+      main_.push_back(conv_bn(this, "pw3", max_mid, out, 1, 1, false, Act::kRelu));
     }
     out_ = out;
+    if (se) se_ = register_module("se", SqueezeExcite(out));
     if (proj_) {
-      proj_dw_ = conv_bn(this, "proj_dw", l.cin, l.cin, k, l.stride, true, false);
-      proj_pw_ = conv_bn(this, "proj_pw", l.cin, l.cin, 1, 1, false, true);
+      proj_dw_ = conv_bn(this, "proj_dw", l.cin, l.cin, k, l.stride, true, Act::kNone);
+      proj_pw_ = conv_bn(this, "proj_pw", l.cin, l.cin, 1, 1, false, Act::kRelu);
     }
   }
 
@@ -70,6 +127,7 @@ class ShuffleBlockImpl : public BlockImpl {
       const bool last = i + 1 == main_.size();
       y = main_[i](y, last ? out_ : mid);
     }
+    if (se_) y = se_->forward(y);
     return channel_shuffle(torch::cat({keep, y}, 1));
   }
 
@@ -77,7 +135,72 @@ class ShuffleBlockImpl : public BlockImpl {
   bool proj_ = false, xception_ = false;
   int out_ = 0;
   std::vector<ConvBn> main_;
+  SqueezeExcite se_{nullptr};
   ConvBn proj_dw_, proj_pw_;
+};
+
+/// MobileNetV2 inverted bottleneck MB_k_e (HURRICANE section 3.3): 1x1
+/// expansion cin -> mid (mid = e * cin at full width; absent for e = 1, as
+/// in MobileNetV2), depthwise k x k at the layer's stride, both with BN and
+/// ReLU6; squeeze-and-excitation on the mid channels after the depthwise conv
+/// (MobileNetV3's position) when `se`; linear 1x1 projection mid -> cout with
+/// BN; identity shortcut when stride is 1 and cin == cout.
+class MbBlockImpl : public BlockImpl {
+ public:
+  MbBlockImpl(const LayerSpec& l, int max_mid, int k, int expand, bool se)
+      : expand_(expand != 1), residual_(l.stride == 1 && l.cin == l.cout), cin_(l.cin), cout_(l.cout) {
+    HWNAS_CHECK(expand >= 1, "mb block: expansion must be >= 1, got ", expand);
+    HWNAS_CHECK(expand_ || max_mid == l.cin, "mb block with e=1 has no expansion conv: mid must equal cin ",
+                l.cin, ", got ", max_mid);
+    if (expand_) pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu6);
+    dw_ = conv_bn(this, "dw", max_mid, max_mid, k, l.stride, true, Act::kRelu6);
+    if (se) se_ = register_module("se", SqueezeExcite(max_mid));
+    pw2_ = conv_bn(this, "pw2", max_mid, l.cout, 1, 1, false, Act::kNone);
+  }
+
+  torch::Tensor forward(const torch::Tensor& x, int mid) override {
+    HWNAS_CHECK(expand_ || mid == cin_, "mb block with e=1: mid must equal cin ", cin_, ", got ", mid);
+    torch::Tensor y = expand_ ? pw1_(x, mid) : x;
+    y = dw_(y, 0);
+    if (se_) y = se_->forward(y);
+    y = pw2_(y, cout_);
+    return residual_ ? y + x : y;
+  }
+
+ private:
+  bool expand_, residual_;
+  int cin_, cout_;
+  ConvBn pw1_, dw_, pw2_;
+  SqueezeExcite se_{nullptr};
+};
+
+/// SEP_k (HURRICANE section 3.3): the depthwise-separable convolution applied
+/// twice, exactly DARTS' SepConv: ReLU, dw k x k (stride), 1x1 cin -> mid, BN,
+/// ReLU, dw k x k, 1x1 mid -> cout, BN (mid = cin at full width); with `se`,
+/// squeeze-and-excitation on the output.
+class SepBlockImpl : public BlockImpl {
+ public:
+  SepBlockImpl(const LayerSpec& l, int max_mid, int k, bool se) : cout_(l.cout) {
+    dw1_ = register_module("dw1_conv", SlimConv2d(l.cin, l.cin, k, l.stride, true));
+    pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu);
+    dw2_ = register_module("dw2_conv", SlimConv2d(max_mid, max_mid, k, 1, true));
+    pw2_ = conv_bn(this, "pw2", max_mid, l.cout, 1, 1, false, Act::kNone);
+    if (se) se_ = register_module("se", SqueezeExcite(l.cout));
+  }
+
+  torch::Tensor forward(const torch::Tensor& x, int mid) override {
+    torch::Tensor y = dw1_->forward(torch::relu(x), 0);
+    y = pw1_(y, mid);
+    y = dw2_->forward(y, 0);
+    y = pw2_(y, cout_);
+    return se_ ? se_->forward(y) : y;
+  }
+
+ private:
+  int cout_;
+  SlimConv2d dw1_{nullptr}, dw2_{nullptr};
+  ConvBn pw1_, pw2_;
+  SqueezeExcite se_{nullptr};
 };
 
 class SkipBlockImpl : public BlockImpl {
@@ -88,9 +211,14 @@ class SkipBlockImpl : public BlockImpl {
 }  // namespace
 
 std::shared_ptr<BlockImpl> make_block(const OpDef& op, const LayerSpec& layer, int max_mid) {
-  if (op.kind == "shuffle") return std::make_shared<ShuffleBlockImpl>(layer, max_mid, op.kernel, false);
-  if (op.kind == "shufflex") return std::make_shared<ShuffleBlockImpl>(layer, max_mid, 3, true);
+  if (op.kind == "shuffle")
+    return std::make_shared<ShuffleBlockImpl>(layer, max_mid, op.kernel, false, op.se);
+  if (op.kind == "shufflex") return std::make_shared<ShuffleBlockImpl>(layer, max_mid, 3, true, op.se);
+  if (op.kind == "mb")
+    return std::make_shared<MbBlockImpl>(layer, max_mid, op.kernel, op.expand, op.se);
+  if (op.kind == "sep") return std::make_shared<SepBlockImpl>(layer, max_mid, op.kernel, op.se);
   if (op.kind == "skip") {
+    HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");
     HWNAS_CHECK(layer.cin == layer.cout && layer.stride == 1, "skip cannot change shape");
     return std::make_shared<SkipBlockImpl>();
   }

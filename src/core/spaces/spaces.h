@@ -10,6 +10,8 @@
 namespace hwnas {
 
 std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std::string>& opts);
+/// HURRICANE (hurricane.cpp): Table 4 backbone, 32-op pool, ops only (one width factor).
+std::unique_ptr<SearchSpace> make_hurricane_space(const std::map<std::string, std::string>& opts);
 /// NAS-Bench-201 (nb201.cpp); the Nb201Space type and the official index are in nb201.h.
 std::unique_ptr<SearchSpace> make_nb201_space(const std::map<std::string, std::string>& opts);
 

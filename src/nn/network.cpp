@@ -18,6 +18,44 @@ void NetworkImpl::inherit_from(const NetworkImpl& supernet) {
   copy_prefix(*this, supernet);
 }
 
+StemImpl::StemImpl(const Backbone& b) : pool_(b.stem_pool) {
+  conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(b.in_channels,
+                                                                             b.stem_channels, 3)
+                                                        .stride(b.stem_stride)
+                                                        .padding(1)
+                                                        .bias(false)));
+  bn_ = register_module("bn", torch::nn::BatchNorm2d(b.stem_channels));
+  torch::nn::init::kaiming_normal_(conv_->weight, 0.0, torch::kFanOut, torch::kReLU);
+}
+
+torch::Tensor StemImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = torch::relu(bn_(conv_(x)));
+  return pool_ ? torch::max_pool2d(y, 3, 2, 1) : y;
+}
+
+HeadImpl::HeadImpl(const Backbone& b, int in_channels) {
+  int last = in_channels;
+  if (b.head_channels > 0) {
+    conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(
+                                                          last, b.head_channels, 1)
+                                                          .bias(false)));
+    bn_ = register_module("bn", torch::nn::BatchNorm2d(b.head_channels));
+    torch::nn::init::kaiming_normal_(conv_->weight, 0.0, torch::kFanOut, torch::kReLU);
+    last = b.head_channels;
+  }
+  fc_ = register_module("fc", torch::nn::Linear(last, b.num_classes));
+  torch::nn::init::normal_(fc_->weight, 0, 0.01);
+  torch::nn::init::zeros_(fc_->bias);
+}
+
+torch::Tensor HeadImpl::forward(const torch::Tensor& x) {
+  torch::Tensor y = conv_ ? torch::relu(bn_(conv_(x))) : x;
+  return fc_(y.mean({2, 3}));
+}
+
+Stem make_stem(const Backbone& b) { return Stem(b); }
+Head make_head(const Backbone& b, int in_channels) { return Head(b, in_channels); }
+
 namespace {
 
 /// Stem, L layers of candidate blocks, head: hsconas, hurricane.
@@ -31,12 +69,7 @@ class ChainNetImpl : public NetworkImpl {
       space.validate(*single);
       arch_ = *single;
     }
-    stem_conv_ = register_module("stem_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(
-                                                   b.in_channels, b.stem_channels, 3)
-                                                   .stride(b.stem_stride)
-                                                   .padding(1)
-                                                   .bias(false)));
-    stem_bn_ = register_module("stem_bn", torch::nn::BatchNorm2d(b.stem_channels));
+    stem_ = register_module("stem", make_stem(b));
     blocks_.resize(space.num_layers());
     for (int l = 0; l < space.num_layers(); ++l) {
       const LayerSpec& L = space.layers[l];
@@ -49,45 +82,28 @@ class ChainNetImpl : public NetworkImpl {
                                         make_block(space.ops[o], L, mid));
       }
     }
-    int last = space.layers.empty() ? b.stem_channels : space.layers.back().cout;
-    if (b.head_channels > 0) {
-      head_conv_ = register_module("head_conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(
-                                                     last, b.head_channels, 1)
-                                                     .bias(false)));
-      head_bn_ = register_module("head_bn", torch::nn::BatchNorm2d(b.head_channels));
-      last = b.head_channels;
-    }
-    fc_ = register_module("fc", torch::nn::Linear(last, b.num_classes));
-    for (auto& m : modules(false)) {
-      if (auto* c = m->as<torch::nn::Conv2d>())
-        torch::nn::init::kaiming_normal_(c->weight, 0.0, torch::kFanOut, torch::kReLU);
-    }
-    torch::nn::init::normal_(fc_->weight, 0, 0.01);
-    torch::nn::init::zeros_(fc_->bias);
+    const int last = space.layers.empty() ? b.stem_channels : space.layers.back().cout;
+    head_ = register_module("head", make_head(b, last));
   }
 
   torch::Tensor forward(const torch::Tensor& x, const Arch& arch) override {
     HWNAS_CHECK(static_cast<int>(arch.genes.size()) == space_->num_layers(), "arch has ",
                 arch.genes.size(), " layers, network has ", space_->num_layers());
-    torch::Tensor y = torch::relu(stem_bn_(stem_conv_(x)));
-    if (space_->backbone.stem_pool) y = torch::max_pool2d(y, 3, 2, 1);
+    torch::Tensor y = stem_->forward(x);
     for (int l = 0; l < space_->num_layers(); ++l) {
       const Gene& g = arch.genes[l];
       HWNAS_CHECK(g.op >= 0 && g.op < static_cast<int>(blocks_[l].size()) && blocks_[l][g.op],
                   "layer ", l + 1, ": op ", g.op, " is not in this network");
       y = blocks_[l][g.op]->forward(y, space_->mid_channels(l, g));
     }
-    if (head_conv_) y = torch::relu(head_bn_(head_conv_(y)));
-    y = y.mean({2, 3});
-    return fc_(y);
+    return head_->forward(y);
   }
 
  private:
   std::unique_ptr<SearchSpace> space_;
-  torch::nn::Conv2d stem_conv_{nullptr}, head_conv_{nullptr};
-  torch::nn::BatchNorm2d stem_bn_{nullptr}, head_bn_{nullptr};
+  Stem stem_{nullptr};
   std::vector<std::vector<std::shared_ptr<BlockImpl>>> blocks_;  // [layer][op]
-  torch::nn::Linear fc_{nullptr};
+  Head head_{nullptr};
 };
 
 }  // namespace

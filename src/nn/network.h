@@ -28,6 +28,42 @@ class NetworkImpl : public torch::nn::Module {
   Arch arch_;  ///< stand-alone networks only
 };
 
+/// The fixed stem of chain networks: 3x3 conv (stride) + BN + ReLU, then a
+/// 3x3 / stride-2 max-pool when the backbone asks for it. One definition for
+/// the networks and for the latency profiler (which times it alone).
+class StemImpl : public torch::nn::Module {
+ public:
+  explicit StemImpl(const Backbone& b);
+  /// x: [N, in_channels, H, W] -> [N, stem_channels, H', W'].
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  bool pool_ = false;
+  torch::nn::Conv2d conv_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
+};
+TORCH_MODULE(Stem);
+
+/// The fixed head of chain networks: 1x1 conv + BN + ReLU (when
+/// b.head_channels > 0), global average pooling, fully connected classifier.
+class HeadImpl : public torch::nn::Module {
+ public:
+  HeadImpl(const Backbone& b, int in_channels);
+  /// x: [N, in_channels, H, W] -> [N, num_classes] logits.
+  torch::Tensor forward(const torch::Tensor& x);
+
+ private:
+  torch::nn::Conv2d conv_{nullptr};
+  torch::nn::BatchNorm2d bn_{nullptr};
+  torch::nn::Linear fc_{nullptr};
+};
+TORCH_MODULE(Head);
+
+/// The stem of `b`'s networks, freshly initialised.
+Stem make_stem(const Backbone& b);
+/// The head of `b`'s networks reading `in_channels` channels, freshly initialised.
+Head make_head(const Backbone& b, int in_channels);
+
 /// Every candidate of every layer at maximum width, weights shared.
 std::shared_ptr<NetworkImpl> make_supernet(const SearchSpace& space);
 /// A stand-alone network for `arch` with fresh weights.

@@ -1,0 +1,194 @@
+// hwnas latency predict|validate: use a latency table and the models built
+// on it; validate every model against end-to-end measurements of held-out
+// archs (RMSE, MAPE, max error, Kendall tau, within 5% / 10%), with a CSV
+// and a predicted-vs-measured plot.
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "core/error.h"
+#include "core/flops.h"
+#include "core/io.h"
+#include "core/search_space.h"
+#include "core/strings.h"
+#include "latency/lut.h"
+#include "latency/models.h"
+#include "latency/target.h"
+#include "latency/validation.h"
+
+namespace hwnas {
+namespace {
+
+using json = nlohmann::json;
+
+struct LatencyArgs {
+  std::string lut = "lut.json";
+  std::string space = "hsconas";
+  std::string target;  // default: the table's own local target
+  std::string token;
+  // predict
+  std::string model = "lut+bias";
+  std::vector<std::string> archs;
+  int sample = 0;
+  // validate
+  int fit = 100;
+  int test = 100;
+  uint64_t seed = 0;
+  std::vector<std::string> models;
+  std::string one_hot = "op+width";
+  std::string csv, plot;
+  bool json_out = false;
+  bool remeasure = false;
+  std::string warmup = "20ms", min_time = "10ms";
+  int repetitions = 11;
+  bool quiet = false;
+};
+
+/// The table's measured archs as fit data (for flops and learned predictors in predict).
+MeasuredArchs table_archs(const SearchSpace& space, const Lut& lut) {
+  MeasuredArchs m;
+  for (const auto& [text, t] : lut.archs) {
+    m.archs.push_back(space.parse(text));
+    m.ms.push_back(t.median_ms);
+  }
+  return m;
+}
+
+std::string default_target(const Lut& lut) {
+  HWNAS_CHECK(lut.target.kind == "local-torch", "table ", lut.origin, " was measured on [", lut.target.id(),
+              "]; say where to measure with --target (remote://HOST:PORT or table:FILE)");
+  return str_cat("local:threads=", lut.target.threads, ",batch=", lut.target.batch);
+}
+
+void predict(const LatencyArgs& a) {
+  const std::unique_ptr<SearchSpace> space = make_space(a.space);
+  const Lut lut = Lut::load(a.lut);
+  lut.check_space(*space);
+  const MeasuredArchs fit = table_archs(*space, lut);
+  LatencyModelContext ctx;
+  ctx.space = space.get();
+  ctx.lut = &lut;
+  ctx.fit = a.model == "lut+bias" && lut.bias_ms ? nullptr : &fit;  // keep the table's B
+  std::unique_ptr<Target> target;
+  if (a.model == "measured") {
+    target = make_target(a.target.empty() ? default_target(lut) : a.target, a.token);
+    ctx.target = target.get();
+  }
+  ctx.one_hot = parse_one_hot_mode(a.one_hot);
+  const std::unique_ptr<LatencyModel> model = make_latency_model(a.model, ctx);
+  std::vector<Arch> archs;
+  for (const std::string& s : a.archs) archs.push_back(space->parse(s));
+  for (int i = 0; i < a.sample; ++i) archs.push_back(validation_arch(*space, a.seed, 3, i));
+  HWNAS_CHECK(!archs.empty(), "no archs: give arch strings or --sample N");
+  json out = json::array();
+  if (!a.json_out) std::printf("# model %s, table %s\n%10s %9s %9s  %s\n", model->describe().c_str(), a.lut.c_str(),
+                               "pred_ms", "MMACs", "params", "arch");
+  for (const Arch& arch : archs) {
+    const double ms = model->predict_ms(arch);
+    const Cost c = arch_cost(*space, arch, lut.target.batch);
+    if (a.json_out)
+      out.push_back(json{{"arch", space->format(arch)}, {"predicted_ms", ms}, {"macs", c.macs}, {"params", c.params}});
+    else
+      std::printf("%10.4f %9.3f %9lld  %s\n", ms, c.macs * 1e-6, static_cast<long long>(c.params),
+                  space->format(arch).c_str());
+  }
+  if (a.json_out) std::cout << json{{"model", model->describe()}, {"archs", out}}.dump(1) << "\n";
+}
+
+void validate(const LatencyArgs& a) {
+  const std::unique_ptr<SearchSpace> space = make_space(a.space);
+  Lut lut = Lut::load(a.lut);
+  lut.check_space(*space);
+  std::unique_ptr<Target> target = make_target(a.target.empty() ? default_target(lut) : a.target, a.token);
+  ValidationOptions opt;
+  opt.fit_archs = a.fit;
+  opt.test_archs = a.test;
+  opt.seed = a.seed;
+  if (!a.models.empty()) opt.models = a.models;
+  opt.one_hot = parse_one_hot_mode(a.one_hot);
+  opt.profile.warmup_ms = a.warmup == "0" ? 0 : parse_duration_ms(a.warmup);
+  opt.profile.min_time_ms = parse_duration_ms(a.min_time);
+  opt.profile.repetitions = a.repetitions;
+  opt.reuse = !a.remeasure;
+  const bool quiet = a.quiet || a.json_out;
+  MeasureProgress progress;
+  if (!a.quiet)
+    progress = [](int done, int total, const std::string& arch, double ms) {
+      std::fprintf(stderr, "[%4d/%d] %9.4f ms  %s\n", done, total, ms, arch.c_str());
+    };
+  const ValidationReport r = validate_latency_models(*space, &lut, target.get(), opt, a.lut, progress);
+  // Keep B fitted on the M fit archs with the table (HSCoNAS Eq. 4).
+  lut.bias_ms = LutBiasModel::fit_bias(*space, lut, r.fit);
+  lut.bias_archs = static_cast<int>(r.fit.size());
+  lut.save(a.lut);
+
+  const std::string dir = std::filesystem::path(a.lut).parent_path().string();
+  const std::string csv = a.csv.empty() ? (dir.empty() ? "" : dir + "/") + "latency_validation.csv" : a.csv;
+  const std::string png = a.plot.empty() ? (dir.empty() ? "" : dir + "/") + "latency_validation.png" : a.plot;
+  write_file_atomic(csv, validation_csv(r));
+  std::string plot_note;
+  if (png != "none") {
+    try {
+      plot_validation(r, csv, png);
+    } catch (const Error& e) {
+      plot_note = e.what();
+    }
+  }
+  if (a.json_out) {
+    std::cout << validation_json(r).dump(1) << "\n";
+  } else {
+    std::cout << validation_table(r);
+    std::printf("\n%d archs measured now (%.1f s), %d reused; wrote %s%s%s\n", r.newly_measured, r.measure_seconds,
+                static_cast<int>(r.fit.size() + r.test_archs.size()) - r.newly_measured, csv.c_str(),
+                png == "none" || !plot_note.empty() ? "" : ", ", png == "none" || !plot_note.empty() ? "" : png.c_str());
+  }
+  if (!plot_note.empty() && !quiet) std::fprintf(stderr, "hwnas: warning: no plot: %s\n", plot_note.c_str());
+}
+
+void add_common(CLI::App* cmd, LatencyArgs* a) {
+  cmd->add_option("--lut", a->lut, "Latency table (from hwnas profile)")->capture_default_str();
+  cmd->add_option("--space", a->space, "Search space the archs belong to")->capture_default_str()->envname("HWNAS_SPACE");
+  cmd->add_option("--target", a->target, "Where to measure (default: the table's own local target)")
+      ->envname("HWNAS_TARGET");
+  cmd->add_option("--token", a->token, "Token of a remote agent")->envname("HWNAS_AGENT_TOKEN");
+  cmd->add_option("--one-hot", a->one_hot, "Arch encoding of the learned predictors: op, op+width, opxwidth")
+      ->capture_default_str();
+  cmd->add_option("--seed", a->seed, "Seed of the sampled archs")->capture_default_str();
+  cmd->add_flag("--json", a->json_out, "Print JSON instead of a table");
+}
+
+void setup(CLI::App& app) {
+  auto* a = new LatencyArgs();
+  auto* cmd = app.add_subcommand("latency", "Predict latencies and validate latency models");
+  cmd->require_subcommand(1);
+
+  auto* p = cmd->add_subcommand("predict", "Predict the latency of archs with one model");
+  add_common(p, a);
+  p->add_option("--model", a->model, "lut, lut+bias, flops, linear, lasso, bayesian-ridge, gp, mlp, measured")
+      ->capture_default_str();
+  p->add_option("--sample", a->sample, "Also predict N uniformly sampled archs")->capture_default_str();
+  p->add_option("archs", a->archs, "Arch strings, e.g. k3@1,k5@0.5,...");
+  p->callback([a] { predict(*a); });
+
+  auto* v = cmd->add_subcommand("validate", "Score every latency model on held-out archs measured on the target");
+  add_common(v, a);
+  v->add_option("--fit", a->fit, "M: archs measured to fit B, the FLOPs baseline and the predictors")
+      ->capture_default_str();
+  v->add_option("--archs", a->test, "N: held-out archs measured to score the models")->capture_default_str();
+  v->add_option("--models", a->models, "Models to score (default: lut+bias lut flops linear lasso bayesian-ridge gp mlp)")
+      ->delimiter(',');
+  v->add_option("--csv", a->csv, "Per-arch CSV (default: latency_validation.csv beside the table)");
+  v->add_option("--plot", a->plot, "Predicted-vs-measured PNG (default: latency_validation.png beside the table; none = skip)");
+  v->add_option("--warmup", a->warmup, "Warm-up per arch")->capture_default_str();
+  v->add_option("--min-time", a->min_time, "Minimum time of one repetition")->capture_default_str();
+  v->add_option("--repetitions", a->repetitions, "Timed repetitions per arch")->capture_default_str();
+  v->add_flag("--remeasure", a->remeasure, "Measure every arch again instead of reusing the table's");
+  v->add_flag("--quiet", a->quiet, "No progress on stderr");
+  v->callback([a] { validate(*a); });
+}
+
+}  // namespace
+HWNAS_COMMAND(45, setup);
+}  // namespace hwnas

@@ -1,0 +1,284 @@
+#include "latency/agent.h"
+
+#include <httplib.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "core/error.h"
+#include "core/strings.h"
+
+namespace hwnas {
+
+using json = nlohmann::json;
+
+namespace {
+
+constexpr const char* kServerName = "hwnas 0.1.0";
+constexpr size_t kMaxSpecChars = 1000;
+constexpr size_t kMaxArchChars = 20000;
+
+/// Compares without an early exit, so response times do not leak the token.
+bool token_equal(const std::string& given, const std::string& expected) {
+  if (expected.empty() || given.size() != expected.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < given.size(); ++i) diff |= static_cast<unsigned char>(given[i] ^ expected[i]);
+  return diff == 0;
+}
+
+int request_threads(const json& req, const AgentOptions& opt) {
+  if (!req.contains("threads")) return opt.default_threads;
+  HWNAS_CHECK(req["threads"].is_number_integer(), "\"threads\" must be an integer");
+  const int t = req["threads"].get<int>();
+  if (t == 0) return opt.default_threads;
+  HWNAS_CHECK(t >= 1 && t <= opt.max_threads, "threads must be in 1..", opt.max_threads, ", got ", t);
+  return t;
+}
+
+}  // namespace
+
+void AgentOptions::validate() const {
+  HWNAS_CHECK(!token.empty(), "agent: a token is required (--token T); requests must carry it");
+  HWNAS_CHECK(port >= 0 && port <= 65535, "agent: port must be in 0..65535, got ", port);
+  HWNAS_CHECK(default_threads >= 1 && default_threads <= max_threads, "agent: threads must be in 1..",
+              max_threads, ", got ", default_threads);
+  HWNAS_CHECK(max_body_bytes >= 1024, "agent: body limit must be at least 1024 bytes");
+}
+
+void parse_listen_address(const std::string& text, std::string* host, int* port) {
+  const std::string t = trim(text);
+  const size_t colon = t.rfind(':');
+  *host = colon == std::string::npos ? "127.0.0.1" : t.substr(0, colon);
+  if (host->empty()) *host = "127.0.0.1";
+  *port = parse_int(colon == std::string::npos ? t : t.substr(colon + 1), "port of listen address '" + text + "'");
+  HWNAS_CHECK(*port >= 0 && *port <= 65535, "listen address '", text, "': port must be in 0..65535");
+}
+
+json handle_measure_request(const json& req, const AgentOptions& opt) {
+  HWNAS_CHECK(req.is_object(), "request must be a JSON object");
+  for (const auto& [k, v] : req.items())
+    HWNAS_CHECK(k == "op" || k == "space" || k == "arch" || k == "batch" || k == "threads" || k == "profile",
+                "unknown request field '", k, "' (op, space, arch, batch, threads, profile)");
+  const int threads = request_threads(req, opt);
+  ProfileOptions profile;
+  if (req.contains("profile")) profile = ProfileOptions::from_json(req["profile"]);
+  profile.validate();
+  Timing timing;
+  int batch = 1;
+  if (req.contains("op")) {
+    HWNAS_CHECK(!req.contains("space") && !req.contains("arch"), "a request names either an op or a space + arch");
+    HWNAS_CHECK(req["op"].is_string(), "\"op\" must be an op key string");
+    const std::string key = req["op"].get<std::string>();
+    HWNAS_CHECK(key.size() <= kMaxSpecChars, "op key longer than ", kMaxSpecChars, " characters");
+    const OpSpec spec = parse_op_spec(key);
+    if (req.contains("batch"))
+      HWNAS_CHECK(req["batch"] == spec.batch, "\"batch\" differs from the op key's batch ", spec.batch);
+    check_op_limits(spec);
+    batch = spec.batch;
+    timing = profile_op(spec, profile, threads);
+  } else {
+    HWNAS_CHECK(req.contains("space") && req["space"].is_string() && req.contains("arch") && req["arch"].is_string(),
+                "a request needs \"op\" (an op key) or \"space\" and \"arch\" (strings)");
+    const std::string space_spec = req["space"].get<std::string>(), arch_text = req["arch"].get<std::string>();
+    HWNAS_CHECK(space_spec.size() <= kMaxSpecChars, "space spec longer than ", kMaxSpecChars, " characters");
+    HWNAS_CHECK(arch_text.size() <= kMaxArchChars, "arch longer than ", kMaxArchChars, " characters");
+    if (req.contains("batch")) {
+      HWNAS_CHECK(req["batch"].is_number_integer(), "\"batch\" must be an integer");
+      batch = req["batch"].get<int>();
+    }
+    const std::unique_ptr<SearchSpace> space = make_space(space_spec);
+    check_network_limits(*space, batch);
+    const Arch arch = space->parse(arch_text);
+    timing = profile_network(*space, arch, batch, profile, threads);
+  }
+  TargetInfo info = local_target_info(threads, batch);
+  return json{{"target", info.to_json()}, {"timing", timing.to_json()}};
+}
+
+struct AgentServer::Impl {
+  AgentOptions opt;
+  httplib::Server server;
+  std::mutex measure_mutex;  // one measurement at a time: concurrent runs would disturb each other
+  std::thread thread;
+  bool bound = false;
+  int port = 0;
+};
+
+AgentServer::AgentServer(AgentOptions opt) : impl_(std::make_unique<Impl>()) {
+  opt.validate();
+  impl_->opt = std::move(opt);
+  Impl* im = impl_.get();
+  httplib::Server& srv = im->server;
+  srv.set_payload_max_length(im->opt.max_body_bytes);
+  auto send_error = [](httplib::Response& res, int status, const std::string& msg) {
+    res.status = status;
+    res.set_content(json{{"error", msg}}.dump(), "application/json");
+  };
+  auto authorised = [im, send_error](const httplib::Request& req, httplib::Response& res) {
+    const std::string auth = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    if (starts_with(auth, prefix) && token_equal(auth.substr(prefix.size()), im->opt.token)) return true;
+    send_error(res, 401, auth.empty() ? "missing token (send Authorization: Bearer T)" : "wrong token");
+    return false;
+  };
+  srv.Get("/v1/info", [im, authorised, send_error](const httplib::Request& req, httplib::Response& res) {
+    if (!authorised(req, res)) return;
+    try {
+      json r = json::object();
+      if (req.has_param("threads")) r["threads"] = parse_int(req.get_param_value("threads"), "threads");
+      const int threads = request_threads(r, im->opt);
+      const int batch = req.has_param("batch") ? parse_int(req.get_param_value("batch"), "batch") : 1;
+      const TargetInfo info = local_target_info(threads, batch);
+      res.set_content(json{{"target", info.to_json()}, {"server", kServerName}}.dump(), "application/json");
+    } catch (const Error& e) {
+      send_error(res, 400, e.what());
+    }
+  });
+  srv.Post("/v1/measure", [im, authorised, send_error](const httplib::Request& req, httplib::Response& res) {
+    if (!authorised(req, res)) return;
+    try {
+      json body;
+      try {
+        body = json::parse(req.body);
+      } catch (const json::parse_error& e) {
+        HWNAS_CHECK(false, "request body is not valid JSON: ", e.what());
+      }
+      std::lock_guard<std::mutex> lock(im->measure_mutex);
+      res.set_content(handle_measure_request(body, im->opt).dump(), "application/json");
+    } catch (const Error& e) {
+      send_error(res, 400, e.what());
+    } catch (const std::exception& e) {
+      send_error(res, 500, e.what());
+    }
+  });
+  srv.set_error_handler([send_error](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) {
+      const std::string msg = res.status == 413 ? "request body too large"
+                              : res.status == 404 ? "no such endpoint (GET /v1/info, POST /v1/measure)"
+                                                  : str_cat("HTTP ", res.status);
+      send_error(res, res.status, msg);
+    }
+  });
+}
+
+AgentServer::~AgentServer() { stop(); }
+
+int AgentServer::bind() {
+  Impl& im = *impl_;
+  if (im.bound) return im.port;
+  if (im.opt.port == 0) {
+    im.port = im.server.bind_to_any_port(im.opt.host);
+    HWNAS_CHECK(im.port > 0, "agent: cannot bind ", im.opt.host, " to any port");
+  } else {
+    HWNAS_CHECK(im.server.bind_to_port(im.opt.host, im.opt.port), "agent: cannot bind ", im.opt.host, ":",
+                im.opt.port, " (in use, or not an address of this machine)");
+    im.port = im.opt.port;
+  }
+  im.bound = true;
+  return im.port;
+}
+
+void AgentServer::serve() {
+  HWNAS_CHECK(impl_->bound, "agent: bind() before serve()");
+  impl_->server.listen_after_bind();
+}
+
+int AgentServer::start_background() {
+  const int port = bind();
+  impl_->thread = std::thread([this] { impl_->server.listen_after_bind(); });
+  return port;
+}
+
+void AgentServer::stop() {
+  if (!impl_) return;
+  if (impl_->thread.joinable()) {
+    // httplib's stop() is a no-op until the listening loop runs; wait for it.
+    for (int i = 0; i < 5000 && !impl_->server.is_running(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  if (impl_->bound) impl_->server.stop();
+  if (impl_->thread.joinable()) impl_->thread.join();
+}
+
+namespace {
+
+/// Client side: a Target whose measurements run on the agent's device.
+class RemoteTarget : public Target {
+ public:
+  RemoteTarget(std::string host, int port, std::string token, int threads, int batch)
+      : host_(std::move(host)), port_(port), token_(std::move(token)), threads_(threads), batch_(batch) {
+    std::string path = str_cat("/v1/info?batch=", batch_);
+    if (threads_ > 0) path += str_cat("&threads=", threads_);
+    const json r = call("GET", path, json());
+    info_ = TargetInfo::from_json(r.at("target"), "agent " + endpoint());
+    info_.endpoint = endpoint();
+  }
+  const TargetInfo& info() const override { return info_; }
+  std::string describe() const override {
+    std::string s = str_cat(endpoint(), "?batch=", batch_);
+    if (threads_ > 0) s += str_cat("&threads=", threads_);
+    return s;
+  }
+  Timing measure_op(const OpSpec& spec, const ProfileOptions& opt) override {
+    HWNAS_CHECK(spec.batch == batch_, "op ", spec.key(), " has batch ", spec.batch, ", target ", describe(),
+                " measures batch ", batch_);
+    json req{{"op", spec.key()}, {"profile", opt.to_json()}, {"threads", threads_}};
+    return timing_of(call("POST", "/v1/measure", req));
+  }
+  Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions& opt) override {
+    const std::string spec = space.description.empty() ? space.name : space.description;
+    json req{{"space", spec}, {"arch", space.format(arch)}, {"batch", batch_},
+             {"profile", opt.to_json()}, {"threads", threads_}};
+    return timing_of(call("POST", "/v1/measure", req));
+  }
+
+ private:
+  std::string endpoint() const { return str_cat("remote://", host_, ":", port_); }
+
+  Timing timing_of(const json& r) {
+    const TargetInfo got = TargetInfo::from_json(r.at("target"), "agent " + endpoint());
+    HWNAS_CHECK(got.id() == info_.id(), "agent ", endpoint(), " measured on [", got.id(), "], expected [",
+                info_.id(), "]");
+    return Timing::from_json(r.at("timing"), "agent " + endpoint() + " timing");
+  }
+
+  json call(const std::string& method, const std::string& path, const json& body) {
+    httplib::Client cli(host_, port_);
+    cli.set_connection_timeout(10);
+    cli.set_read_timeout(600);
+    const httplib::Headers headers{{"Authorization", "Bearer " + token_}};
+    httplib::Result res = method == "GET" ? cli.Get(path.c_str(), headers)
+                                          : cli.Post(path.c_str(), headers, body.dump(), "application/json");
+    HWNAS_CHECK(res, "cannot reach agent at ", endpoint(), ": ", httplib::to_string(res.error()));
+    json r;
+    try {
+      r = json::parse(res->body);
+    } catch (const json::parse_error&) {
+      HWNAS_CHECK(false, "agent at ", endpoint(), " answered HTTP ", res->status, " with a non-JSON body");
+    }
+    if (res->status != 200) {
+      const std::string msg = r.is_object() && r.contains("error") ? r["error"].get<std::string>() : res->body;
+      HWNAS_CHECK(false, "agent at ", endpoint(), " refused the request (HTTP ", res->status, "): ", msg);
+    }
+    return r;
+  }
+
+  std::string host_;
+  int port_;
+  std::string token_;
+  int threads_, batch_;
+  TargetInfo info_;
+};
+
+}  // namespace
+
+std::unique_ptr<Target> make_remote_target(const std::string& host, int port, const std::string& token,
+                                           int threads, int batch) {
+  HWNAS_CHECK(!token.empty(), "remote target ", host, ":", port, ": a token is required");
+  HWNAS_CHECK(batch >= 1 && batch <= 1024, "remote target: batch must be in 1..1024, got ", batch);
+  HWNAS_CHECK(threads >= 0 && threads <= 256, "remote target: threads must be in 0..256, got ", threads);
+  return std::make_unique<RemoteTarget>(host, port, token, threads, batch);
+}
+
+}  // namespace hwnas

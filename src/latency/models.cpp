@@ -1,0 +1,162 @@
+#include "latency/models.h"
+
+#include <cmath>
+#include <limits>
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/factory.h"
+#include "core/flops.h"
+#include "core/strings.h"
+
+namespace hwnas {
+
+LutBiasModel::LutBiasModel(const SearchSpace& space, Lut lut, double bias_ms)
+    : space_(space.clone()), lut_(std::move(lut)), bias_ms_(bias_ms) {
+  lut_.check_space(*space_);
+  HWNAS_CHECK(std::isfinite(bias_ms_), "lut+bias: B must be finite");
+  const int batch = lut_.target.batch;
+  fixed_ms_ = lut_.op_ms(stem_op_spec(*space_, batch)) + lut_.op_ms(head_op_spec(*space_, batch));
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  layer_ms_.resize(space_->num_layers());
+  for (int l = 0; l < space_->num_layers(); ++l) {
+    const LayerSpec& L = space_->layers[l];
+    layer_ms_[l].assign(space_->ops.size(), std::vector<double>(space_->width_factors.size() + 1, nan));
+    for (int o : L.ops)
+      for (int w : L.widths) {
+        layer_ms_[l][o][w] = lut_.op_ms(space_->op_spec(l, Gene{o, w}, batch));
+      }
+  }
+}
+
+double LutBiasModel::fit_bias(const SearchSpace& space, const Lut& lut, const MeasuredArchs& data) {
+  HWNAS_CHECK(data.size() > 0 && data.ms.size() == data.size(), "lut+bias: B needs at least one measured arch");
+  // HSCoNAS Eq. 4: B = (1/M) (sum LAT+(arch_i) - sum LAT(arch_i)).
+  double measured = 0, table = 0;
+  for (size_t i = 0; i < data.size(); ++i) {
+    measured += data.ms[i];
+    table += lut.sum_ms(space, data.archs[i]);
+  }
+  return (measured - table) / static_cast<double>(data.size());
+}
+
+double LutBiasModel::sum_ms(const Arch& arch) const {
+  HWNAS_CHECK(static_cast<int>(arch.genes.size()) == space_->num_layers(), "arch has ", arch.genes.size(),
+              " layers, space has ", space_->num_layers());
+  double sum = fixed_ms_;
+  for (int l = 0; l < space_->num_layers(); ++l) {
+    const Gene& g = arch.genes[l];
+    const bool in_range = g.op >= 0 && g.op < static_cast<int>(layer_ms_[l].size()) && g.width >= 0 &&
+                          g.width < static_cast<int>(layer_ms_[l][g.op].size());
+    const double ms = in_range ? layer_ms_[l][g.op][g.width] : std::numeric_limits<double>::quiet_NaN();
+    if (std::isnan(ms)) return lut_.sum_ms(*space_, arch);  // not a precomputed gene: the table names the problem
+    sum += ms;
+  }
+  return sum;
+}
+
+double LutBiasModel::predict_ms(const Arch& arch) const {
+  return sum_ms(arch) + bias_ms_;  // HSCoNAS Eq. 3
+}
+
+std::string LutBiasModel::describe() const {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "lut+bias(B=%.4gms)", bias_ms_);
+  return bias_ms_ == 0 ? "lut" : buf;
+}
+
+RegressorModel::RegressorModel(const SearchSpace& space, std::unique_ptr<Regressor> regressor,
+                               Features features, OneHotMode mode, int batch)
+    : space_(space.clone()), regressor_(std::move(regressor)), features_(features), mode_(mode), batch_(batch) {
+  HWNAS_CHECK(regressor_ != nullptr, "regressor model: no regressor");
+}
+
+RegressorModel::~RegressorModel() = default;
+
+std::vector<double> RegressorModel::features(const Arch& arch) const {
+  if (features_ == Features::kMacs) return {arch_cost(*space_, arch, batch_).macs * 1e-6};
+  return one_hot(*space_, arch, mode_);
+}
+
+void RegressorModel::fit(const MeasuredArchs& data) {
+  HWNAS_CHECK(data.ms.size() == data.size(), "regressor model: ", data.size(), " archs but ", data.ms.size(),
+              " latencies");
+  HWNAS_CHECK(data.size() > 0, "latency model ", describe(), " needs measured archs to fit on");
+  const int n = static_cast<int>(data.size());
+  Matrix x = features_ == Features::kMacs ? Matrix(n, 1) : one_hot_rows(*space_, data.archs, mode_);
+  if (features_ == Features::kMacs)
+    for (int i = 0; i < n; ++i) x(i, 0) = features(data.archs[i])[0];
+  regressor_->fit(x, data.ms);
+}
+
+double RegressorModel::predict_ms(const Arch& arch) const { return regressor_->predict(features(arch)); }
+
+std::string RegressorModel::describe() const { return regressor_->describe(); }
+
+std::string RegressorModel::summary() const { return regressor_->summary(); }
+
+MeasuredModel::MeasuredModel(const SearchSpace& space, Target* target, ProfileOptions opt)
+    : space_(space.clone()), target_(target), opt_(opt) {
+  HWNAS_CHECK(target_ != nullptr, "measured model: no target");
+  opt_.validate();
+}
+
+double MeasuredModel::predict_ms(const Arch& arch) const {
+  return target_->measure_arch(*space_, arch, opt_).median_ms;
+}
+
+std::string MeasuredModel::describe() const { return "measured(" + target_->describe() + ")"; }
+
+std::unique_ptr<LatencyModel> make_latency_model(const std::string& spec, const LatencyModelContext& ctx) {
+  HWNAS_CHECK(ctx.space != nullptr, "latency model ", spec, ": no search space");
+  const SearchSpace& space = *ctx.space;
+  const bool have_fit = ctx.fit != nullptr && ctx.fit->size() > 0;
+  if (spec == "lut" || spec == "lut+bias") {
+    HWNAS_CHECK(ctx.lut != nullptr, "latency model ", spec, " needs a latency table (--lut FILE)");
+    double b = 0;
+    if (spec == "lut+bias") {
+      if (have_fit) b = LutBiasModel::fit_bias(space, *ctx.lut, *ctx.fit);
+      else {
+        HWNAS_CHECK(ctx.lut->bias_ms.has_value(), "latency model lut+bias: table ", ctx.lut->origin,
+                    " has no fitted B and no measured archs were given; run hwnas profile with --bias-archs M");
+        b = *ctx.lut->bias_ms;
+      }
+    }
+    return std::make_unique<LutBiasModel>(space, *ctx.lut, b);
+  }
+  if (spec == "measured") {
+    HWNAS_CHECK(ctx.target != nullptr, "latency model measured needs a target (--target)");
+    return std::make_unique<MeasuredModel>(space, ctx.target, ctx.profile);
+  }
+  // Everything else is a regressor of core/predictors: "flops" on the
+  // analytic MACs, the others on the one-hot encoding.
+  std::map<std::string, std::string> opts;
+  const std::string name = parse_factory_string(spec, &opts);
+  bool known = false;
+  for (const auto& [n, h] : list_regressors()) known = known || n == name;
+  if (!known) {
+    std::vector<std::string> names;
+    for (const auto& [n, h] : list_latency_models()) names.push_back(n);
+    HWNAS_CHECK(false, "unknown latency model '", spec, "' (known: ", join(names, ", "), ")");
+  }
+  HWNAS_CHECK(have_fit, "latency model ", spec, " needs measured archs to fit on");
+  const int batch = ctx.lut ? ctx.lut->target.batch : ctx.target ? ctx.target->info().batch : 1;
+  const auto features = name == "flops" ? RegressorModel::Features::kMacs : RegressorModel::Features::kOneHot;
+  auto model = std::make_unique<RegressorModel>(space, make_regressor(spec), features, ctx.one_hot, batch);
+  model->fit(*ctx.fit);
+  return model;
+}
+
+std::vector<std::pair<std::string, std::string>> list_latency_models() {
+  std::vector<std::pair<std::string, std::string>> out = {
+      {"lut", "sum of the table's op latencies (HSCoNAS Eq. 3, B = 0)"},
+      {"lut+bias", "table sum + B fitted on M measured archs (HSCoNAS Eq. 3, 4)"},
+      {"measured", "run end to end on the target (ground truth, slow)"},
+  };
+  for (const auto& [name, help] : list_regressors())
+    out.emplace_back(name, name == "flops" ? "ms = a * MACs + b on the analytic MACs (hardware-agnostic baseline)"
+                                           : help + " (on the one-hot arch encoding)");
+  return out;
+}
+
+}  // namespace hwnas

@@ -1,0 +1,118 @@
+// Latency models behind the one LatencyModel interface (core/latency_model.h):
+//   lut        sum of the table's op latencies (HSCoNAS Eq. 3 with B = 0)
+//   lut+bias   the same plus B fitted on M measured archs (HSCoNAS Eq. 3, 4)
+//   flops      ms = a * MACs + b by least squares on the analytic MACs of
+//              core/flops.h: the hardware-agnostic baseline (FlopsRegressor)
+//   <regressor> a learned predictor from core/predictors on the one-hot arch
+//              encoding (HURRICANE App. D): linear, lasso, bayesian-ridge, gp,
+//              mlp, with options as make_regressor takes them ("lasso:alpha=0.01")
+//   measured   runs the arch end to end on a Target (the ground truth, slow)
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/latency_model.h"
+#include "core/predictors/encoding.h"
+#include "core/predictors/regressor.h"
+#include "core/search_space.h"
+#include "latency/lut.h"
+#include "latency/profiler.h"
+#include "latency/target.h"
+
+namespace hwnas {
+
+/// Archs with their measured end-to-end latency, the data models are fitted on.
+struct MeasuredArchs {
+  std::vector<Arch> archs;
+  std::vector<double> ms;  ///< median ms per arch, same order
+  size_t size() const { return archs.size(); }
+};
+
+/// HSCoNAS Eq. 3: LAT(arch) = sum over layers of the table's op latency + B.
+class LutBiasModel : public LatencyModel {
+ public:
+  /// `space` and `lut` are copied; the table must cover the space (check_space).
+  LutBiasModel(const SearchSpace& space, Lut lut, double bias_ms);
+  /// HSCoNAS Eq. 4: B = (1/M) * (sum_i LAT+(arch_i) - sum_i LAT(arch_i)), the
+  /// mean gap between measured latency and table sum over M archs.
+  static double fit_bias(const SearchSpace& space, const Lut& lut, const MeasuredArchs& data);
+  double predict_ms(const Arch& arch) const override;
+  /// "lut" when B = 0 was asked for, else "lut+bias(B=...ms)".
+  std::string describe() const override;
+  double bias_ms() const { return bias_ms_; }
+  /// The table sum alone (Eq. 3 without B).
+  double sum_ms(const Arch& arch) const;
+
+ private:
+  std::unique_ptr<SearchSpace> space_;
+  Lut lut_;
+  double bias_ms_;
+  // Table latencies resolved once per (layer, op, width), so predict_ms()
+  // is L array reads instead of L key strings and map lookups.
+  double fixed_ms_ = 0;                              ///< stem + head
+  std::vector<std::vector<std::vector<double>>> layer_ms_;  ///< [layer][op][width], NaN = not allowed
+};
+
+/// A Regressor from core/predictors on features of the arch: the one-hot
+/// encoding (HURRICANE App. D) for the learned predictors, or the analytic
+/// multiply-accumulates (core/flops.h, in millions) for the FLOPs baseline.
+class RegressorModel : public LatencyModel {
+ public:
+  enum class Features { kOneHot, kMacs };
+  /// `regressor` is fitted by fit(); predict_ms() before that throws.
+  RegressorModel(const SearchSpace& space, std::unique_ptr<Regressor> regressor, Features features,
+                 OneHotMode mode, int batch);
+  ~RegressorModel() override;
+  /// Fits the regressor on `data` (replaces any previous fit).
+  void fit(const MeasuredArchs& data);
+  double predict_ms(const Arch& arch) const override;
+  /// The regressor's factory string, e.g. "lasso:alpha=0.01" or "flops".
+  std::string describe() const override;
+  /// What the fit chose (hyper-parameters), from Regressor::summary().
+  std::string summary() const;
+  /// The feature vector of `arch`.
+  std::vector<double> features(const Arch& arch) const;
+
+ private:
+  std::unique_ptr<SearchSpace> space_;
+  std::unique_ptr<Regressor> regressor_;
+  Features features_;
+  OneHotMode mode_;
+  int batch_;
+};
+
+/// Runs every arch end to end on a target: exact up to noise, and slow.
+class MeasuredModel : public LatencyModel {
+ public:
+  /// `target` must outlive the model.
+  MeasuredModel(const SearchSpace& space, Target* target, ProfileOptions opt);
+  double predict_ms(const Arch& arch) const override;
+  std::string describe() const override;
+
+ private:
+  std::unique_ptr<SearchSpace> space_;
+  Target* target_;
+  ProfileOptions opt_;
+};
+
+/// What make_latency_model may need; unused fields may stay null / empty.
+struct LatencyModelContext {
+  const SearchSpace* space = nullptr;
+  const Lut* lut = nullptr;          ///< for lut, lut+bias (and its batch for flops)
+  const MeasuredArchs* fit = nullptr;  ///< training archs for B, flops, regressors
+  Target* target = nullptr;          ///< for measured
+  ProfileOptions profile;            ///< for measured
+  OneHotMode one_hot = OneHotMode::kOpWidth;  ///< encoding for the learned predictors
+};
+
+/// Builds one of the models listed at the top of this file, fitted on the
+/// context's data. "lut+bias" uses the context's fit data for B when it has
+/// any, else the B stored in the table; throws hwnas::Error naming what is
+/// missing.
+std::unique_ptr<LatencyModel> make_latency_model(const std::string& spec, const LatencyModelContext& ctx);
+/// Model names with a one-line description each.
+std::vector<std::pair<std::string, std::string>> list_latency_models();
+
+}  // namespace hwnas

@@ -1,0 +1,300 @@
+#include "latency/profiler.h"
+
+#include <ATen/Parallel.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "nn/blocks.h"
+#include "nn/network.h"
+
+namespace hwnas {
+
+using json = nlohmann::json;
+
+// Limits shared by validate() and the shape checks: a request beyond them is
+// a mistake (or abuse of the agent), not a measurement.
+constexpr double kMaxPhaseMs = 10000;
+constexpr double kMaxTotalMs = 120000;
+constexpr int kMaxRepetitions = 1000;
+constexpr int kMaxBatch = 1024;
+constexpr int kMaxChannels = 8192;
+constexpr int kMaxResolution = 2048;
+constexpr int kMaxKernel = 15;
+constexpr int64_t kMaxInputElements = int64_t(1) << 26;
+
+void ProfileOptions::validate() const {
+  HWNAS_CHECK(std::isfinite(warmup_ms) && warmup_ms >= 0 && warmup_ms <= kMaxPhaseMs,
+              "profile: warm-up must be in 0..", kMaxPhaseMs, " ms, got ", warmup_ms);
+  HWNAS_CHECK(std::isfinite(min_time_ms) && min_time_ms > 0 && min_time_ms <= kMaxPhaseMs,
+              "profile: min time must be in (0, ", kMaxPhaseMs, "] ms, got ", min_time_ms);
+  HWNAS_CHECK(repetitions >= 1 && repetitions <= kMaxRepetitions, "profile: repetitions must be in 1..",
+              kMaxRepetitions, ", got ", repetitions);
+  HWNAS_CHECK(warmup_ms + min_time_ms * repetitions <= kMaxTotalMs, "profile: warm-up + repetitions x min time = ",
+              warmup_ms + min_time_ms * repetitions, " ms exceeds the limit of ", kMaxTotalMs, " ms per measurement");
+  HWNAS_CHECK(std::isfinite(outlier_k) && outlier_k >= 0, "profile: outlier_k must be >= 0, got ", outlier_k);
+  HWNAS_CHECK(max_iterations >= 1 && max_iterations <= 100000000,
+              "profile: max_iterations must be in 1..1e8, got ", max_iterations);
+}
+
+json ProfileOptions::to_json() const {
+  return json{{"warmup_ms", warmup_ms},
+              {"min_time_ms", min_time_ms},
+              {"repetitions", repetitions},
+              {"outlier_k", outlier_k},
+              {"max_iterations", max_iterations}};
+}
+
+ProfileOptions ProfileOptions::from_json(const json& j) {
+  HWNAS_CHECK(j.is_object(), "profile options must be a JSON object");
+  ProfileOptions o;
+  for (const auto& [k, v] : j.items()) {
+    HWNAS_CHECK(v.is_number(), "profile option '", k, "' must be a number");
+    if (k == "warmup_ms") o.warmup_ms = v.get<double>();
+    else if (k == "min_time_ms") o.min_time_ms = v.get<double>();
+    else if (k == "repetitions") o.repetitions = v.get<int>();
+    else if (k == "outlier_k") o.outlier_k = v.get<double>();
+    else if (k == "max_iterations") o.max_iterations = v.get<int>();
+    else HWNAS_CHECK(false, "unknown profile option '", k, "'");
+  }
+  return o;
+}
+
+json Timing::to_json() const {
+  return json{{"median_ms", median_ms},   {"mean_ms", mean_ms},         {"stddev_ms", stddev_ms},
+              {"cv", cv},                 {"min_ms", min_ms},           {"max_ms", max_ms},
+              {"iterations", iterations}, {"repetitions", repetitions}, {"rejected", rejected}};
+}
+
+Timing Timing::from_json(const json& j, const std::string& what) {
+  Timing t;
+  if (j.is_number()) {
+    t.median_ms = t.mean_ms = t.min_ms = t.max_ms = j.get<double>();
+  } else {
+    HWNAS_CHECK(j.is_object() && j.contains("median_ms") && j["median_ms"].is_number(), what,
+                ": expected a number of ms or an object with median_ms");
+    auto num = [&](const char* k, double def) {
+      if (!j.contains(k)) return def;
+      HWNAS_CHECK(j[k].is_number(), what, ": field ", k, " must be a number");
+      return j[k].get<double>();
+    };
+    t.median_ms = num("median_ms", 0);
+    t.mean_ms = num("mean_ms", t.median_ms);
+    t.stddev_ms = num("stddev_ms", 0);
+    t.cv = num("cv", 0);
+    t.min_ms = num("min_ms", t.median_ms);
+    t.max_ms = num("max_ms", t.median_ms);
+    t.iterations = static_cast<int>(num("iterations", 0));
+    t.repetitions = static_cast<int>(num("repetitions", 0));
+    t.rejected = static_cast<int>(num("rejected", 0));
+  }
+  HWNAS_CHECK(std::isfinite(t.median_ms) && t.median_ms >= 0, what, ": latency must be a finite ms value >= 0, got ",
+              t.median_ms);
+  return t;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  const size_t n = v.size(), mid = n / 2;
+  std::nth_element(v.begin(), v.begin() + mid, v.end());
+  const double hi = v[mid];
+  if (n % 2 == 1) return hi;
+  const double lo = *std::max_element(v.begin(), v.begin() + mid);
+  return 0.5 * (lo + hi);
+}
+
+double median_abs_deviation(const std::vector<double>& v) {
+  const double m = median(v);
+  std::vector<double> d;
+  d.reserve(v.size());
+  for (double x : v) d.push_back(std::fabs(x - m));
+  return median(d);
+}
+
+Timing summarize(const std::vector<double>& samples_ms, double outlier_k, int iterations) {
+  HWNAS_ASSERT(!samples_ms.empty());
+  const double med = median(samples_ms);
+  // 1.4826 * MAD estimates the standard deviation of normal noise.
+  const double scale = 1.4826 * median_abs_deviation(samples_ms);
+  std::vector<double> kept;
+  for (double x : samples_ms)
+    if (outlier_k <= 0 || scale <= 0 || std::fabs(x - med) <= outlier_k * scale) kept.push_back(x);
+  Timing t;
+  t.iterations = iterations;
+  t.repetitions = static_cast<int>(kept.size());
+  t.rejected = static_cast<int>(samples_ms.size() - kept.size());
+  t.median_ms = median(kept);
+  double sum = 0;
+  for (double x : kept) sum += x;
+  t.mean_ms = sum / kept.size();
+  double ss = 0;
+  for (double x : kept) ss += (x - t.mean_ms) * (x - t.mean_ms);
+  t.stddev_ms = kept.size() > 1 ? std::sqrt(ss / (kept.size() - 1)) : 0;
+  t.cv = t.mean_ms > 0 ? t.stddev_ms / t.mean_ms : 0;
+  t.min_ms = *std::min_element(kept.begin(), kept.end());
+  t.max_ms = *std::max_element(kept.begin(), kept.end());
+  return t;
+}
+
+Timing time_function(const std::function<void()>& fn, const ProfileOptions& opt) {
+  opt.validate();
+  using Clock = std::chrono::steady_clock;
+  auto run_ms = [&](int n) {
+    const auto t0 = Clock::now();
+    for (int i = 0; i < n; ++i) fn();
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+  };
+  // Warm-up: at least one call (allocator, weight packing, caches).
+  double warm = 0;
+  do warm += run_ms(1);
+  while (warm < opt.warmup_ms);
+  // Size the iteration count like benchmark's runner: grow until one batch
+  // of calls lasts min_time, then keep the count for every repetition.
+  int iters = 1;
+  while (true) {
+    const double ms = run_ms(iters);
+    if (ms >= opt.min_time_ms || iters >= opt.max_iterations) break;
+    const double mult = ms > 0 ? std::clamp(opt.min_time_ms / ms * 1.4, 1.5, 10.0) : 10.0;
+    iters = static_cast<int>(std::min<double>(opt.max_iterations, std::ceil(iters * mult)));
+  }
+  std::vector<double> samples;
+  samples.reserve(opt.repetitions);
+  for (int r = 0; r < opt.repetitions; ++r) samples.push_back(run_ms(iters) / iters);
+  return summarize(samples, opt.outlier_k, iters);
+}
+
+void check_op_limits(const OpSpec& s) {
+  HWNAS_CHECK(s.batch >= 1 && s.batch <= kMaxBatch, "op ", s.key(), ": batch must be in 1..", kMaxBatch);
+  HWNAS_CHECK(s.cin >= 1 && s.cin <= kMaxChannels && s.cout >= 1 && s.cout <= kMaxChannels &&
+                  s.mid >= 0 && s.mid <= 4 * kMaxChannels,
+              "op ", s.key(), ": channels must be in 1..", kMaxChannels);
+  HWNAS_CHECK(s.h >= 1 && s.h <= kMaxResolution && s.w >= 1 && s.w <= kMaxResolution, "op ", s.key(),
+              ": resolution must be in 1..", kMaxResolution);
+  HWNAS_CHECK(s.kernel >= 0 && s.kernel <= kMaxKernel && (s.kernel == 0 || s.kernel % 2 == 1), "op ",
+              s.key(), ": kernel must be odd and at most ", kMaxKernel);
+  HWNAS_CHECK(s.stride >= 1 && s.stride <= 4, "op ", s.key(), ": stride must be in 1..4");
+  HWNAS_CHECK(s.expand >= 0 && s.expand <= 16, "op ", s.key(), ": expansion must be in 0..16");
+  const int64_t elems = int64_t(s.batch) * s.cin * s.h * s.w;
+  const int64_t mid_elems = int64_t(s.batch) * std::max(s.mid, s.cout) * s.h * s.w;
+  HWNAS_CHECK(elems <= kMaxInputElements && mid_elems <= 4 * kMaxInputElements, "op ", s.key(),
+              ": tensors of ", std::max(elems, mid_elems), " elements exceed the limit of ", kMaxInputElements);
+}
+
+void check_network_limits(const SearchSpace& space, int batch) {
+  const Backbone& b = space.backbone;
+  OpSpec s;
+  s.kind = "network";
+  s.kernel = 3;
+  s.cin = b.in_channels;
+  s.cout = b.stem_channels;
+  s.h = s.w = b.in_size;
+  s.batch = batch;
+  check_op_limits(s);
+  HWNAS_CHECK(space.num_layers() <= 256, "space ", space.description, ": at most 256 layers");
+  for (int l = 0; l < space.num_layers(); ++l) {
+    const LayerSpec& L = space.layers[l];
+    OpSpec ls;
+    ls.kind = "layer";
+    ls.cin = L.cin;
+    ls.cout = L.cout;
+    ls.mid = L.cout;
+    ls.h = L.in_h;
+    ls.w = L.in_w;
+    ls.batch = batch;
+    check_op_limits(ls);
+  }
+  HWNAS_CHECK(b.head_channels <= kMaxChannels && b.num_classes <= 100000, "space ", space.description,
+              ": head too large");
+}
+
+namespace {
+
+/// Runs `fn` pinned to `threads` intra-op threads, gradient-free, as inference.
+template <class Build>
+Timing time_module(Build&& build, const std::vector<int64_t>& input_shape, const ProfileOptions& opt,
+                   int threads) {
+  HWNAS_CHECK(threads >= 1 && threads <= 256, "threads must be in 1..256, got ", threads);
+  opt.validate();
+  at::set_num_threads(threads);
+  torch::manual_seed(0);
+  torch::NoGradGuard no_grad;
+  c10::InferenceMode inference;
+  auto forward = build();
+  const torch::Tensor x = torch::randn(input_shape);
+  return time_function([&] { forward(x); }, opt);
+}
+
+}  // namespace
+
+Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
+  check_op_limits(s);
+  const std::vector<int64_t> shape{s.batch, s.cin, s.h, s.w};
+  if (s.kind == "stem" || s.kind == "stempool") {
+    Backbone b;
+    b.in_channels = s.cin;
+    b.in_size = s.h;
+    b.stem_channels = s.cout;
+    b.stem_stride = s.stride;
+    b.stem_pool = s.kind == "stempool";
+    return time_module(
+        [&] {
+          Stem stem = make_stem(b);
+          stem->eval();
+          return [stem](const torch::Tensor& x) mutable { return stem->forward(x); };
+        },
+        shape, opt, threads);
+  }
+  if (s.kind == "head") {
+    Backbone b;
+    b.head_channels = s.mid;
+    b.num_classes = s.cout;
+    return time_module(
+        [&] {
+          Head head = make_head(b, s.cin);
+          head->eval();
+          return [head](const torch::Tensor& x) mutable { return head->forward(x); };
+        },
+        shape, opt, threads);
+  }
+  // A searchable block: the OpDef and LayerSpec it was built from.
+  OpDef op;
+  op.name = s.kind;
+  op.kind = s.kind;
+  op.kernel = s.kernel;
+  op.expand = s.expand;
+  op.se = s.se;
+  LayerSpec layer;
+  layer.cin = s.cin;
+  layer.cout = s.cout;
+  layer.stride = s.stride;
+  layer.in_h = s.h;
+  layer.in_w = s.w;
+  const int mid = s.mid;
+  return time_module(
+      [&] {
+        std::shared_ptr<BlockImpl> block = make_block(op, layer, std::max(mid, 1));
+        block->eval();
+        return [block, mid](const torch::Tensor& x) { return block->forward(x, mid); };
+      },
+      shape, opt, threads);
+}
+
+Timing profile_network(const SearchSpace& space, const Arch& arch, int batch, const ProfileOptions& opt,
+                       int threads) {
+  check_network_limits(space, batch);
+  space.validate(arch);
+  const Backbone& b = space.backbone;
+  return time_module(
+      [&] {
+        std::shared_ptr<NetworkImpl> net = make_network(space, arch);
+        net->eval();
+        return [net](const torch::Tensor& x) { return net->forward(x); };
+      },
+      {batch, b.in_channels, b.in_size, b.in_size}, opt, threads);
+}
+
+}  // namespace hwnas

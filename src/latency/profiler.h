@@ -1,0 +1,82 @@
+// Profiler: times a piece of work the way Google Benchmark's runner does.
+// Warm up for a while, size the iteration count so one repetition lasts at
+// least min_time, keep that count for every repetition, then summarise the
+// per-iteration time of each repetition: median, mean, stddev, CV, with
+// repetitions far from the median (by MAD) rejected as outliers (a
+// compile job on the other core, a page fault). The torch-specific parts
+// (building a block, a stem, a head or a whole network and running it under
+// NoGradGuard + InferenceMode with pinned threads) are behind profile_op and
+// profile_network; this header stays LibTorch-free.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+#include <vector>
+
+#include "core/arch.h"
+#include "core/op_spec.h"
+#include "core/search_space.h"
+
+namespace hwnas {
+
+/// How long and how often to time. Checked by validate(), which the remote
+/// agent also uses to refuse absurd requests.
+struct ProfileOptions {
+  double warmup_ms = 20;     ///< run untimed for this long first
+  double min_time_ms = 10;   ///< each repetition runs at least this long
+  int repetitions = 11;      ///< timed repetitions (each a sample of the mean time per call)
+  double outlier_k = 3.0;    ///< reject repetitions farther than k * 1.4826 * MAD from the median; 0 = keep all
+  int max_iterations = 1000000;  ///< cap on calls per repetition
+
+  /// Throws hwnas::Error naming the bad field (limits: warm-up and min time
+  /// up to 10 s, 1..1000 repetitions, total requested time up to 120 s).
+  void validate() const;
+  nlohmann::json to_json() const;
+  /// Missing fields keep their defaults; unknown fields are refused.
+  static ProfileOptions from_json(const nlohmann::json& j);
+};
+
+/// Summary of one timed piece of work, in milliseconds per call.
+struct Timing {
+  double median_ms = 0;
+  double mean_ms = 0;
+  double stddev_ms = 0;
+  double cv = 0;          ///< stddev / mean of the kept repetitions
+  double min_ms = 0;
+  double max_ms = 0;
+  int iterations = 0;     ///< calls per repetition
+  int repetitions = 0;    ///< repetitions kept
+  int rejected = 0;       ///< repetitions rejected as outliers
+
+  nlohmann::json to_json() const;
+  /// Accepts a bare number (an imported median) or an object with at least median_ms.
+  static Timing from_json(const nlohmann::json& j, const std::string& what);
+};
+
+/// Median of `v` (mean of the two middle values for even sizes); 0 for empty.
+double median(std::vector<double> v);
+/// Median absolute deviation from the median (unscaled).
+double median_abs_deviation(const std::vector<double>& v);
+/// Summary of per-call samples (one per repetition) with MAD outlier rejection.
+Timing summarize(const std::vector<double>& samples_ms, double outlier_k, int iterations);
+
+/// Times `fn`: warm-up, iterations sized to min_time, repetitions, summary.
+Timing time_function(const std::function<void()>& fn, const ProfileOptions& opt);
+
+/// Refuses op shapes no device should be asked to build (the agent's guard
+/// against absurd requests): batch 1..1024, channels 1..8192, resolution
+/// 1..2048, odd kernels up to 15, input tensors up to 2^26 elements.
+void check_op_limits(const OpSpec& spec);
+/// The same limits for a whole network of `space` at `batch`.
+void check_network_limits(const SearchSpace& space, int batch);
+
+/// Builds the module of one op (block, stem or head; eval mode, fresh
+/// weights) and times its forward pass on a random [batch, cin, h, w] input
+/// with `threads` intra-op threads under NoGradGuard and InferenceMode.
+Timing profile_op(const OpSpec& spec, const ProfileOptions& opt, int threads);
+/// Times the stand-alone network of `arch` end to end, the same way.
+Timing profile_network(const SearchSpace& space, const Arch& arch, int batch,
+                       const ProfileOptions& opt, int threads);
+
+}  // namespace hwnas

@@ -1,0 +1,192 @@
+#include "latency/target.h"
+
+#include <torch/version.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/factory.h"
+#include "core/strings.h"
+#include "latency/agent.h"
+#include "latency/lut.h"
+
+namespace hwnas {
+
+using json = nlohmann::json;
+
+std::string TargetInfo::id() const {
+  return str_cat(kind, "|", device, "|threads=", threads, "|batch=", batch, "|", library);
+}
+
+json TargetInfo::to_json() const {
+  json j{{"kind", kind}, {"device", device}, {"threads", threads}, {"batch", batch}, {"library", library}};
+  if (!host.empty()) j["host"] = host;
+  if (!endpoint.empty()) j["endpoint"] = endpoint;
+  return j;
+}
+
+TargetInfo TargetInfo::from_json(const json& j, const std::string& origin) {
+  HWNAS_CHECK(j.is_object(), origin, ": target must be a JSON object");
+  TargetInfo t;
+  auto str = [&](const char* k, bool required) {
+    if (!j.contains(k)) {
+      HWNAS_CHECK(!required, origin, ": target lacks \"", k, "\"");
+      return std::string();
+    }
+    HWNAS_CHECK(j[k].is_string(), origin, ": target \"", k, "\" must be a string");
+    return j[k].get<std::string>();
+  };
+  auto num = [&](const char* k, int def) {
+    if (!j.contains(k)) return def;
+    HWNAS_CHECK(j[k].is_number_integer(), origin, ": target \"", k, "\" must be an integer");
+    return j[k].get<int>();
+  };
+  t.kind = str("kind", true);
+  t.device = str("device", false);
+  t.library = str("library", false);
+  t.host = str("host", false);
+  t.endpoint = str("endpoint", false);
+  t.threads = num("threads", 0);
+  t.batch = num("batch", 1);
+  HWNAS_CHECK(!t.kind.empty(), origin, ": target kind is empty");
+  HWNAS_CHECK(t.batch >= 1, origin, ": target batch must be >= 1, got ", t.batch);
+  HWNAS_CHECK(t.threads >= 0, origin, ": target threads must be >= 0, got ", t.threads);
+  return t;
+}
+
+namespace {
+
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(in, line)) {
+    // x86: "model name"; many ARM kernels: "Hardware" or "Model".
+    for (const char* key : {"model name", "Hardware", "Model"}) {
+      if (starts_with(line, key)) {
+        const size_t colon = line.find(':');
+        if (colon != std::string::npos) return trim(line.substr(colon + 1));
+      }
+    }
+  }
+  return "unknown cpu";
+}
+
+std::string host_name() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "";
+  return buf;
+}
+
+/// This CPU through LibTorch.
+class LocalTorchTarget : public Target {
+ public:
+  LocalTorchTarget(int threads, int batch) : info_(local_target_info(threads, batch)) {}
+  const TargetInfo& info() const override { return info_; }
+  std::string describe() const override {
+    return format_factory_string("local", {{"threads", std::to_string(info_.threads)},
+                                           {"batch", std::to_string(info_.batch)}});
+  }
+  Timing measure_op(const OpSpec& spec, const ProfileOptions& opt) override {
+    HWNAS_CHECK(spec.batch == info_.batch, "op ", spec.key(), " has batch ", spec.batch, ", target ",
+                describe(), " measures batch ", info_.batch);
+    return profile_op(spec, opt, info_.threads);
+  }
+  Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions& opt) override {
+    return profile_network(space, arch, info_.batch, opt, info_.threads);
+  }
+
+ private:
+  TargetInfo info_;
+};
+
+/// Measurements made elsewhere, read from a table: nothing is run here.
+class TableTarget : public Target {
+ public:
+  explicit TableTarget(const std::string& path) : path_(path), lut_(Lut::load(path)) {}
+  const TargetInfo& info() const override { return lut_.target; }
+  std::string describe() const override { return "table:" + path_; }
+  Timing measure_op(const OpSpec& spec, const ProfileOptions&) override {
+    auto it = lut_.ops.find(spec.key());
+    HWNAS_CHECK(it != lut_.ops.end(), "imported table ", path_, " has no measurement of op ", spec.key());
+    return it->second;
+  }
+  Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions&) override {
+    HWNAS_CHECK(lut_.space_fingerprint.empty() || lut_.space_fingerprint == space_fingerprint(space),
+                "imported table ", path_, " holds archs of space '", lut_.space, "', not '", space.description,
+                "'");
+    const std::string text = space.format(arch);
+    auto it = lut_.archs.find(text);
+    HWNAS_CHECK(it != lut_.archs.end(), "imported table ", path_, " has no end-to-end measurement of arch ", text);
+    return it->second;
+  }
+
+ private:
+  std::string path_;
+  Lut lut_;
+};
+
+}  // namespace
+
+TargetInfo local_target_info(int threads, int batch) {
+  HWNAS_CHECK(threads >= 1 && threads <= 256, "local target: threads must be in 1..256, got ", threads);
+  HWNAS_CHECK(batch >= 1 && batch <= 1024, "local target: batch must be in 1..1024, got ", batch);
+  TargetInfo t;
+  t.kind = "local-torch";
+  t.device = cpu_model();
+  t.threads = threads;
+  t.batch = batch;
+  t.library = std::string("libtorch ") + TORCH_VERSION;
+  t.host = host_name();
+  return t;
+}
+
+std::unique_ptr<Target> make_target(const std::string& spec, const std::string& token) {
+  const std::string s = trim(spec);
+  if (starts_with(s, "remote://")) {
+    // remote://HOST:PORT[?token=T&threads=N&batch=B]
+    std::string rest = s.substr(9), query;
+    const size_t q = rest.find('?');
+    if (q != std::string::npos) {
+      query = rest.substr(q + 1);
+      rest = rest.substr(0, q);
+    }
+    const size_t colon = rest.rfind(':');
+    HWNAS_CHECK(colon != std::string::npos && colon > 0, "target '", spec, "': expected remote://HOST:PORT");
+    const std::string host = rest.substr(0, colon);
+    const int port = parse_int(rest.substr(colon + 1), str_cat("port of target '", spec, "'"));
+    HWNAS_CHECK(port >= 1 && port <= 65535, "target '", spec, "': port must be in 1..65535");
+    std::string tok = token;
+    int threads = 0, batch = 1;
+    if (!query.empty()) {
+      for (const std::string& kv : split(query, '&')) {
+        const size_t eq = kv.find('=');
+        HWNAS_CHECK(eq != std::string::npos, "target '", spec, "': query item '", kv, "' is not key=value");
+        const std::string k = kv.substr(0, eq), v = kv.substr(eq + 1);
+        if (k == "token") tok = v;
+        else if (k == "threads") threads = parse_int(v, "threads of target " + spec);
+        else if (k == "batch") batch = parse_int(v, "batch of target " + spec);
+        else HWNAS_CHECK(false, "target '", spec, "': unknown query key '", k, "' (token, threads, batch)");
+      }
+    }
+    HWNAS_CHECK(!tok.empty(), "target '", rest, "': the agent needs a token (--token T or ?token=T)");
+    return make_remote_target(host, port, tok, threads, batch);
+  }
+  if (starts_with(s, "table:")) {
+    const std::string path = s.substr(6);
+    HWNAS_CHECK(!path.empty(), "target '", spec, "': expected table:FILE.csv or table:FILE.json");
+    return std::make_unique<TableTarget>(path);
+  }
+  std::map<std::string, std::string> opts;
+  const std::string name = parse_factory_string(s, &opts);
+  HWNAS_CHECK(name == "local", "unknown target '", spec,
+              "' (local[:threads=N,batch=B], remote://HOST:PORT, table:FILE)");
+  FactoryOptions o("target local", opts);
+  const int threads = o.get_int("threads", 1);
+  const int batch = o.get_int("batch", 1);
+  o.finish();
+  return std::make_unique<LocalTorchTarget>(threads, batch);
+}
+
+}  // namespace hwnas

@@ -1,0 +1,60 @@
+// Target: where latency is measured. Every measurement and every latency
+// table carries its TargetInfo (like benchmark's reporter Context), and
+// tables from different targets are never mixed.
+//
+//   local[:threads=1,batch=1]      this CPU through LibTorch (default 1 thread, batch 1)
+//   remote://HOST:PORT[?token=T]   an `hwnas agent` on the device, over HTTP
+//   table:FILE.csv | FILE.json     measurements made elsewhere (e.g. TensorRT on a Jetson)
+#pragma once
+
+#include <memory>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+#include "core/arch.h"
+#include "core/op_spec.h"
+#include "core/search_space.h"
+#include "latency/profiler.h"
+
+namespace hwnas {
+
+/// What a latency was measured on. The fields that decide latency (kind,
+/// device, threads, batch, library) make up id(); host and endpoint are
+/// informational.
+struct TargetInfo {
+  std::string kind;      ///< "local-torch" for LibTorch on a CPU; free text for imported tables ("tensorrt")
+  std::string device;    ///< CPU model from /proc/cpuinfo, or the device an imported table names
+  int threads = 0;       ///< intra-op threads (0 = unknown / not applicable)
+  int batch = 1;         ///< batch size every op and network was run with
+  std::string library;   ///< "libtorch 1.13.0", "TensorRT 8.5", ...
+  std::string host;      ///< hostname of the measuring machine
+  std::string endpoint;  ///< "remote://HOST:PORT" when measured through an agent
+
+  /// "local-torch|AMD EPYC|threads=1|batch=1|libtorch 1.13.0": equal ids, comparable latencies.
+  std::string id() const;
+  nlohmann::json to_json() const;
+  /// Throws hwnas::Error naming `origin` and the missing or mistyped field.
+  static TargetInfo from_json(const nlohmann::json& j, const std::string& origin);
+};
+
+/// The TargetInfo of LibTorch on this machine with `threads` and `batch`.
+TargetInfo local_target_info(int threads, int batch);
+
+class Target {
+ public:
+  virtual ~Target() = default;
+  /// What this target measures on (for a remote target: the agent's device).
+  virtual const TargetInfo& info() const = 0;
+  /// The factory string back, without any token.
+  virtual std::string describe() const = 0;
+  /// Latency of one op in its context; spec.batch must equal info().batch.
+  virtual Timing measure_op(const OpSpec& spec, const ProfileOptions& opt) = 0;
+  /// End-to-end latency of the stand-alone network of `arch`.
+  virtual Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions& opt) = 0;
+};
+
+/// Builds a target from its factory string (see the top of this file).
+/// `token` authenticates against a remote agent when the string has none.
+std::unique_ptr<Target> make_target(const std::string& spec, const std::string& token = "");
+
+}  // namespace hwnas

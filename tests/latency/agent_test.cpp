@@ -1,0 +1,119 @@
+// The agent on loopback with an ephemeral port: real measurements through
+// HTTP, refused tokens, refused absurd requests.
+#include "latency/agent.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/search_space.h"
+
+namespace hwnas {
+namespace {
+
+using json = nlohmann::json;
+
+ProfileOptions quick() {
+  ProfileOptions o;
+  o.warmup_ms = 1;
+  o.min_time_ms = 2;
+  o.repetitions = 3;
+  return o;
+}
+
+class AgentTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    AgentOptions opt;
+    opt.port = 0;  // any free port
+    opt.token = "s3cret";
+    server_ = std::make_unique<AgentServer>(opt);
+    port_ = server_->start_background();
+    ASSERT_GT(port_, 0);
+  }
+  void TearDown() override { server_->stop(); }
+
+  httplib::Result post(const std::string& token, const std::string& body) {
+    httplib::Client cli("127.0.0.1", port_);
+    httplib::Headers h;
+    if (!token.empty()) h.emplace("Authorization", "Bearer " + token);
+    return cli.Post("/v1/measure", h, body, "application/json");
+  }
+
+  std::unique_ptr<AgentServer> server_;
+  int port_ = 0;
+};
+
+TEST_F(AgentTest, AnswersARealMeasurementThroughTheRemoteTarget) {
+  auto target = make_target("remote://127.0.0.1:" + std::to_string(port_) + "?threads=1", "s3cret");
+  EXPECT_EQ(target->info().kind, "local-torch");
+  EXPECT_EQ(target->info().threads, 1);
+  EXPECT_EQ(target->info().id(), local_target_info(1, 1).id());  // same device as measuring here
+  const Timing op = target->measure_op(parse_op_spec("shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"), quick());
+  EXPECT_GT(op.median_ms, 0);
+  EXPECT_GE(op.iterations, 1);
+  auto space = make_space("hsconas:widths=2,depths=1/1/1/1");
+  const Timing net = target->measure_arch(*space, space->parse("k3@0.5,k5@1,k7@0.5,x@1"), quick());
+  EXPECT_GT(net.median_ms, 0);
+}
+
+TEST_F(AgentTest, RefusesMissingAndWrongTokens) {
+  const std::string body = json{{"op", "shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"},
+                                {"profile", quick().to_json()}}.dump();
+  auto none = post("", body);
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->status, 401);
+  auto wrong = post("guess", body);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 401);
+  EXPECT_NE(wrong->body.find("wrong token"), std::string::npos);
+  try {
+    make_target("remote://127.0.0.1:" + std::to_string(port_), "guess");
+    ADD_FAILURE() << "a wrong token was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("HTTP 401"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(AgentTest, RefusesOversizedRequests) {
+  // Absurd shape: 100000 x 100000 input.
+  auto big = post("s3cret", json{{"op", "shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h100000w100000-b1"}}.dump());
+  ASSERT_TRUE(big);
+  EXPECT_EQ(big->status, 400);
+  EXPECT_NE(big->body.find("resolution"), std::string::npos) << big->body;
+  // Absurd repeat count.
+  json reps{{"op", "shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"}, {"profile", {{"repetitions", 1000000}}}};
+  auto many = post("s3cret", reps.dump());
+  ASSERT_TRUE(many);
+  EXPECT_EQ(many->status, 400);
+  EXPECT_NE(many->body.find("repetitions"), std::string::npos) << many->body;
+  // A body over the size limit.
+  auto huge = post("s3cret", std::string(200 * 1024, ' '));
+  ASSERT_TRUE(huge);
+  EXPECT_EQ(huge->status, 413);
+  // Malformed requests say what is wrong.
+  auto junk = post("s3cret", "{not json");
+  ASSERT_TRUE(junk);
+  EXPECT_EQ(junk->status, 400);
+  EXPECT_NE(junk->body.find("not valid JSON"), std::string::npos) << junk->body;
+}
+
+TEST(Agent, ListenAddressesDefaultToLoopbackAndTokensAreRequired) {
+  std::string host;
+  int port = 0;
+  parse_listen_address("9000", &host, &port);
+  EXPECT_EQ(host, "127.0.0.1");
+  EXPECT_EQ(port, 9000);
+  parse_listen_address("0.0.0.0:8765", &host, &port);
+  EXPECT_EQ(host, "0.0.0.0");
+  EXPECT_EQ(port, 8765);
+  EXPECT_THROW(parse_listen_address("host:port", &host, &port), Error);
+  EXPECT_EQ(AgentOptions().host, "127.0.0.1");
+  AgentOptions no_token;
+  EXPECT_THROW(AgentServer{no_token}, Error);
+}
+
+}  // namespace
+}  // namespace hwnas

@@ -40,8 +40,8 @@ class HsconasObjective : public Objective {
   /// HSCoNAS leaves beta open (section II-B; Fig. 2 plots several values).
   /// With -10 the exhaustive Eq. 2 optimum on NAS-Bench-201 (cifar100_test,
   /// raspi4_ms) lies within 1% of T for T = 5, 10, 20, 40 ms, while -5 lets
-  /// it drift up to 47% over T and -1 all but ignores T (measured:
-  /// docs/benchmarks/nb201.md); -20 and -50 make the same picks there.
+  /// it drift up to 47% over T and -1 all but ignores T; -20 and -50 make
+  /// the same picks (tools/nb201_landscape.py, docs/benchmarks/nb201.md).
   static constexpr double kDefaultBeta = -10.0;
   HsconasObjective(double target_ms, double beta = kDefaultBeta);
   double score(double accuracy, double latency_ms) const override;

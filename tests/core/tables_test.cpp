@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <ctime>
 #include <cstdlib>
 #include <filesystem>
@@ -107,6 +108,7 @@ TEST_F(TablesTest, LoadsTheNb201TablesFast) {
   TableEvaluator eval(acc + ":cifar100_test", *space_);
   TableLatency latency(lat + ":raspi4_ms", *space_);
   const double ms = 1000.0 * (std::clock() - t0) / CLOCKS_PER_SEC;
+  std::printf("[nb201 tables] accuracy + latency loaded in %.1f ms of CPU\n", ms);
   EXPECT_LT(ms, 100.0) << "loading both tables took " << ms << " ms of CPU";
   EXPECT_EQ(eval.table().entries().size(), static_cast<size_t>(kNb201NumArchs));
   EXPECT_NEAR(eval.accuracy(nb201_arch(9930)), 73.5133, 1e-4);  // the best arch (README)

@@ -64,7 +64,8 @@ History GeneticStrategy::search(const SearchSpace& space, Evaluator& evaluator,
       pending.push_back(space.mutate(child, o.mutation_prob, rng));
     }
   }
-  // Line 8: the answer is the best member; elitism keeps it, so it is History::best_index().
+  // Line 8: the answer is the best member; with E >= 1 elitism keeps it in the
+  // population, so it is History::best_index().
   return run.take();
 }
 

@@ -59,7 +59,7 @@ MeasuredArchs table_archs(const SearchSpace& space, const Lut& lut) {
 std::string default_target(const Lut& lut) {
   HWNAS_CHECK(lut.target.kind == "local-torch", "table ", lut.origin, " was measured on [", lut.target.id(),
               "]; say where to measure with --target (remote://HOST:PORT or table:FILE)");
-  return str_cat("local:threads=", lut.target.threads, ",batch=", lut.target.batch);
+  return str_cat("local:threads=", lut.target.threads, ",batch=", lut.target.batch, ",clock=", lut.target.clock);
 }
 
 void predict(const LatencyArgs& a) {

@@ -41,7 +41,7 @@ std::string fmt_seconds(double s) {
 }
 
 void run(const ProfileArgs& a) {
-  using Clock = std::chrono::steady_clock;
+  using SteadyClock = std::chrono::steady_clock;
   const std::unique_ptr<SearchSpace> space = make_space(a.space);
   std::unique_ptr<Target> target = make_target(a.target, a.token);
   ProfileOptions popt;
@@ -71,26 +71,26 @@ void run(const ProfileArgs& a) {
   if (!a.quiet)
     std::fprintf(stderr, "profiling %zu ops of %s on [%s] (%zu already in %s)\n", todo.size(), a.space.c_str(),
                  target->info().id().c_str(), specs.size() - todo.size(), a.out.c_str());
-  const auto t0 = Clock::now();
+  const auto t0 = SteadyClock::now();
   for (size_t i = 0; i < todo.size(); ++i) {
     const Timing t = target->measure_op(todo[i], popt);
     lut.ops[todo[i].key()] = t;
     lut.save(a.out);  // atomic: an interrupted run keeps what it measured
     if (!a.quiet) {
-      const double el = std::chrono::duration<double>(Clock::now() - t0).count();
+      const double el = std::chrono::duration<double>(SteadyClock::now() - t0).count();
       std::fprintf(stderr, "[%4zu/%zu] %-52s %9.4f ms  cv %5.1f%%  rej %d  eta %s\n", i + 1, todo.size(),
                    todo[i].key().c_str(), t.median_ms, 100 * t.cv, t.rejected,
                    fmt_seconds(el / (i + 1) * (todo.size() - i - 1)).c_str());
     }
   }
-  const double op_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  const double op_seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
 
   // HSCoNAS Eq. 4: B from M archs measured end to end (the first M fit archs
   // of `seed`, which hwnas latency validate reuses).
   double arch_seconds = 0;
   int measured_archs = 0;
   if (a.bias_archs > 0) {
-    const auto t1 = Clock::now();
+    const auto t1 = SteadyClock::now();
     MeasuredArchs m;
     m.archs = fit_archs(*space, a.seed, a.bias_archs);
     for (size_t i = 0; i < m.archs.size(); ++i) {
@@ -107,7 +107,7 @@ void run(const ProfileArgs& a) {
     }
     lut.bias_ms = LutBiasModel::fit_bias(*space, lut, m);
     lut.bias_archs = static_cast<int>(m.size());
-    arch_seconds = std::chrono::duration<double>(Clock::now() - t1).count();
+    arch_seconds = std::chrono::duration<double>(SteadyClock::now() - t1).count();
   }
   lut.save(a.out);
   std::printf("profiled %zu ops (%zu reused) in %.1f s", todo.size(), specs.size() - todo.size(), op_seconds);
@@ -123,7 +123,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--space", a->space, "Search space, e.g. hsconas or hsconas:layout=A")
       ->capture_default_str()
       ->envname("HWNAS_SPACE");
-  cmd->add_option("--target", a->target, "local[:threads=N,batch=B], remote://HOST:PORT, table:FILE")
+  cmd->add_option("--target", a->target, "local[:threads=N,batch=B,clock=wall|cpu], remote://HOST:PORT, table:FILE")
       ->capture_default_str()
       ->envname("HWNAS_TARGET");
   cmd->add_option("--token", a->token, "Token of a remote agent")->envname("HWNAS_AGENT_TOKEN");

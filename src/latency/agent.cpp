@@ -92,7 +92,7 @@ json handle_measure_request(const json& req, const AgentOptions& opt) {
     const Arch arch = space->parse(arch_text);
     timing = profile_network(*space, arch, batch, profile, threads);
   }
-  TargetInfo info = local_target_info(threads, batch);
+  TargetInfo info = local_target_info(threads, batch, profile.clock);
   return json{{"target", info.to_json()}, {"timing", timing.to_json()}};
 }
 
@@ -129,7 +129,8 @@ AgentServer::AgentServer(AgentOptions opt) : impl_(std::make_unique<Impl>()) {
       if (req.has_param("threads")) r["threads"] = parse_int(req.get_param_value("threads"), "threads");
       const int threads = request_threads(r, im->opt);
       const int batch = req.has_param("batch") ? parse_int(req.get_param_value("batch"), "batch") : 1;
-      const TargetInfo info = local_target_info(threads, batch);
+      const Clock clock = req.has_param("clock") ? parse_clock(req.get_param_value("clock")) : Clock::kWall;
+      const TargetInfo info = local_target_info(threads, batch, clock);
       res.set_content(json{{"target", info.to_json()}, {"server", kServerName}}.dump(), "application/json");
     } catch (const Error& e) {
       send_error(res, 400, e.what());
@@ -206,9 +207,10 @@ namespace {
 /// Client side: a Target whose measurements run on the agent's device.
 class RemoteTarget : public Target {
  public:
-  RemoteTarget(std::string host, int port, std::string token, int threads, int batch)
-      : host_(std::move(host)), port_(port), token_(std::move(token)), threads_(threads), batch_(batch) {
-    std::string path = str_cat("/v1/info?batch=", batch_);
+  RemoteTarget(std::string host, int port, std::string token, int threads, int batch, Clock clock)
+      : host_(std::move(host)), port_(port), token_(std::move(token)), threads_(threads), batch_(batch),
+        clock_(clock) {
+    std::string path = str_cat("/v1/info?batch=", batch_, "&clock=", to_string(clock_));
     if (threads_ > 0) path += str_cat("&threads=", threads_);
     const json r = call("GET", path, json());
     info_ = TargetInfo::from_json(r.at("target"), "agent " + endpoint());
@@ -216,25 +218,29 @@ class RemoteTarget : public Target {
   }
   const TargetInfo& info() const override { return info_; }
   std::string describe() const override {
-    std::string s = str_cat(endpoint(), "?batch=", batch_);
+    std::string s = str_cat(endpoint(), "?batch=", batch_, "&clock=", to_string(clock_));
     if (threads_ > 0) s += str_cat("&threads=", threads_);
     return s;
   }
   Timing measure_op(const OpSpec& spec, const ProfileOptions& opt) override {
     HWNAS_CHECK(spec.batch == batch_, "op ", spec.key(), " has batch ", spec.batch, ", target ", describe(),
                 " measures batch ", batch_);
-    json req{{"op", spec.key()}, {"profile", opt.to_json()}, {"threads", threads_}};
+    json req{{"op", spec.key()}, {"profile", with_clock(opt).to_json()}, {"threads", threads_}};
     return timing_of(call("POST", "/v1/measure", req));
   }
   Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions& opt) override {
     const std::string spec = space.description.empty() ? space.name : space.description;
     json req{{"space", spec}, {"arch", space.format(arch)}, {"batch", batch_},
-             {"profile", opt.to_json()}, {"threads", threads_}};
+             {"profile", with_clock(opt).to_json()}, {"threads", threads_}};
     return timing_of(call("POST", "/v1/measure", req));
   }
 
  private:
   std::string endpoint() const { return str_cat("remote://", host_, ":", port_); }
+  ProfileOptions with_clock(ProfileOptions opt) const {
+    opt.clock = clock_;
+    return opt;
+  }
 
   Timing timing_of(const json& r) {
     const TargetInfo got = TargetInfo::from_json(r.at("target"), "agent " + endpoint());
@@ -268,17 +274,18 @@ class RemoteTarget : public Target {
   int port_;
   std::string token_;
   int threads_, batch_;
+  Clock clock_;
   TargetInfo info_;
 };
 
 }  // namespace
 
 std::unique_ptr<Target> make_remote_target(const std::string& host, int port, const std::string& token,
-                                           int threads, int batch) {
+                                           int threads, int batch, Clock clock) {
   HWNAS_CHECK(!token.empty(), "remote target ", host, ":", port, ": a token is required");
   HWNAS_CHECK(batch >= 1 && batch <= 1024, "remote target: batch must be in 1..1024, got ", batch);
   HWNAS_CHECK(threads >= 0 && threads <= 256, "remote target: threads must be in 0..256, got ", threads);
-  return std::make_unique<RemoteTarget>(host, port, token, threads, batch);
+  return std::make_unique<RemoteTarget>(host, port, token, threads, batch, clock);
 }
 
 }  // namespace hwnas

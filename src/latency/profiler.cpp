@@ -4,7 +4,8 @@
 #include <torch/torch.h>
 
 #include <algorithm>
-#include <chrono>
+#include <time.h>
+
 #include <cmath>
 #include <nlohmann/json.hpp>
 
@@ -27,6 +28,15 @@ constexpr int kMaxResolution = 2048;
 constexpr int kMaxKernel = 15;
 constexpr int64_t kMaxInputElements = int64_t(1) << 26;
 
+std::string to_string(Clock clock) { return clock == Clock::kCpu ? "cpu" : "wall"; }
+
+Clock parse_clock(const std::string& text) {
+  if (text == "wall") return Clock::kWall;
+  if (text == "cpu") return Clock::kCpu;
+  HWNAS_CHECK(false, "unknown clock '", text, "' (wall or cpu)");
+  return Clock::kWall;
+}
+
 void ProfileOptions::validate() const {
   HWNAS_CHECK(std::isfinite(warmup_ms) && warmup_ms >= 0 && warmup_ms <= kMaxPhaseMs,
               "profile: warm-up must be in 0..", kMaxPhaseMs, " ms, got ", warmup_ms);
@@ -46,13 +56,19 @@ json ProfileOptions::to_json() const {
               {"min_time_ms", min_time_ms},
               {"repetitions", repetitions},
               {"outlier_k", outlier_k},
-              {"max_iterations", max_iterations}};
+              {"max_iterations", max_iterations},
+              {"clock", to_string(clock)}};
 }
 
 ProfileOptions ProfileOptions::from_json(const json& j) {
   HWNAS_CHECK(j.is_object(), "profile options must be a JSON object");
   ProfileOptions o;
   for (const auto& [k, v] : j.items()) {
+    if (k == "clock") {
+      HWNAS_CHECK(v.is_string(), "profile option 'clock' must be \"wall\" or \"cpu\"");
+      o.clock = parse_clock(v.get<std::string>());
+      continue;
+    }
     HWNAS_CHECK(v.is_number(), "profile option '", k, "' must be a number");
     if (k == "warmup_ms") o.warmup_ms = v.get<double>();
     else if (k == "min_time_ms") o.min_time_ms = v.get<double>();
@@ -142,11 +158,16 @@ Timing summarize(const std::vector<double>& samples_ms, double outlier_k, int it
 
 Timing time_function(const std::function<void()>& fn, const ProfileOptions& opt) {
   opt.validate();
-  using Clock = std::chrono::steady_clock;
+  const clockid_t clock_id = opt.clock == Clock::kCpu ? CLOCK_THREAD_CPUTIME_ID : CLOCK_MONOTONIC;
+  auto now_ms = [clock_id] {
+    timespec ts;
+    clock_gettime(clock_id, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec * 1e-6;
+  };
   auto run_ms = [&](int n) {
-    const auto t0 = Clock::now();
+    const double t0 = now_ms();
     for (int i = 0; i < n; ++i) fn();
-    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    return now_ms() - t0;
   };
   // Warm-up: at least one call (allocator, weight packing, caches).
   double warm = 0;
@@ -154,10 +175,16 @@ Timing time_function(const std::function<void()>& fn, const ProfileOptions& opt)
   while (warm < opt.warmup_ms);
   // Size the iteration count like benchmark's runner: grow until one batch
   // of calls lasts min_time, then keep the count for every repetition.
+  // With the cpu clock, work that mostly waits would grow the count without
+  // bound; a wall-time cap of 20 x min_time per repetition stops that.
   int iters = 1;
   while (true) {
+    timespec w0, w1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
     const double ms = run_ms(iters);
-    if (ms >= opt.min_time_ms || iters >= opt.max_iterations) break;
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    const double wall_ms = (w1.tv_sec - w0.tv_sec) * 1e3 + (w1.tv_nsec - w0.tv_nsec) * 1e-6;
+    if (ms >= opt.min_time_ms || iters >= opt.max_iterations || wall_ms >= 20 * opt.min_time_ms) break;
     const double mult = ms > 0 ? std::clamp(opt.min_time_ms / ms * 1.4, 1.5, 10.0) : 10.0;
     iters = static_cast<int>(std::min<double>(opt.max_iterations, std::ceil(iters * mult)));
   }
@@ -219,6 +246,8 @@ Timing time_module(Build&& build, const std::vector<int64_t>& input_shape, const
                    int threads) {
   HWNAS_CHECK(threads >= 1 && threads <= 256, "threads must be in 1..256, got ", threads);
   opt.validate();
+  HWNAS_CHECK(opt.clock == Clock::kWall || threads == 1, "the cpu clock counts one thread's CPU time: it needs ",
+              "threads=1, got ", threads);
   at::set_num_threads(threads);
   torch::manual_seed(0);
   torch::NoGradGuard no_grad;

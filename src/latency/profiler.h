@@ -20,6 +20,17 @@
 
 namespace hwnas {
 
+/// What a timing counts. kWall is latency as a user sees it. kCpu counts
+/// only the CPU time of the calling thread (CLOCK_THREAD_CPUTIME_ID), so
+/// time slices lost to other processes on a shared machine do not count; it
+/// needs a single intra-op thread (with more, the work of the other threads
+/// would be missed).
+enum class Clock { kWall, kCpu };
+/// "wall" or "cpu".
+std::string to_string(Clock clock);
+/// Inverse of to_string(Clock); throws hwnas::Error naming the text.
+Clock parse_clock(const std::string& text);
+
 /// How long and how often to time. Checked by validate(), which the remote
 /// agent also uses to refuse absurd requests.
 struct ProfileOptions {
@@ -28,6 +39,7 @@ struct ProfileOptions {
   int repetitions = 11;      ///< timed repetitions (each a sample of the mean time per call)
   double outlier_k = 3.0;    ///< reject repetitions farther than k * 1.4826 * MAD from the median; 0 = keep all
   int max_iterations = 1000000;  ///< cap on calls per repetition
+  Clock clock = Clock::kWall;    ///< what is counted (a target sets it from its TargetInfo)
 
   /// Throws hwnas::Error naming the bad field (limits: warm-up and min time
   /// up to 10 s, 1..1000 repetitions, total requested time up to 120 s).

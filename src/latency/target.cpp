@@ -17,11 +17,12 @@ namespace hwnas {
 using json = nlohmann::json;
 
 std::string TargetInfo::id() const {
-  return str_cat(kind, "|", device, "|threads=", threads, "|batch=", batch, "|", library);
+  return str_cat(kind, "|", device, "|threads=", threads, "|batch=", batch, "|", library, "|clock=", clock);
 }
 
 json TargetInfo::to_json() const {
-  json j{{"kind", kind}, {"device", device}, {"threads", threads}, {"batch", batch}, {"library", library}};
+  json j{{"kind", kind},   {"device", device},   {"threads", threads},
+         {"batch", batch}, {"library", library}, {"clock", clock}};
   if (!host.empty()) j["host"] = host;
   if (!endpoint.empty()) j["endpoint"] = endpoint;
   return j;
@@ -48,6 +49,7 @@ TargetInfo TargetInfo::from_json(const json& j, const std::string& origin) {
   t.library = str("library", false);
   t.host = str("host", false);
   t.endpoint = str("endpoint", false);
+  if (j.contains("clock")) t.clock = to_string(parse_clock(str("clock", true)));
   t.threads = num("threads", 0);
   t.batch = num("batch", 1);
   HWNAS_CHECK(!t.kind.empty(), origin, ": target kind is empty");
@@ -82,23 +84,31 @@ std::string host_name() {
 /// This CPU through LibTorch.
 class LocalTorchTarget : public Target {
  public:
-  LocalTorchTarget(int threads, int batch) : info_(local_target_info(threads, batch)) {}
+  LocalTorchTarget(int threads, int batch, Clock clock)
+      : info_(local_target_info(threads, batch, clock)), clock_(clock) {}
   const TargetInfo& info() const override { return info_; }
   std::string describe() const override {
     return format_factory_string("local", {{"threads", std::to_string(info_.threads)},
-                                           {"batch", std::to_string(info_.batch)}});
+                                           {"batch", std::to_string(info_.batch)},
+                                           {"clock", info_.clock}});
   }
   Timing measure_op(const OpSpec& spec, const ProfileOptions& opt) override {
     HWNAS_CHECK(spec.batch == info_.batch, "op ", spec.key(), " has batch ", spec.batch, ", target ",
                 describe(), " measures batch ", info_.batch);
-    return profile_op(spec, opt, info_.threads);
+    return profile_op(spec, with_clock(opt), info_.threads);
   }
   Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions& opt) override {
-    return profile_network(space, arch, info_.batch, opt, info_.threads);
+    return profile_network(space, arch, info_.batch, with_clock(opt), info_.threads);
   }
 
  private:
+  /// The target decides the clock, whatever the options say.
+  ProfileOptions with_clock(ProfileOptions opt) const {
+    opt.clock = clock_;
+    return opt;
+  }
   TargetInfo info_;
+  Clock clock_;
 };
 
 /// Measurements made elsewhere, read from a table: nothing is run here.
@@ -129,7 +139,7 @@ class TableTarget : public Target {
 
 }  // namespace
 
-TargetInfo local_target_info(int threads, int batch) {
+TargetInfo local_target_info(int threads, int batch, Clock clock) {
   HWNAS_CHECK(threads >= 1 && threads <= 256, "local target: threads must be in 1..256, got ", threads);
   HWNAS_CHECK(batch >= 1 && batch <= 1024, "local target: batch must be in 1..1024, got ", batch);
   TargetInfo t;
@@ -138,6 +148,9 @@ TargetInfo local_target_info(int threads, int batch) {
   t.threads = threads;
   t.batch = batch;
   t.library = std::string("libtorch ") + TORCH_VERSION;
+  t.clock = to_string(clock);
+  HWNAS_CHECK(clock == Clock::kWall || threads == 1, "the cpu clock counts one thread's CPU time: it needs ",
+              "threads=1, got ", threads);
   t.host = host_name();
   return t;
 }
@@ -159,6 +172,7 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
     HWNAS_CHECK(port >= 1 && port <= 65535, "target '", spec, "': port must be in 1..65535");
     std::string tok = token;
     int threads = 0, batch = 1;
+    Clock clock = Clock::kWall;
     if (!query.empty()) {
       for (const std::string& kv : split(query, '&')) {
         const size_t eq = kv.find('=');
@@ -167,11 +181,12 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
         if (k == "token") tok = v;
         else if (k == "threads") threads = parse_int(v, "threads of target " + spec);
         else if (k == "batch") batch = parse_int(v, "batch of target " + spec);
-        else HWNAS_CHECK(false, "target '", spec, "': unknown query key '", k, "' (token, threads, batch)");
+        else if (k == "clock") clock = parse_clock(v);
+        else HWNAS_CHECK(false, "target '", spec, "': unknown query key '", k, "' (token, threads, batch, clock)");
       }
     }
     HWNAS_CHECK(!tok.empty(), "target '", rest, "': the agent needs a token (--token T or ?token=T)");
-    return make_remote_target(host, port, tok, threads, batch);
+    return make_remote_target(host, port, tok, threads, batch, clock);
   }
   if (starts_with(s, "table:")) {
     const std::string path = s.substr(6);
@@ -185,8 +200,9 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
   FactoryOptions o("target local", opts);
   const int threads = o.get_int("threads", 1);
   const int batch = o.get_int("batch", 1);
+  const Clock clock = parse_clock(o.get("clock", "wall"));
   o.finish();
-  return std::make_unique<LocalTorchTarget>(threads, batch);
+  return std::make_unique<LocalTorchTarget>(threads, batch, clock);
 }
 
 }  // namespace hwnas

@@ -2,8 +2,9 @@
 // table carries its TargetInfo (like benchmark's reporter Context), and
 // tables from different targets are never mixed.
 //
-//   local[:threads=1,batch=1]      this CPU through LibTorch (default 1 thread, batch 1)
-//   remote://HOST:PORT[?token=T]   an `hwnas agent` on the device, over HTTP
+//   local[:threads=1,batch=1,clock=wall]  this CPU through LibTorch (default 1 thread,
+//                                  batch 1, wall clock; clock=cpu counts thread CPU time)
+//   remote://HOST:PORT[?token=T&threads=N&batch=B&clock=C]  an `hwnas agent` on the device
 //   table:FILE.csv | FILE.json     measurements made elsewhere (e.g. TensorRT on a Jetson)
 #pragma once
 
@@ -27,18 +28,19 @@ struct TargetInfo {
   int threads = 0;       ///< intra-op threads (0 = unknown / not applicable)
   int batch = 1;         ///< batch size every op and network was run with
   std::string library;   ///< "libtorch 1.13.0", "TensorRT 8.5", ...
+  std::string clock = "wall";  ///< "wall", or "cpu" (thread CPU time, see profiler.h)
   std::string host;      ///< hostname of the measuring machine
   std::string endpoint;  ///< "remote://HOST:PORT" when measured through an agent
 
-  /// "local-torch|AMD EPYC|threads=1|batch=1|libtorch 1.13.0": equal ids, comparable latencies.
+  /// "local-torch|AMD EPYC|threads=1|batch=1|libtorch 1.13.0|clock=wall": equal ids, comparable latencies.
   std::string id() const;
   nlohmann::json to_json() const;
   /// Throws hwnas::Error naming `origin` and the missing or mistyped field.
   static TargetInfo from_json(const nlohmann::json& j, const std::string& origin);
 };
 
-/// The TargetInfo of LibTorch on this machine with `threads` and `batch`.
-TargetInfo local_target_info(int threads, int batch);
+/// The TargetInfo of LibTorch on this machine with `threads`, `batch`, `clock`.
+TargetInfo local_target_info(int threads, int batch, Clock clock = Clock::kWall);
 
 class Target {
  public:

@@ -65,6 +65,20 @@ TEST(Profiler, TimesASleepAndSizesIterations) {
   EXPECT_GE(calls, 3 * t.iterations);
 }
 
+TEST(Profiler, CpuClockIgnoresTimeSpentOffTheCpu) {
+  ProfileOptions o;
+  o.warmup_ms = 0;
+  o.min_time_ms = 1;
+  o.repetitions = 3;
+  o.clock = Clock::kCpu;
+  // A sleeping thread uses no CPU: the wall clock sees 0.5 ms, the cpu clock ~0.
+  const Timing t = time_function([] { std::this_thread::sleep_for(std::chrono::microseconds(500)); }, o);
+  EXPECT_LT(t.median_ms, 0.2);
+  EXPECT_EQ(ProfileOptions::from_json(o.to_json()).clock, Clock::kCpu);
+  EXPECT_THROW(profile_op(parse_op_spec("skip-k0-e0-se0-cin8-cout8-mid0-s1-h4w4-b1"), o, 2), Error);
+  EXPECT_THROW(parse_clock("cycles"), Error);
+}
+
 TEST(Profiler, ProfilesARealBlockAndRefusesAbsurdShapes) {
   ProfileOptions o;
   o.warmup_ms = 1;

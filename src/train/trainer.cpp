@@ -91,7 +91,8 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
   lo.batch_size = opts.batch_size;
   lo.shuffle = true;
   lo.augment = opts.augment;
-  lo.drop_last = data.size() > opts.batch_size;
+  const int64_t usable = opts.limit > 0 ? std::min(opts.limit, data.size()) : data.size();
+  lo.drop_last = usable > opts.batch_size;
   lo.limit = opts.limit;
   BatchLoader loader(data, norm, lo, opts.seed);
   const int64_t per_epoch = loader.num_batches();

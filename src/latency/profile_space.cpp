@@ -1,0 +1,99 @@
+#include "latency/profile_space.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/io.h"
+#include "latency/models.h"
+#include "latency/validation.h"
+
+namespace hwnas {
+namespace {
+
+std::string fmt_seconds(double s) {
+  char buf[32];
+  if (s < 120) std::snprintf(buf, sizeof buf, "%.0fs", s);
+  else std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
+  return buf;
+}
+
+}  // namespace
+
+Lut profile_space(const SearchSpace& space_ref, const std::string& space_spec, Target& target_ref,
+                  const std::string& out, const SpaceProfileOptions& o, SpaceProfileStats* stats_out) {
+  using SteadyClock = std::chrono::steady_clock;
+  const SearchSpace* space = &space_ref;
+  Target* target = &target_ref;
+  const ProfileOptions& popt = o.timing;
+  popt.validate();
+  HWNAS_CHECK(o.bias_archs >= 0 && o.bias_archs <= 100000, "bias archs must be in 0..100000");
+  Lut lut = Lut::empty(*space, target->info(), popt);
+  lut.origin = out;
+  if (!o.fresh && file_exists(out)) {
+    Lut old = Lut::load(out);
+    HWNAS_CHECK(old.target.id() == target->info().id(), "table ", out, " was measured on [", old.target.id(),
+                "], not on [", target->info().id(), "]; use another --out, or --fresh to replace it");
+    HWNAS_CHECK(old.space_fingerprint.empty() || old.space_fingerprint == lut.space_fingerprint, "table ", out,
+                " was profiled for space '", old.space, "', not '", space_spec,
+                "'; use another --out, or --fresh to replace it");
+    lut.ops = old.ops;
+    lut.archs = old.archs;
+  }
+  const std::vector<OpSpec> specs = space_op_specs(*space, target->info().batch);
+  std::vector<OpSpec> todo;
+  for (const OpSpec& s : specs)
+    if (!lut.ops.count(s.key())) todo.push_back(s);
+  if (!o.quiet)
+    std::fprintf(stderr, "profiling %zu ops of %s on [%s] (%zu already in %s)\n", todo.size(), space_spec.c_str(),
+                 target->info().id().c_str(), specs.size() - todo.size(), out.c_str());
+  const auto t0 = SteadyClock::now();
+  for (size_t i = 0; i < todo.size(); ++i) {
+    const Timing t = target->measure_op(todo[i], popt);
+    lut.ops[todo[i].key()] = t;
+    lut.save(out);  // atomic: an interrupted run keeps what it measured
+    if (!o.quiet) {
+      const double el = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+      std::fprintf(stderr, "[%4zu/%zu] %-52s %9.4f ms  cv %5.1f%%  rej %d  eta %s\n", i + 1, todo.size(),
+                   todo[i].key().c_str(), t.median_ms, 100 * t.cv, t.rejected,
+                   fmt_seconds(el / (i + 1) * (todo.size() - i - 1)).c_str());
+    }
+  }
+  const double op_seconds = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+
+  // HSCoNAS Eq. 4: B from M archs measured end to end (the first M fit archs
+  // of `seed`, which hwnas latency validate reuses).
+  double arch_seconds = 0;
+  int measured_archs = 0;
+  if (o.bias_archs > 0) {
+    const auto t1 = SteadyClock::now();
+    MeasuredArchs m;
+    m.archs = fit_archs(*space, o.seed, o.bias_archs);
+    for (size_t i = 0; i < m.archs.size(); ++i) {
+      const std::string text = space->format(m.archs[i]);
+      if (!lut.archs.count(text)) {
+        lut.archs[text] = target->measure_arch(*space, m.archs[i], popt);
+        ++measured_archs;
+        lut.save(out);
+      }
+      m.ms.push_back(lut.archs[text].median_ms);
+      if (!o.quiet)
+        std::fprintf(stderr, "[arch %3zu/%zu] %9.4f ms measured, %9.4f ms table sum\n", i + 1, m.archs.size(),
+                     m.ms.back(), lut.sum_ms(*space, m.archs[i]));
+    }
+    lut.bias_ms = LutBiasModel::fit_bias(*space, lut, m);
+    lut.bias_archs = static_cast<int>(m.size());
+    arch_seconds = std::chrono::duration<double>(SteadyClock::now() - t1).count();
+  }
+  lut.save(out);
+  if (stats_out) {
+    stats_out->ops_measured = todo.size();
+    stats_out->ops_reused = specs.size() - todo.size();
+    stats_out->archs_measured = measured_archs;
+    stats_out->op_seconds = op_seconds;
+    stats_out->arch_seconds = arch_seconds;
+  }
+  return lut;
+}
+
+}  // namespace hwnas

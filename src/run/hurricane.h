@@ -1,0 +1,33 @@
+// The LibTorch side of HURRICANE's coordinate ascent (search/coordinate_ascent.h):
+// per iteration a freshly initialised supernet of the active subspace,
+// trained with single-path sampling along the latency-budgeted sampler
+// (Eq. 3), and a BN-recalibrating evaluator on its weights.
+#pragma once
+
+#include <string>
+
+#include "eval/accuracy.h"
+#include "run/context.h"
+#include "search/coordinate_ascent.h"
+#include "train/trainer.h"
+
+namespace hwnas {
+
+/// Settings of the supernets of one ascent.
+struct HurricaneRoundOptions {
+  TrainOptions train;         ///< per-iteration supernet training (seed, threads, epochs, ...)
+  SupernetEvalOptions eval;   ///< accuracy with inherited weights
+  bool save_weights = true;   ///< write hurricane_iter<i>.pt into the run directory
+  bool quiet = false;         ///< no progress line on stderr
+};
+
+/// A TrainRoundFn on real supernets. Iteration i builds the supernet of the
+/// subspace A_i only (the fixed layers hold just a_win's block), initialised
+/// from a torch seed derived from (train.seed, i) so every iteration starts
+/// from fresh random weights (HURRICANE section 4.2: "the supernet is
+/// re-initialized randomly before every iteration"), trains it on
+/// search-train along the sampler and returns a SupernetEvaluator on
+/// search-valid. `ws` must outlive the function and its evaluators.
+TrainRoundFn make_supernet_rounds(Workspace& ws, const HurricaneRoundOptions& opts);
+
+}  // namespace hwnas

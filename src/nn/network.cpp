@@ -2,6 +2,7 @@
 
 #include "core/error.h"
 #include "nn/blocks.h"
+#include "nn/nb201_net.h"
 #include "nn/slim.h"
 
 namespace hwnas {
@@ -109,11 +110,13 @@ class ChainNetImpl : public NetworkImpl {
 }  // namespace
 
 std::shared_ptr<NetworkImpl> make_supernet(const SearchSpace& space) {
+  if (space.family == "nb201") return make_nb201_network(space, nullptr);
   HWNAS_CHECK(space.family == "chain", "space ", space.name, " has no supernet builder");
   return std::make_shared<ChainNetImpl>(space, nullptr);
 }
 
 std::shared_ptr<NetworkImpl> make_network(const SearchSpace& space, const Arch& arch) {
+  if (space.family == "nb201") return make_nb201_network(space, &arch);
   HWNAS_CHECK(space.family == "chain", "space ", space.name, " has no network builder");
   return std::make_shared<ChainNetImpl>(space, &arch);
 }

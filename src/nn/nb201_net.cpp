@@ -84,9 +84,13 @@ class Nb201CellImpl : public torch::nn::Module {
                   ": op ", o < 0 || o >= static_cast<int>(space_->ops.size()) ? std::to_string(o)
                                                                              : space_->ops[o].name,
                   " is not in this network");
-      const torch::Tensor& in = nodes[kNb201EdgeFrom[e]];
+      const EdgeOp kind = edge_op_of(space_->ops[o]);
+      torch::Tensor& in = nodes[kNb201EdgeFrom[e]];
+      // A node all of whose inputs were `none` is NB201's x * 0: a real zero
+      // map, which a conv edge turns into BN's shift, so it is made explicit.
+      if (!in.defined() && kind != EdgeOp::kNone) in = torch::zeros_like(x);
       torch::Tensor out;
-      switch (edge_op_of(space_->ops[o])) {
+      switch (kind) {
         case EdgeOp::kNone: break;  // zero: contributes nothing to the sum
         case EdgeOp::kSkip: out = in; break;
         case EdgeOp::kConv: out = modules_[e][o]->forward(in); break;

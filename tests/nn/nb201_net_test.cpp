@@ -35,7 +35,9 @@ TEST(Nb201Net, SupernetPathEqualsStandaloneWithCopiedWeights) {
   const torch::Tensor x = torch::randn({3, 1, 8, 8});
   Rng rng(5);
   std::vector<Arch> archs = {all_op(*space, "nor_conv_3x3"), space->parse(
-      "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|")};
+      "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|none~1|nor_conv_3x3~2|"),
+      // node 1 is zero and feeds ops: NB201's conv of a zero map is BN's shift
+      space->parse("|none~0|+|none~0|nor_conv_1x1~1|+|none~0|avg_pool_3x3~1|nor_conv_3x3~2|")};
   for (int i = 0; i < 5; ++i) archs.push_back(space->sample(rng));
   for (const Arch& a : archs) {
     auto net = make_network(*space, a);
@@ -98,6 +100,26 @@ TEST(Nb201Net, AllNoneArchOutputsTheClassifierBias) {
   };
   EXPECT_EQ(conv_edges(*net), 0);
   EXPECT_GT(conv_edges(*make_network(*space, all_op(*space, "nor_conv_1x1"))), 0);
+}
+
+TEST(Nb201Net, ConvOfAZeroNodeIsTheBatchNormShift) {
+  // Node 1 = none(x) = 0; node 2 = conv1x1(node 1) = BN(conv(relu(0))) = BN's
+  // shift in training mode; node 3 = skip(node 2). Every cell then outputs
+  // that constant, so with N=1 stage 1's feature map is beta everywhere.
+  torch::manual_seed(0);
+  auto space = make_space(kTiny);
+  const Arch a = space->parse("|none~0|+|none~0|nor_conv_1x1~1|+|none~0|none~1|skip_connect~2|");
+  auto net = std::dynamic_pointer_cast<Nb201NetImpl>(make_network(*space, a));
+  torch::Tensor beta;
+  {
+    torch::NoGradGuard g;
+    for (auto& p : net->named_parameters())
+      if (p.key() == "cell0.e3_nor_conv_1x1.bn.bias") beta = p.value().uniform_(1, 2);
+  }
+  ASSERT_TRUE(beta.defined());
+  net->train();
+  const torch::Tensor f = net->forward_features(torch::randn({2, 1, 8, 8}), a).features[0];
+  EXPECT_TRUE(torch::allclose(f, beta.view({1, 4, 1, 1}).expand_as(f)));
 }
 
 TEST(Nb201Net, StandaloneRejectsOpsItDoesNotHold) {

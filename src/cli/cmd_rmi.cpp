@@ -1,0 +1,449 @@
+// hwnas rmi: HW-EvRSNAS (RMI proxy against a reference model, penalty
+// objective, GA) on a trainable space (nb201).
+//   rmi reference  trains the reference model (default: the space's largest
+//                  arch, nor_conv_3x3 everywhere) into the run directory
+//   rmi score      RMI of given or random archs; with --standalone-epochs also
+//                  trains each from scratch and reports Kendall's tau-b
+//                  between RMI and stand-alone accuracy
+//   rmi search     GA + penalty objective (Eq. 4, 5) + a tabular latency model
+// score and search train the reference first when the run directory has none.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "cli/command.h"
+#include "cli/options.h"
+#include "core/error.h"
+#include "core/io.h"
+#include "core/predictors/metrics.h"
+#include "core/spaces/nb201.h"
+#include "core/strings.h"
+#include "core/tables.h"
+#include "eval/accuracy.h"
+#include "eval/rmi.h"
+#include "run/run_dir.h"
+#include "run/supernet_stage.h"
+#include "search/objective.h"
+#include "search/strategy.h"
+
+namespace hwnas {
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kReferenceName = "rmi_reference";
+
+/// Options of every rmi subcommand: data, space, the reference and the proxy.
+struct RmiArgs {
+  CommonOptions common;
+  std::string reference_arch = "largest";
+  TrainOptions reference_train;
+  RmiOptions rmi;
+  int batch_size = 32;  ///< images in the single RMI batch (RMI-NAS uses 32)
+  bool resume = false;
+};
+
+void add_rmi_args(CLI::App* cmd, RmiArgs* a) {
+  a->common.space = "nb201:C=8,N=1,in_channels=1,in_size=28";
+  a->common.run_dir = "runs/rmi";
+  a->reference_train.epochs = 3;
+  a->reference_train.batch_size = 128;
+  a->reference_train.lr = 0.1;
+  a->reference_train.weight_decay = 5e-4;
+  a->rmi.steps = 20;  // the paper's N_train is 100; 20 keeps a 2-core CPU search in minutes
+  add_common_options(cmd, &a->common);
+  cmd->add_option("--reference-arch", a->reference_arch,
+                  "Reference model arch text, or 'largest' (nor_conv_3x3 on every edge)")
+      ->capture_default_str();
+  add_train_options(cmd, &a->reference_train, "ref-");
+  cmd->add_flag("--resume", a->resume, "Continue an interrupted reference training");
+  cmd->add_option("--beta", a->rmi.beta, "HW-EvRSNAS Eq. 3 weight of the RMI loss term")
+      ->capture_default_str();
+  cmd->add_option("--rmi-steps", a->rmi.steps,
+                  "N_train: SGD steps on the single batch per candidate (paper: 100)")
+      ->capture_default_str();
+  cmd->add_option("--rmi-lr", a->rmi.lr, "Candidate learning rate")->capture_default_str();
+  cmd->add_option("--rmi-weight-decay", a->rmi.weight_decay, "Candidate weight decay")
+      ->capture_default_str();
+  cmd->add_option("--rmi-batch-size", a->batch_size, "Images in the single RMI batch")
+      ->capture_default_str();
+}
+
+void finish_args(RmiArgs* a) {
+  a->reference_train.threads = a->common.threads;
+  a->reference_train.seed = a->common.seed;
+  a->rmi.seed = a->common.seed;
+  HWNAS_CHECK(a->batch_size >= 2, "--rmi-batch-size must be >= 2, got ", a->batch_size);
+}
+
+Arch reference_arch_of(const SearchSpace& space, const std::string& text) {
+  if (text == "largest") {
+    const int conv = space.op_index("nor_conv_3x3");
+    return space.largest(conv);
+  }
+  return space.parse(text);
+}
+
+struct Reference {
+  std::shared_ptr<NetworkImpl> net;
+  Arch arch;
+  double test_accuracy = 0;
+};
+
+/// Trains the reference (stand-alone, full training set, tested on the test
+/// set) as `rmi_reference.pt/.json`, or loads it when it is already there.
+/// With `reuse_any`, a finished reference is reused whatever its training
+/// settings (score / search need *a* reference, not a retraining).
+Reference reference_stage(Workspace& ws, const RmiArgs& a, bool reuse_any) {
+  const RunDir& run = *ws.run;
+  const std::string meta = std::string(kReferenceName) + ".json";
+  const std::string pt = std::string(kReferenceName) + ".pt";
+  HWNAS_CHECK(ws.space->family == "nb201", "space ", ws.opts.space,
+              " does not expose the stage feature maps RMI compares; RMI supports nb201 spaces");
+  Reference r;
+  r.arch = reference_arch_of(*ws.space, a.reference_arch);
+  if (reuse_any && run.has(pt) && run.has(meta)) {
+    const json m = json::parse(run.read(meta));
+    if (m.contains("test_accuracy")) {
+      const json& s = m["settings"];
+      HWNAS_CHECK(s.value("space", "") == ws.opts.space && s.value("dataset", "") == ws.opts.dataset,
+                  run.file(pt), " is a reference for space ", s.value("space", "?"), " on ",
+                  s.value("dataset", "?"), ", not ", ws.opts.space, " on ", ws.opts.dataset,
+                  "; use another --run-dir");
+      const Arch stored = ws.space->parse(s.value("arch", ""));
+      HWNAS_CHECK(a.reference_arch == "largest" || stored == r.arch, run.file(pt),
+                  " holds the reference ", ws.space->format(stored), ", not the requested ",
+                  ws.space->format(r.arch), "; use another --run-dir");
+      r.arch = stored;
+      r.net = make_network(*ws.space, r.arch);
+      load_module(*r.net, run.file(pt));
+      r.test_accuracy = m["test_accuracy"];
+      std::fprintf(stderr, "hwnas: reusing reference %s (%s, test accuracy %.2f%%)\n",
+                   run.file(pt).c_str(), ws.space->format(r.arch).c_str(), r.test_accuracy);
+      return r;
+    }
+  }
+  const RetrainResult t = retrain_stage(ws, r.arch, a.reference_train, kReferenceName, a.resume);
+  HWNAS_CHECK(t.stats.finished, "reference training stopped before its last step");
+  r.net = t.net;
+  r.test_accuracy = t.test_accuracy;
+  return r;
+}
+
+/// The single batch of HW-EvRSNAS: a seeded draw from search-train, no augmentation.
+std::pair<torch::Tensor, torch::Tensor> rmi_batch(const Workspace& ws, int batch_size, uint64_t seed) {
+  BatchLoader::Options lo;
+  lo.batch_size = batch_size;
+  lo.shuffle = true;
+  lo.augment = false;
+  BatchLoader loader(ws.split.search_train, ws.norm, lo, seed);
+  return loader.batch(0, 0);
+}
+
+std::unique_ptr<RmiProxy> make_proxy(Workspace& ws, const RmiArgs& a, Reference* ref) {
+  *ref = reference_stage(ws, a, /*reuse_any=*/true);
+  auto [x, y] = rmi_batch(ws, a.batch_size, a.common.seed);
+  return std::make_unique<RmiProxy>(*ws.space, *ref->net, ref->arch, x, y, a.rmi);
+}
+
+json rmi_settings(const RmiArgs& a, const Reference& ref, const SearchSpace& space) {
+  return json{{"space", a.common.space},   {"dataset", a.common.dataset}, {"seed", a.common.seed},
+              {"reference", space.format(ref.arch)},
+              {"beta", a.rmi.beta},         {"steps", a.rmi.steps},        {"lr", a.rmi.lr},
+              {"momentum", a.rmi.momentum}, {"weight_decay", a.rmi.weight_decay},
+              {"batch_size", a.batch_size}, {"valid_per_class", a.common.valid_per_class}};
+}
+
+// ------------------------------------------------------------- reference
+
+void setup_reference(CLI::App* rmi) {
+  auto* cmd = rmi->add_subcommand("reference", "Train the reference model (or report the one there)");
+  auto* a = new RmiArgs();
+  add_rmi_args(cmd, a);
+  cmd->callback([a, cmd] {
+    finish_args(a);
+    auto ws = open_workspace(a->common);
+    ws->run->write("rmi_reference.config.yaml", resolved_config_yaml(*cmd));
+    const Reference r = reference_stage(*ws, *a, /*reuse_any=*/false);
+    std::printf("reference %s\n", ws->space->format(r.arch).c_str());
+    std::printf("test accuracy %.2f%% (%lld parameters); weights %s\n", r.test_accuracy,
+                static_cast<long long>(count_parameters(*r.net)),
+                ws->run->file(std::string(kReferenceName) + ".pt").c_str());
+  });
+}
+
+// ----------------------------------------------------------------- score
+
+struct ScoreArgs {
+  RmiArgs rmi;
+  std::vector<std::string> archs;
+  int random = 0;
+  TrainOptions standalone;
+  int64_t valid_images = 2000;
+  std::string out = "rmi_scores.csv";
+};
+
+/// One scored arch (a row of rmi_scores.csv).
+struct ScoreRow {
+  std::string arch;
+  RmiResult rmi;
+  double accuracy = std::nan("");  ///< stand-alone search-valid accuracy (%), NaN when not trained
+  double train_seconds = std::nan("");
+};
+
+std::string score_csv(const std::vector<ScoreRow>& rows, int layers) {
+  std::string out = "arch,rmi";
+  for (int i = 0; i < layers; ++i) out += str_cat(",rmi_layer", i + 1);
+  out += ",task_loss,rmi_seconds,standalone_accuracy,standalone_seconds\n";
+  for (const ScoreRow& r : rows) {
+    out += str_cat(r.arch, ",", format_number(r.rmi.rmi));
+    for (double v : r.rmi.per_layer) out += str_cat(",", format_number(v));
+    out += str_cat(",", format_number(r.rmi.task_loss), ",", format_number(r.rmi.seconds), ",",
+                   std::isnan(r.accuracy) ? "" : format_number(r.accuracy), ",",
+                   std::isnan(r.train_seconds) ? "" : format_number(r.train_seconds), "\n");
+  }
+  return out;
+}
+
+/// Rows of an earlier, interrupted call with the same settings.
+std::map<std::string, ScoreRow> read_score_csv(const std::string& path, int layers) {
+  std::map<std::string, ScoreRow> rows;
+  if (!file_exists(path)) return rows;
+  const CsvTable t = CsvTable::load(path);
+  const int arch = t.require_column("arch"), rmi = t.require_column("rmi");
+  const int loss = t.require_column("task_loss"), sec = t.require_column("rmi_seconds");
+  const int acc = t.require_column("standalone_accuracy"), tsec = t.require_column("standalone_seconds");
+  for (int i = 0; i < t.num_rows(); ++i) {
+    ScoreRow r;
+    r.arch = std::string(t.cell(i, arch));
+    r.rmi.rmi = t.number(i, rmi);
+    for (int l = 0; l < layers; ++l) r.rmi.per_layer.push_back(t.number(i, t.require_column(str_cat("rmi_layer", l + 1))));
+    r.rmi.task_loss = t.number(i, loss);
+    r.rmi.seconds = t.number(i, sec);
+    if (!t.cell(i, acc).empty()) r.accuracy = t.number(i, acc);
+    if (!t.cell(i, tsec).empty()) r.train_seconds = t.number(i, tsec);
+    rows[r.arch] = r;
+  }
+  return rows;
+}
+
+void setup_score(CLI::App* rmi) {
+  auto* cmd = rmi->add_subcommand(
+      "score", "RMI of archs; with --standalone-epochs, Kendall tau vs stand-alone accuracy");
+  auto* a = new ScoreArgs();
+  add_rmi_args(cmd, &a->rmi);
+  a->standalone.epochs = 0;
+  a->standalone.batch_size = 128;
+  a->standalone.lr = 0.1;
+  a->standalone.weight_decay = 5e-4;
+  a->standalone.limit = 10000;
+  cmd->add_option("--arch", a->archs, "Arch text to score (repeatable)");
+  cmd->add_option("--random", a->random, "Score N distinct uniformly sampled archs (seeded)")
+      ->capture_default_str();
+  cmd->add_option("--standalone-epochs", a->standalone.epochs,
+                  "Also train each arch from scratch for E epochs on search-train (0 = no)")
+      ->capture_default_str();
+  cmd->add_option("--standalone-limit", a->standalone.limit,
+                  "Stand-alone training uses the first N search-train images (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--standalone-lr", a->standalone.lr, "Stand-alone learning rate (cosine to 0)")
+      ->capture_default_str();
+  cmd->add_option("--standalone-batch-size", a->standalone.batch_size, "Stand-alone mini-batch size")
+      ->capture_default_str();
+  cmd->add_option("--standalone-valid", a->valid_images,
+                  "Search-valid images the stand-alone accuracy is measured on (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--out", a->out,
+                  "CSV in the run directory; rows already there (same settings) are reused")
+      ->capture_default_str();
+  cmd->callback([a, cmd] {
+    finish_args(&a->rmi);
+    HWNAS_CHECK(a->archs.empty() != (a->random == 0), "rmi score needs either --arch A (repeatable) or --random N");
+    HWNAS_CHECK(a->random >= 0, "--random must be >= 0, got ", a->random);
+    a->standalone.threads = a->rmi.common.threads;
+    a->standalone.seed = a->rmi.common.seed;
+    a->standalone.augment = false;
+    if (a->standalone.epochs > 0) a->standalone.validate();
+    auto ws = open_workspace(a->rmi.common);
+    ws->run->write("rmi_score.config.yaml", resolved_config_yaml(*cmd));
+    Reference ref;
+    auto proxy = make_proxy(*ws, a->rmi, &ref);
+
+    std::vector<Arch> archs;
+    std::set<std::string> seen;
+    for (const std::string& t : a->archs) {
+      const Arch arch = ws->space->parse(t);
+      if (seen.insert(ws->space->format(arch)).second) archs.push_back(arch);
+    }
+    Rng rng = derive_rng(a->rmi.common.seed, Stage::kEval, 0x524d49);
+    for (int tries = 0; static_cast<int>(archs.size()) < a->random && tries < 100 * a->random; ++tries) {
+      const Arch arch = ws->space->canonical(ws->space->sample(rng));
+      if (seen.insert(ws->space->format(arch)).second) archs.push_back(arch);
+    }
+
+    // Settings sidecar: rows of an interrupted call are reused only when equal.
+    json settings = rmi_settings(a->rmi, ref, *ws->space);
+    settings["standalone"] = {{"epochs", a->standalone.epochs},   {"limit", a->standalone.limit},
+                              {"lr", a->standalone.lr},           {"batch_size", a->standalone.batch_size},
+                              {"weight_decay", a->standalone.weight_decay}, {"valid", a->valid_images}};
+    const std::string meta = a->out + ".json";
+    if (ws->run->has(meta) && ws->run->has(a->out)) {
+      const json old = json::parse(ws->run->read(meta));
+      HWNAS_CHECK(old == settings, ws->run->file(a->out), " was made with other settings (",
+                  ws->run->file(meta), "); use another --out or --run-dir");
+    }
+    ws->run->write(meta, settings.dump(2));
+    std::map<std::string, ScoreRow> done = read_score_csv(ws->run->file(a->out), proxy->num_layers());
+
+    std::vector<ScoreRow> rows;
+    for (size_t i = 0; i < archs.size(); ++i) {
+      const std::string text = ws->space->format(archs[i]);
+      auto it = done.find(text);
+      ScoreRow row;
+      if (it != done.end() && (a->standalone.epochs == 0 || !std::isnan(it->second.accuracy))) {
+        row = it->second;
+      } else {
+        row.arch = text;
+        row.rmi = proxy->score(archs[i]);
+        if (a->standalone.epochs > 0) {
+          torch::manual_seed(mix_seed(a->rmi.common.seed ^ (i + 1)));
+          auto net = make_network(*ws->space, archs[i]);
+          const Arch fixed = archs[i];
+          const TrainStats s = train(*net, [fixed](int64_t) { return fixed; }, ws->split.search_train,
+                                     ws->norm, a->standalone);
+          row.accuracy = evaluate_accuracy(*net, fixed, ws->split.search_valid, ws->norm, 500,
+                                           a->valid_images);
+          row.train_seconds = s.seconds;
+        }
+      }
+      rows.push_back(row);
+      ws->run->write(a->out, score_csv(rows, proxy->num_layers()));
+      std::printf("%3zu/%zu  rmi %.4f  (%.1fs)%s  %s\n", i + 1, archs.size(), row.rmi.rmi,
+                  row.rmi.seconds,
+                  std::isnan(row.accuracy) ? ""
+                                           : str_cat("  stand-alone acc ", format_number(row.accuracy),
+                                                     "% (", format_number(row.train_seconds), "s)")
+                                                 .c_str(),
+                  row.arch.c_str());
+      std::fflush(stdout);
+    }
+    double rmi_seconds = 0;
+    std::vector<double> rmis, accs;
+    for (const ScoreRow& r : rows) {
+      rmi_seconds += r.rmi.seconds;
+      if (!std::isnan(r.accuracy)) {
+        rmis.push_back(r.rmi.rmi);
+        accs.push_back(r.accuracy);
+      }
+    }
+    std::printf("reference %s (test accuracy %.2f%%); proxy %s\n", ws->space->format(ref.arch).c_str(),
+                ref.test_accuracy, proxy->describe().c_str());
+    std::printf("RMI cost %.2f s per arch (mean over %zu)\n", rows.empty() ? 0 : rmi_seconds / rows.size(),
+                rows.size());
+    if (!accs.empty())
+      std::printf("Kendall tau-b (RMI vs stand-alone accuracy, %zu archs): %.3f\n", accs.size(),
+                  kendall_tau_b(rmis, accs));
+    std::printf("scores: %s\n", ws->run->file(a->out).c_str());
+  });
+}
+
+// ---------------------------------------------------------------- search
+
+struct SearchArgs {
+  RmiArgs rmi;
+  std::string latency_table;
+  std::string latency;  ///< budget Omega, with units
+  std::string strategy = "ga:N=8,G=4";
+  std::string objective = "penalty";
+  int max_evals = 0;
+};
+
+void setup_search(CLI::App* rmi) {
+  auto* cmd = rmi->add_subcommand("search", "HW-EvRSNAS: GA over the RMI proxy with the latency penalty");
+  auto* a = new SearchArgs();
+  add_rmi_args(cmd, &a->rmi);
+  cmd->add_option("--latency-table", a->latency_table,
+                  "Latency (ms) per arch as FILE:COLUMN, e.g. ../shared/data/nb201/latency.csv:raspi4_ms")
+      ->required();
+  cmd->add_option("--latency", a->latency, "Latency budget Omega, e.g. 20ms")->required();
+  cmd->add_option("--strategy", a->strategy, "Search strategy (HW-EvRSNAS: ga:N=20,G=100)")
+      ->capture_default_str();
+  cmd->add_option("--objective", a->objective,
+                  "Objective; T defaults to --latency (HW-EvRSNAS: penalty, Eq. 4, 5)")
+      ->capture_default_str();
+  cmd->add_option("--max-evals", a->max_evals, "Cap on distinct evaluations (0 = none)")
+      ->capture_default_str();
+  cmd->callback([a, cmd] {
+    finish_args(&a->rmi);
+    const std::unique_ptr<Strategy> strategy = make_strategy(a->strategy);
+    const std::unique_ptr<Objective> objective = make_objective(a->objective, parse_duration_ms(a->latency));
+    auto ws = open_workspace(a->rmi.common);
+    const TableLatency latency(a->latency_table, *ws->space);
+    ws->run->write("rmi_search.config.yaml", resolved_config_yaml(*cmd));
+    Reference ref;
+    auto proxy = make_proxy(*ws, a->rmi, &ref);
+    std::fprintf(stderr, "hwnas: %s, %s, %s, latency %s\n", strategy->describe().c_str(),
+                 objective->describe().c_str(), proxy->describe().c_str(), latency.describe().c_str());
+
+    SearchOptions so;
+    so.seed = a->rmi.common.seed;
+    so.max_evals = a->max_evals;
+    SearchCallbacks cb;
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string csv = ws->run->file("rmi_search.csv");
+    cb.on_generation = [&](const History& h) {
+      const int best = h.best_index();
+      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      std::fprintf(stderr, "generation %d: %d archs evaluated, best fitness %.4f, %.0fs\n", h.generation(),
+                   h.size(), best >= 0 ? h.at(best).score : std::nan(""), sec);
+      h.write_csv(csv);
+      return false;
+    };
+    const History h = strategy->search(*ws->space, *proxy, latency, *objective, so, cb);
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    h.write_csv(csv);
+    const int best = h.best_feasible_index();
+    const double per_candidate = proxy->evaluations() > 0 ? proxy->seconds() / proxy->evaluations() : 0;
+    json out{{"strategy", strategy->describe()},
+             {"objective", objective->describe()},
+             {"evaluator", proxy->describe()},
+             {"latency_model", latency.describe()},
+             {"reference", ws->space->format(ref.arch)},
+             {"reference_test_accuracy", ref.test_accuracy},
+             {"evaluations", h.size()},
+             {"search_seconds", wall},
+             {"rmi_seconds_per_candidate", per_candidate}};
+    if (best >= 0) {
+      const SearchRecord& r = h.at(best);
+      out["arch"] = r.arch_text;
+      out["rmi"] = r.accuracy;
+      out["latency_ms"] = r.latency_ms;
+      out["fitness"] = r.score;
+      if (ws->space->family == "nb201") out["nb201_index"] = nb201_index(r.arch);
+      std::printf("best arch %s\n", r.arch_text.c_str());
+      std::printf("RMI %.4f, latency %.3f ms (budget %.3f ms), fitness %.4f\n", r.accuracy, r.latency_ms,
+                  objective->target_ms(), r.score);
+    } else {
+      std::printf("no evaluated arch meets the budget %.3f ms\n", objective->target_ms());
+    }
+    std::printf("%d archs in %.1f s: %.2f s per candidate (RMI proxy)\n", h.size(), wall, per_candidate);
+    ws->run->write("rmi_best.json", out.dump(2));
+    std::printf("search log %s, result %s\n", csv.c_str(), ws->run->file("rmi_best.json").c_str());
+  });
+}
+
+void setup(CLI::App& app) {
+  auto* rmi = app.add_subcommand("rmi", "HW-EvRSNAS: RMI proxy against a reference model");
+  rmi->require_subcommand(1);
+  setup_reference(rmi);
+  setup_score(rmi);
+  setup_search(rmi);
+}
+
+}  // namespace
+HWNAS_COMMAND(55, setup);
+}  // namespace hwnas

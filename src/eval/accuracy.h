@@ -42,6 +42,9 @@ class SupernetEvaluator : public Evaluator {
   double accuracy(const Arch& arch) override;
   std::string describe() const override;
   int64_t evaluations() const { return evaluations_; }  ///< non-cached evaluations so far
+  /// Results so far by arch text; with preload() a resumed run skips them.
+  const std::map<std::string, double>& cache() const { return cache_; }
+  void preload(const std::string& arch_text, double accuracy) { cache_[arch_text] = accuracy; }
 
  private:
   std::shared_ptr<NetworkImpl> supernet_;

@@ -1,5 +1,7 @@
 #include "latency/validation.h"
 
+#include "run/plot.h"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -199,9 +201,8 @@ std::string validation_table(const ValidationReport& r) {
 }
 
 void plot_validation(const ValidationReport& r, const std::string& csv_path, const std::string& png_path) {
-  HWNAS_CHECK(std::system("command -v gnuplot > /dev/null 2>&1") == 0,
-              "gnuplot not found (apt install gnuplot-nox) to plot ", png_path);
-  const bool cairo = std::system("gnuplot -e 'set terminal' 2>&1 | grep -q pngcairo") == 0;
+  HWNAS_CHECK(gnuplot_available(), "gnuplot not found (apt-get install gnuplot-nox) to plot ", png_path);
+  const bool cairo = png_terminal() == "pngcairo";
   auto esc = [](const std::string& s) {
     std::string o;
     for (char c : s) o += c == '\'' ? std::string("''") : std::string(1, c);
@@ -238,12 +239,7 @@ void plot_validation(const ValidationReport& r, const std::string& csv_path, con
        << "x with lines lc rgb 'black' dt 2\n";
   }
   gp << "unset multiplot\n";
-  const std::string script = png_path + ".gp";
-  write_file_atomic(script, gp.str());
-  std::string quoted = "'";
-  for (char c : script) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  const std::string cmd = "gnuplot " + quoted + "' 2>&1";
-  HWNAS_CHECK(std::system(cmd.c_str()) == 0, "gnuplot failed on ", script);
+  run_gnuplot(gp.str(), png_path + ".gp");
 }
 
 }  // namespace hwnas

@@ -1,0 +1,66 @@
+// hwnas run: the whole HSCoNAS pipeline in one command and one run directory.
+#include <cstdio>
+
+#include "cli/command.h"
+#include "cli/options.h"
+#include "core/error.h"
+#include "core/strings.h"
+#include "run/pipeline.h"
+
+namespace hwnas {
+namespace {
+
+struct Args {
+  PipelineOptions p;
+  std::string preset = "default";
+  std::string latency;
+  std::string min_time;
+};
+
+void setup(CLI::App& app) {
+  auto* cmd = app.add_subcommand(
+      "run", "The whole pipeline: profile the target, train the supernet, shrink, search under the latency "
+             "budget, retrain, measure, report");
+  auto* a = new Args();
+  PipelineOptions& p = a->p;
+  add_common_options(cmd, &p.common);
+  cmd->add_option("--preset", a->preset, "default (< 20 min on 2 cores) | paper (HSCoNAS settings) | smoke")
+      ->capture_default_str();
+  cmd->add_option("--latency", a->latency, "Latency budget T with units (3ms, 800us); default: the median of the space");
+  cmd->add_option("--target", p.target, "local[:threads=N,batch=B,clock=wall|cpu] | remote://HOST:PORT | table:FILE")
+      ->capture_default_str();
+  cmd->add_option("--token", p.token, "Token of a remote agent")->envname("HWNAS_AGENT_TOKEN");
+  cmd->add_option("--objective", p.objective, "hsconas[:beta=B] (Eq. 2) | hard | penalty")->capture_default_str();
+  cmd->add_option("--strategy", p.strategy, "Search strategy (preset: evolution, Algorithm 1)");
+  cmd->add_option("--bias-archs", p.bias_archs, "M archs measured end to end to fit B (Eq. 4)");
+  cmd->add_option("--repetitions", p.profile.repetitions, "Timed repetitions per measurement");
+  cmd->add_option("--min-time", a->min_time, "Minimum time of one timed repetition, e.g. 2ms");
+  add_train_options(cmd, &p.supernet);
+  cmd->add_option("--finetune-epochs", p.finetune1.epochs, "Supernet fine-tuning epochs after each shrinking stage");
+  cmd->add_option("--finetune-lr1", p.finetune1.lr, "Fine-tuning learning rate after stage 1");
+  cmd->add_option("--finetune-lr2", p.finetune2.lr, "Fine-tuning learning rate after stage 2");
+  cmd->add_option("--shrink-samples", p.shrink_samples, "N archs per subspace for its quality Q (Definition 1)");
+  cmd->add_flag("!--no-shrink", p.shrink, "Skip progressive space shrinking");
+  cmd->add_option("--bn-images", p.eval.bn_images, "Search-train images for BN recalibration per candidate");
+  cmd->add_option("--valid-images", p.eval.valid_images, "Search-valid images per candidate (0 = all)");
+  add_train_options(cmd, &p.retrain, "retrain-");
+  cmd->add_option("--baseline-widths", p.baseline_widths, "Width factors of the uniform ShuffleNetV2 baselines")
+      ->delimiter(',');
+  cmd->add_flag("--resume", p.resume, "Continue an interrupted run in --run-dir");
+  cmd->callback([a, cmd] {
+    PipelineOptions& p = a->p;
+    if (!a->latency.empty()) p.latency_ms = parse_duration_ms(a->latency);
+    if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
+    apply_preset(a->preset, &p, [cmd](const std::string& name) { return cmd->count("--" + name) > 0; });
+    if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
+    {
+      RunDir run(p.common.run_dir);
+      run.write("config.yaml", resolved_config_yaml(*cmd));
+    }
+    run_pipeline(p);
+  });
+}
+
+}  // namespace
+HWNAS_COMMAND(5, setup);
+}  // namespace hwnas

@@ -1,0 +1,403 @@
+#include "run/pipeline.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/flops.h"
+#include "core/strings.h"
+#include "latency/lut.h"
+#include "latency/models.h"
+#include "latency/profile_space.h"
+#include "latency/target.h"
+#include "run/report.h"
+#include "run/supernet_stage.h"
+#include "search/objective.h"
+#include "search/shrinking.h"
+#include "search/strategy.h"
+
+namespace hwnas {
+
+using nlohmann::json;
+
+void apply_preset(const std::string& preset, PipelineOptions* o,
+                  const std::function<bool(const std::string&)>& is_set) {
+  struct Preset {
+    int sn_epochs, ft_epochs, retrain_epochs, batch, shrink_samples, bias_archs, profile_reps;
+    int64_t limit, bn_images, valid_images;
+    double sn_lr, ft1_lr, ft2_lr, retrain_lr, profile_min_ms;
+    int warmup;
+    const char* strategy;
+    std::vector<double> baselines;
+  };
+  Preset p;
+  if (preset == "default") {
+    // Under 20 minutes on a 2-core CPU (measured: docs/benchmarks/pipeline.md).
+    p = {3, 1, 3, 256, 4, 10, 5, 0, 500, 1000, 0.25, 0.05, 0.02, 0.1, 2.0, 0,
+         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", {0.5, 1.0}};
+  } else if (preset == "paper") {
+    // HSCoNAS IV-A: supernet 100 epochs, batch 512, lr 0.5; fine-tune 15
+    // epochs at 0.01 then 0.0035; N = 100; Algorithm 1 with G=20, P=50, K=20;
+    // retraining as the backbone with batch 1024 and 5 warm-up epochs.
+    p = {100, 15, 100, 512, 100, 100, 11, 0, 2000, 0, 0.5, 0.01, 0.0035, 0.5, 10.0, 5,
+         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", {0.25, 0.5, 0.75, 1.0}};
+  } else if (preset == "smoke") {
+    p = {1, 1, 1, 64, 1, 2, 3, 512, 64, 200, 0.1, 0.02, 0.01, 0.05, 0.2, 0,
+         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", {1.0}};
+  } else {
+    HWNAS_CHECK(false, "unknown preset '", preset, "' (default, paper, smoke)");
+  }
+  auto set = [&](const std::string& name, auto* field, auto value) {
+    if (!is_set(name)) *field = value;
+  };
+  set("epochs", &o->supernet.epochs, p.sn_epochs);
+  set("lr", &o->supernet.lr, p.sn_lr);
+  set("batch-size", &o->supernet.batch_size, p.batch);
+  set("limit", &o->supernet.limit, p.limit);
+  set("finetune-epochs", &o->finetune1.epochs, p.ft_epochs);
+  set("finetune-epochs", &o->finetune2.epochs, p.ft_epochs);
+  set("finetune-lr1", &o->finetune1.lr, p.ft1_lr);
+  set("finetune-lr2", &o->finetune2.lr, p.ft2_lr);
+  set("retrain-epochs", &o->retrain.epochs, p.retrain_epochs);
+  set("retrain-lr", &o->retrain.lr, p.retrain_lr);
+  set("retrain-batch-size", &o->retrain.batch_size, preset == "paper" ? 1024 : p.batch);
+  set("retrain-warmup-epochs", &o->retrain.warmup_epochs, p.warmup);
+  set("retrain-limit", &o->retrain.limit, p.limit);
+  set("shrink-samples", &o->shrink_samples, p.shrink_samples);
+  set("bias-archs", &o->bias_archs, p.bias_archs);
+  set("repetitions", &o->profile.repetitions, p.profile_reps);
+  set("min-time", &o->profile.min_time_ms, p.profile_min_ms);
+  set("bn-images", &o->eval.bn_images, p.bn_images);
+  set("valid-images", &o->eval.valid_images, p.valid_images);
+  set("strategy", &o->strategy, std::string(p.strategy));
+  set("baseline-widths", &o->baseline_widths, p.baselines);
+  if (preset == "smoke") o->profile.warmup_ms = std::min(o->profile.warmup_ms, 1.0);
+  // Fine-tuning and retraining share the supernet's batch size and limit.
+  for (TrainOptions* t : {&o->finetune1, &o->finetune2}) {
+    t->batch_size = o->supernet.batch_size;
+    t->limit = o->supernet.limit;
+  }
+}
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+/// Wall time per stage, summed over every invocation of a resumed run.
+class StageClock {
+ public:
+  explicit StageClock(const RunDir& run) : run_(run) {
+    if (run.has("stages.json")) seconds_ = json::parse(run.read("stages.json"));
+  }
+  template <class Fn>
+  auto time(const std::string& name, int index, int total, const std::string& what, Fn&& fn) {
+    std::fprintf(stderr, "\n== [%d/%d] %s ==\n", index, total, what.c_str());
+    const auto t0 = SteadyClock::now();
+    auto result = fn();
+    const double s = std::chrono::duration<double>(SteadyClock::now() - t0).count();
+    seconds_[name] = seconds_.value(name, 0.0) + s;
+    run_.write("stages.json", seconds_.dump(2));
+    return result;
+  }
+  const json& seconds() const { return seconds_; }
+
+ private:
+  const RunDir& run_;
+  json seconds_ = json::object();
+};
+
+/// Evaluator results per weights file, kept in eval_cache.json so that a
+/// resumed shrink or search replays finished evaluations for free.
+class EvalCache {
+ public:
+  explicit EvalCache(const RunDir& run) : run_(run) {
+    if (run.has("eval_cache.json")) data_ = json::parse(run.read("eval_cache.json"));
+  }
+  void preload(const std::string& weights, SupernetEvaluator* ev) const {
+    if (!data_.contains(weights)) return;
+    for (auto& [arch, acc] : data_[weights].items()) ev->preload(arch, acc.get<double>());
+  }
+  void save(const std::string& weights, const SupernetEvaluator& ev) {
+    data_[weights] = ev.cache();
+    run_.write("eval_cache.json", data_.dump());
+  }
+
+ private:
+  const RunDir& run_;
+  json data_ = json::object();
+};
+
+/// On-device measurements of final networks, kept in measured.json by arch.
+Timing measure_cached(const RunDir& run, Target& target, const SearchSpace& space, const Arch& arch,
+                      const ProfileOptions& popt) {
+  json m = run.has("measured.json") ? json::parse(run.read("measured.json")) : json::object();
+  const std::string key = space.format(arch);
+  if (m.contains(key) && m[key].value("target", "") == target.info().id())
+    return Timing::from_json(m[key]["timing"], "measured.json");
+  ProfileOptions longer = popt;
+  longer.repetitions = std::max(popt.repetitions, 11);  // final numbers: more repetitions
+  const Timing t = target.measure_arch(space, arch, longer);
+  m[key] = {{"target", target.info().id()}, {"timing", t.to_json()}};
+  run.write("measured.json", m.dump(2));
+  return t;
+}
+
+/// The fastest and slowest arch under an additive model: per layer the gene
+/// with the smallest / largest predicted latency (exact for LUT + bias).
+std::pair<Arch, Arch> latency_extremes(const SearchSpace& space, const LatencyModel& model) {
+  Arch fast = space.largest(), slow = space.largest();
+  for (int l = 0; l < space.num_layers(); ++l) {
+    double lo = 1e300, hi = -1e300;
+    for (int op : space.layers[l].ops)
+      for (int w : space.layers[l].widths) {
+        Arch a = fast;
+        a.genes[l] = {op, w};
+        a = space.canonical(a);
+        const double ms = model.predict_ms(a);
+        if (ms < lo) { lo = ms; fast.genes[l] = a.genes[l]; }
+        Arch b = slow;
+        b.genes[l] = {op, w};
+        b = space.canonical(b);
+        const double ms2 = model.predict_ms(b);
+        if (ms2 > hi) { hi = ms2; slow.genes[l] = b.genes[l]; }
+      }
+  }
+  return {fast, slow};
+}
+
+/// Uniform-width ShuffleNetV2 in this space: every layer the first shuffle
+/// op (kernel 3) at the width factor nearest `w`.
+Arch uniform_shufflenet(const SearchSpace& space, double w) {
+  int op = space.op_index("k3");
+  HWNAS_CHECK(op >= 0, "space ", space.name, " has no k3 op for the ShuffleNetV2 baseline");
+  int wi = 0;
+  for (size_t i = 0; i < space.width_factors.size(); ++i)
+    if (std::fabs(space.width_factors[i] - w) < std::fabs(space.width_factors[wi] - w)) wi = static_cast<int>(i);
+  Arch a;
+  for (int l = 0; l < space.num_layers(); ++l) a.genes.push_back({op, wi});
+  return a;
+}
+
+}  // namespace
+
+void run_pipeline(const PipelineOptions& o) {
+  const int kStages = 8;
+  auto ws = open_workspace(o.common);
+  const RunDir& run = *ws->run;
+  const SearchSpace& space = *ws->space;
+  StageClock clock(run);
+  EvalCache cache(run);
+  std::unique_ptr<Target> target = make_target(o.target, o.token);
+  run.write("target.json", target->info().to_json().dump(2));
+
+  // 1. Hardware model: LUT + B on the target (HSCoNAS Eq. 3, 4).
+  const Lut lut = clock.time("profile", 1, kStages, "profile " + space.description + " on " + target->info().id(), [&] {
+    SpaceProfileOptions po;
+    po.timing = o.profile;
+    po.bias_archs = o.bias_archs;
+    po.seed = o.common.seed;
+    return profile_space(space, o.common.space, *target, run.file("lut.json"), po);
+  });
+  const LutBiasModel latency(space, lut, lut.bias_ms.value_or(0.0));
+  const auto [fastest, slowest] = latency_extremes(space, latency);
+  const double lo_ms = latency.predict_ms(fastest), hi_ms = latency.predict_ms(slowest);
+  double T = o.latency_ms;
+  if (T <= 0) {
+    std::vector<double> ms;
+    Rng rng = derive_rng(o.common.seed, Stage::kSearch, 999);
+    for (int i = 0; i < 1000; ++i) ms.push_back(latency.predict_ms(space.sample(rng)));
+    std::nth_element(ms.begin(), ms.begin() + 500, ms.end());
+    T = ms[500];
+    std::fprintf(stderr, "no --latency given: T = %.3f ms, the median predicted latency of 1000 random archs\n", T);
+  }
+  HWNAS_CHECK(T >= lo_ms && T <= hi_ms, "latency budget ", format_number(T), " ms is outside what space ",
+              space.description, " can reach on ", target->info().id(), ": feasible range ",
+              format_number(std::round(lo_ms * 1000) / 1000), " - ", format_number(std::round(hi_ms * 1000) / 1000), " ms");
+  std::fprintf(stderr, "latency model %s; feasible %.3f - %.3f ms; budget T = %.3f ms\n", latency.describe().c_str(),
+               lo_ms, hi_ms, T);
+  const std::unique_ptr<Objective> objective = make_objective(o.objective, T);
+
+  auto evaluator_for = [&](std::shared_ptr<NetworkImpl> net, const std::string& weights) {
+    auto ev = std::make_unique<SupernetEvaluator>(net, space, ws->split.search_train, ws->split.search_valid,
+                                                  ws->norm, o.eval);
+    cache.preload(weights, ev.get());
+    return ev;
+  };
+
+  // 2. Supernet on the full space.
+  TrainOptions sn = o.supernet;
+  sn.threads = o.common.threads;
+  sn.seed = o.common.seed;
+  SupernetResult super = clock.time("supernet", 2, kStages, "train supernet", [&] {
+    return train_supernet_stage(*ws, sn, "supernet", o.resume);
+  });
+  HWNAS_CHECK(super.stats.finished, "supernet training stopped early");
+
+  // 3-4. Progressive space shrinking (Definition 1) with fine-tuning after each stage.
+  std::unique_ptr<SearchSpace> searched = space.clone();
+  std::string weights = "supernet.pt";
+  std::shared_ptr<NetworkImpl> net = super.supernet;
+  std::vector<ShrinkStage> shrink_stages;
+  if (o.shrink) {
+    const std::vector<std::vector<int>> stage_layers = {o.shrink_stage1, o.shrink_stage2};
+    const std::vector<const TrainOptions*> ft = {&o.finetune1, &o.finetune2};
+    for (int s = 0; s < 2; ++s) {
+      const std::string tag = "shrink" + std::to_string(s + 1);
+      ShrinkStage st = clock.time(tag, 3 + s, kStages, str_cat("space shrinking, stage ", s + 1, " (N = ", o.shrink_samples, ")"), [&] {
+        auto ev = evaluator_for(net, weights);
+        ShrinkStage r = shrink_layers(*searched, stage_layers[s], *ev, latency, *objective, o.shrink_samples,
+                                      o.common.seed + s);
+        cache.save(weights, *ev);
+        return r;
+      });
+      for (const ShrinkStep& step : st.steps) {
+        std::string line;
+        for (const SubspaceQuality& q : step.candidates)
+          line += str_cat(" ", space.ops[q.op].name, "=", format_number(std::round(q.quality * 100) / 100));
+        std::fprintf(stderr, "layer %2d: Q%s -> %s\n", step.layer + 1, line.c_str(), space.ops[step.chosen_op].name.c_str());
+      }
+      searched = st.space->clone();
+      std::vector<const ShrinkStage*> done;
+      shrink_stages.push_back(std::move(st));
+      for (const ShrinkStage& x : shrink_stages) done.push_back(&x);
+      run.write("shrink.json", shrink_json(space, done));
+      TrainOptions f = *ft[s];
+      f.threads = o.common.threads;
+      f.seed = o.common.seed + 100 + s;
+      const std::string name = "supernet_" + tag;
+      SupernetResult tuned = clock.time("finetune" + std::to_string(s + 1), 3 + s, kStages,
+                                        "fine-tune the supernet inside the shrunk space", [&] {
+        return train_supernet_stage(*ws, f, name, o.resume, searched.get(), weights);
+      });
+      HWNAS_CHECK(tuned.stats.finished, "fine-tuning stopped early");
+      net = tuned.supernet;
+      weights = name + ".pt";
+    }
+  }
+
+  // 5. Evolutionary search under T (Algorithm 1) in the shrunk space.
+  const std::unique_ptr<Strategy> strategy = make_strategy(o.strategy);
+  History history = clock.time("search", 5, kStages, "search: " + strategy->describe(), [&] {
+    auto ev = evaluator_for(net, weights);
+    SearchOptions so;
+    so.seed = o.common.seed;
+    SearchCallbacks cb;
+    cb.on_generation = [&](const History& h) {
+      cache.save(weights, *ev);
+      h.write_csv(run.file("search.csv"));
+      const int b = h.best_feasible_index();
+      std::fprintf(stderr, "generation %d: %d archs evaluated, best feasible %s\n", h.generation(), h.size(),
+                   b < 0 ? "none yet" : str_cat(format_number(std::round(h.at(b).accuracy * 100) / 100), "% at ",
+                                                 format_number(std::round(h.at(b).latency_ms * 1000) / 1000), " ms").c_str());
+      return false;
+    };
+    History h = strategy->search(*searched, *ev, latency, *objective, so, cb);
+    cache.save(weights, *ev);
+    h.write_csv(run.file("search.csv"));
+    return h;
+  });
+  int best_i = history.best_feasible_index();
+  if (best_i < 0) {
+    // Keep the run useful: take the best Eq. 2 score (the closest trade-off)
+    // and say loudly that it misses the budget.
+    best_i = history.best_index();
+    std::fprintf(stderr, "hwnas: warning: no evaluated arch is predicted within %.3f ms; continuing with the best-scoring "
+                 "one (%.3f ms); raise the search budget (--strategy) or --latency\n", T, history.at(best_i).latency_ms);
+  }
+  const SearchRecord best = history.at(best_i);
+
+  // 6. Retrain the best arch and the baselines from scratch.
+  TrainOptions rt = o.retrain;
+  rt.threads = o.common.threads;
+  rt.seed = o.common.seed;
+  struct Final {
+    std::string name, label;
+    Arch arch;
+    RetrainResult result;
+    Timing measured;
+  };
+  std::vector<Final> finals;
+  finals.push_back({"final", "searched (HSCoNAS)", best.arch, {}, {}});
+  for (double w : o.baseline_widths)
+    finals.push_back({"baseline_shufflenetv2_w" + format_number(w), "ShuffleNetV2 x" + format_number(w),
+                      uniform_shufflenet(space, w), {}, {}});
+  clock.time("retrain", 6, kStages, str_cat("retrain ", finals.size(), " networks from scratch"), [&] {
+    for (Final& f : finals) {
+      std::fprintf(stderr, "%s: %s\n", f.label.c_str(), space.format(f.arch).c_str());
+      f.result = retrain_stage(*ws, f.arch, rt, f.name, o.resume);
+      HWNAS_CHECK(f.result.stats.finished, "retraining ", f.name, " stopped early");
+    }
+    return 0;
+  });
+
+  // 7. Measure every final network on the target.
+  clock.time("measure", 7, kStages, "measure on " + target->info().id(), [&] {
+    for (Final& f : finals) {
+      f.measured = measure_cached(run, *target, space, f.arch, o.profile);
+      std::fprintf(stderr, "%-28s predicted %8.3f ms, measured %8.3f ms (cv %.1f%%)\n", f.label.c_str(),
+                   latency.predict_ms(f.arch), f.measured.median_ms, 100 * f.measured.cv);
+    }
+    return 0;
+  });
+
+  // 8. Report.
+  ReportInput rep;
+  rep.space = &space;
+  rep.searched_space = searched.get();
+  rep.target = target->info();
+  rep.dataset = o.common.dataset;
+  rep.latency_budget_ms = T;
+  rep.feasible_lo_ms = lo_ms;
+  rep.feasible_hi_ms = hi_ms;
+  rep.latency_model = latency.describe();
+  rep.objective = objective->describe();
+  rep.strategy = strategy->describe();
+  rep.history = &history;
+  rep.best_index = best_i;
+  rep.shrink_log10_sizes = {space.size().distinct_log10};
+  for (const ShrinkStage& st : shrink_stages) rep.shrink_log10_sizes.push_back(st.log10_size_after);
+  for (const Final& f : finals) {
+    ReportNet n;
+    n.label = f.label;
+    n.arch = f.arch;
+    n.test_accuracy = f.result.test_accuracy;
+    n.parameters = f.result.parameters;
+    n.macs = arch_cost(space, f.arch).macs;
+    n.predicted_ms = latency.predict_ms(f.arch);
+    n.measured_ms = f.measured.median_ms;
+    n.measured_cv = f.measured.cv;
+    n.searched = f.name == "final";
+    rep.nets.push_back(n);
+  }
+  for (auto& [k, v] : clock.seconds().items()) rep.stage_seconds.emplace_back(k, v.get<double>());
+  rep.op_latency_ms = [&](int layer, const Gene& g) { return lut.op_ms(space.op_spec(layer, g, lut.target.batch)); };
+  clock.time("report", 8, kStages, "report", [&] {
+    write_report(run, rep);
+    return 0;
+  });
+
+  const ReportNet& s = rep.nets.front();
+  json best_json{{"arch", space.format(best.arch)},
+                 {"search_valid_accuracy", best.accuracy},
+                 {"predicted_latency_ms", s.predicted_ms},
+                 {"measured_latency_ms", s.measured_ms},
+                 {"test_accuracy", s.test_accuracy},
+                 {"parameters", s.parameters},
+                 {"macs", s.macs},
+                 {"latency_budget_ms", T},
+                 {"target", target->info().to_json()}};
+  run.write("best.json", best_json.dump(2));
+  std::printf("\nhwnas run: %s on %s, budget T = %.3f ms\n", o.common.dataset.c_str(), target->info().id().c_str(), T);
+  std::printf("best arch %s\n", space.format(best.arch).c_str());
+  std::printf("%-28s %9s %9s %9s %10s\n", "network", "test acc", "pred ms", "meas ms", "params");
+  for (const ReportNet& n : rep.nets)
+    std::printf("%-28s %8.2f%% %9.3f %9.3f %10lld\n", n.label.c_str(), n.test_accuracy, n.predicted_ms,
+                n.measured_ms, static_cast<long long>(n.parameters));
+  std::printf("measured latency is %+.1f%% off the budget; report: %s\n", 100 * (s.measured_ms / T - 1),
+              run.file("report.md").c_str());
+}
+
+}  // namespace hwnas

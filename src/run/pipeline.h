@@ -1,0 +1,53 @@
+// The HSCoNAS pipeline, `hwnas run`: profile the target, fit LUT + bias,
+// train the supernet, shrink the space progressively, search under the
+// latency budget T, retrain the best arch from scratch, measure it on the
+// target, and report - in one resumable run directory.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "eval/accuracy.h"
+#include "latency/profiler.h"
+#include "run/context.h"
+#include "train/trainer.h"
+
+namespace hwnas {
+
+struct PipelineOptions {
+  CommonOptions common;
+  std::string target = "local:threads=1,batch=1";  ///< where latency is measured
+  std::string token;                               ///< remote agent token
+  double latency_ms = 0;       ///< budget T; 0 = median predicted latency of the space
+  std::string objective = "hsconas";  ///< HSCoNAS Eq. 2 (beta default in objective.h)
+  // Hardware model
+  ProfileOptions profile;
+  int bias_archs = 20;         ///< M archs measured end to end for B (Eq. 4)
+  // Supernet and shrinking (HSCoNAS IV-A: 100 epochs, then 15 + 15 fine-tune)
+  TrainOptions supernet;
+  TrainOptions finetune1, finetune2;
+  bool shrink = true;
+  int shrink_samples = 100;    ///< N of Definition 1
+  std::vector<int> shrink_stage1 = {19, 18, 17, 16};  ///< 0-based: layers 20..17
+  std::vector<int> shrink_stage2 = {15, 14, 13, 12};  ///< layers 16..13
+  SupernetEvalOptions eval;
+  // Search (Algorithm 1)
+  std::string strategy = "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25";
+  // Retraining and baselines
+  TrainOptions retrain;
+  std::vector<double> baseline_widths = {0.5, 1.0};  ///< uniform-width ShuffleNetV2 baselines
+  bool resume = false;
+};
+
+/// Fills every option the user did not set from a preset: "default" (under
+/// 20 minutes on a 2-core CPU with Fashion-MNIST), "paper" (HSCoNAS's epochs
+/// and sizes) or "smoke" (seconds; for tests). `is_set(name)` says whether
+/// the option named like its flag ("epochs", "shrink-samples", ...) was given.
+void apply_preset(const std::string& preset, PipelineOptions* o,
+                  const std::function<bool(const std::string&)>& is_set);
+
+/// Runs (or resumes) the whole pipeline; prints progress to stderr and the
+/// summary to stdout; writes everything under o.common.run_dir.
+void run_pipeline(const PipelineOptions& o);
+
+}  // namespace hwnas

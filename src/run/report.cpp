@@ -1,0 +1,147 @@
+#include "run/report.h"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/strings.h"
+#include "run/plot.h"
+
+namespace hwnas {
+namespace {
+
+std::string fmt(double v, int digits = 2) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+/// The progress plot (latency of every evaluated arch per generation, with
+/// T) and the latency histogram of the evaluated archs: HSCoNAS Fig. 7.
+std::string search_plots(const RunDir& run, const ReportInput& in) {
+  const std::string term = png_terminal();
+  const double T = in.latency_budget_ms;
+  std::ostringstream gp;
+  gp << "set terminal " << term << " size 900,380\nset datafile separator ','\n"
+     << "set output " << gnuplot_quote(run.file("search_progress.png")) << "\n"
+     << "set multiplot layout 1,2\n"
+     << "set title 'every evaluated arch' noenhanced\nset xlabel 'generation'\nset ylabel 'predicted latency (ms)'\n"
+     << "set grid\nset key bottom right\n"
+     << "plot " << gnuplot_quote(run.file("search.csv")) << " skip 1 using ($1+0.3*(rand(0)-0.5)):4 with points pt 7 ps 0.5 title 'candidates', "
+     << T << " with lines lw 2 dt 2 title 'T'\n"
+     << "set title 'accuracy vs latency of evaluated archs' noenhanced\nset xlabel 'predicted latency (ms)'\n"
+     << "set ylabel 'search-valid accuracy (%)'\nset arrow from " << T << ", graph 0 to " << T
+     << ", graph 1 nohead dt 2 lw 2\n"
+     << "plot " << gnuplot_quote(run.file("search.csv")) << " skip 1 using 4:3 with points pt 7 ps 0.5 notitle\n"
+     << "unset multiplot\nunset arrow\n"
+     << "set terminal " << term << " size 600,380\n"
+     << "set output " << gnuplot_quote(run.file("latency_hist.png")) << "\n"
+     << "set title 'latency of the evaluated archs (T dashed)' noenhanced\nset xlabel 'predicted latency (ms)'\n"
+     << "set ylabel 'archs'\nset style fill solid 0.6\nbinwidth = " << std::max(1e-4, (in.feasible_hi_ms - in.feasible_lo_ms) / 40) << "\n"
+     << "bin(x) = binwidth * floor(x / binwidth)\nset arrow from " << T << ", graph 0 to " << T
+     << ", graph 1 nohead dt 2 lw 2\n"
+     << "plot " << gnuplot_quote(run.file("search.csv")) << " skip 1 using (bin($4)):(1) smooth freq with boxes notitle\n";
+  return gp.str();
+}
+
+std::string pareto_plot(const RunDir& run, const ReportInput& in) {
+  std::ostringstream gp;
+  gp << "set terminal " << png_terminal() << " size 640,420\nset datafile separator ','\n"
+     << "set output " << gnuplot_quote(run.file("pareto.png")) << "\n"
+     << "set title 'test accuracy vs latency measured on " << in.target.id() << "' noenhanced\n"
+     << "set xlabel 'measured latency (ms)'\nset ylabel 'test accuracy (%)'\nset grid\nset key bottom right\n"
+     << "set arrow from " << in.latency_budget_ms << ", graph 0 to " << in.latency_budget_ms
+     << ", graph 1 nohead dt 2\n"
+     << "plot " << gnuplot_quote(run.file("pareto.csv"))
+     << " skip 1 using ($6==0?$4:1/0):3 with linespoints pt 5 ps 1.2 title 'ShuffleNetV2 (uniform width)', "
+     << gnuplot_quote(run.file("pareto.csv"))
+     << " skip 1 using ($6==1?$4:1/0):3 with points pt 3 ps 2.5 lw 2 title 'searched', "
+     << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:1 with labels offset 0,1 font ',8' notitle noenhanced\n";
+  return gp.str();
+}
+
+}  // namespace
+
+void write_report(const RunDir& run, const ReportInput& in) {
+  const SearchSpace& space = *in.space;
+  HWNAS_CHECK(!in.nets.empty() && in.history, "report needs the search history and the final networks");
+  const ReportNet& best = in.nets.front();
+
+  std::ostringstream csv;
+  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,searched,parameters,macs\n";
+  for (const ReportNet& n : in.nets)
+    csv << n.label << ",\"" << space.format(n.arch) << "\"," << n.test_accuracy << "," << n.measured_ms << ","
+        << n.predicted_ms << "," << (n.searched ? 1 : 0) << "," << n.parameters << "," << n.macs << "\n";
+  run.write("pareto.csv", csv.str());
+
+  std::string plot_note;
+  if (gnuplot_available()) {
+    try {
+      run_gnuplot(search_plots(run, in), run.file("search_progress.gp"));
+      run_gnuplot(pareto_plot(run, in), run.file("pareto.gp"));
+    } catch (const Error& e) {
+      plot_note = str_cat("\n> Plots failed: ", e.what(), "\n");
+    }
+  } else {
+    plot_note = "\n> Plots skipped: gnuplot is not installed (apt-get install gnuplot-nox); the CSVs are here.\n";
+  }
+
+  std::ostringstream md;
+  md << "# hwnas run report\n\n"
+     << "| | |\n|---|---|\n"
+     << "| data | " << in.dataset << " |\n"
+     << "| space | `" << space.description << "` (" << fmt(space.size().distinct_log10, 1) << " log10 distinct archs) |\n"
+     << "| target | `" << in.target.id() << "` |\n"
+     << "| latency budget T | " << fmt(in.latency_budget_ms, 3) << " ms (feasible " << fmt(in.feasible_lo_ms, 3) << " - "
+     << fmt(in.feasible_hi_ms, 3) << " ms) |\n"
+     << "| latency model | " << in.latency_model << " |\n"
+     << "| objective | `" << in.objective << "` |\n"
+     << "| strategy | `" << in.strategy << "` (" << in.history->size() << " archs evaluated) |\n\n";
+
+  md << "## Result\n\n"
+     << "| network | test accuracy | measured latency | predicted latency | params | MACs |\n"
+     << "|---|---:|---:|---:|---:|---:|\n";
+  for (const ReportNet& n : in.nets)
+    md << "| " << (n.searched ? "**" + n.label + "**" : n.label) << " | " << fmt(n.test_accuracy) << "% | "
+       << fmt(n.measured_ms, 3) << " ms (cv " << fmt(100 * n.measured_cv, 1) << "%) | " << fmt(n.predicted_ms, 3)
+       << " ms | " << n.parameters << " | " << n.macs << " |\n";
+  md << "\nThe searched network's measured latency is " << fmt(100 * (best.measured_ms / in.latency_budget_ms - 1), 1)
+     << "% off the budget; the latency model's error on it is "
+     << fmt(100 * (best.predicted_ms / best.measured_ms - 1), 1) << "%.\n\n";
+
+  md << "## The searched arch\n\n`" << space.format(best.arch) << "`\n\n"
+     << "| layer | stage | in | out | stride | op | width | mid ch | LUT ms |\n|---:|---:|---|---:|---:|---|---:|---:|---:|\n";
+  for (int l = 0; l < space.num_layers(); ++l) {
+    const LayerSpec& L = space.layers[l];
+    const Gene& g = best.arch.genes[l];
+    const OpDef& op = space.ops[g.op];
+    md << "| " << l + 1 << " | " << L.stage + 1 << " | " << L.cin << "x" << L.in_h << "x" << L.in_w << " | " << L.cout
+       << " | " << L.stride << " | " << op.name << " | "
+       << (op.scalable ? format_number(space.width_factors[g.width]) : "-") << " | " << space.mid_channels(l, g)
+       << " | " << (in.op_latency_ms ? fmt(in.op_latency_ms(l, g), 4) : "") << " |\n";
+  }
+
+  md << "\n## Search cost per stage\n\n| stage | wall time |\n|---|---:|\n";
+  double total = 0;
+  for (const auto& [name, s] : in.stage_seconds) {
+    md << "| " << name << " | " << fmt(s / 60, 1) << " min |\n";
+    total += s;
+  }
+  md << "| **total** | **" << fmt(total / 60, 1) << " min** |\n";
+  if (in.shrink_log10_sizes.size() > 1) {
+    md << "\nSpace shrinking: ";
+    for (size_t i = 0; i < in.shrink_log10_sizes.size(); ++i)
+      md << (i ? " -> " : "") << "10^" << fmt(in.shrink_log10_sizes[i], 1);
+    md << " distinct archs (`shrink.json` has Q of every subspace).\n";
+  }
+
+  md << "\n## Plots\n" << plot_note
+     << "\n![search progress](search_progress.png)\n\n![latency histogram](latency_hist.png)\n\n"
+     << "![pareto](pareto.png)\n\n"
+     << "Data: `search.csv` (every evaluated arch), `pareto.csv`, `lut.json`, `shrink.json`, `measured.json`, "
+        "`stages.json`.\n";
+  run.write("report.md", md.str());
+}
+
+}  // namespace hwnas

@@ -1,0 +1,47 @@
+// report.md of a pipeline run, with its CSVs and gnuplot PNGs: the chosen
+// arch as a layer table, predicted vs measured latency, test accuracy, search
+// cost per stage, search progress and latency histogram (HSCoNAS Fig. 7) and
+// the accuracy-latency Pareto plot against the baselines.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/search_space.h"
+#include "latency/target.h"
+#include "run/run_dir.h"
+#include "search/strategy.h"
+
+namespace hwnas {
+
+/// One retrained and measured network.
+struct ReportNet {
+  std::string label;
+  Arch arch;
+  double test_accuracy = 0;  ///< %
+  int64_t parameters = 0, macs = 0;
+  double predicted_ms = 0, measured_ms = 0, measured_cv = 0;
+  bool searched = false;
+};
+
+struct ReportInput {
+  const SearchSpace* space = nullptr;
+  const SearchSpace* searched_space = nullptr;  ///< after shrinking
+  TargetInfo target;
+  std::string dataset, latency_model, objective, strategy;
+  double latency_budget_ms = 0, feasible_lo_ms = 0, feasible_hi_ms = 0;
+  const History* history = nullptr;
+  int best_index = -1;
+  std::vector<double> shrink_log10_sizes;  ///< before, after stage 1, after stage 2
+  std::vector<ReportNet> nets;             ///< searched first, then baselines
+  std::vector<std::pair<std::string, double>> stage_seconds;
+  std::function<double(int layer, const Gene&)> op_latency_ms;  ///< LUT entry of one layer
+};
+
+/// Writes report.md, pareto.csv and the plots (skipped with a note in the
+/// report when gnuplot is not installed).
+void write_report(const RunDir& run, const ReportInput& in);
+
+}  // namespace hwnas

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# End-to-end smoke test of the main job: `hwnas run` on a small slice of
+# Fashion-MNIST (preset smoke), then resume, then bad input.
+set -euo pipefail
+HWNAS=${1:?usage: run.sh path/to/hwnas}
+DIR=$(mktemp -d)
+trap 'rm -rf "$DIR"' EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+"$HWNAS" run --preset smoke --run-dir "$DIR/run" --threads 1 > "$DIR/out.txt" 2> "$DIR/err.txt" \
+  || { tail -20 "$DIR/err.txt"; fail "hwnas run exited non-zero"; }
+for f in config.yaml target.json lut.json supernet.pt shrink.json search.csv final.pt best.json report.md pareto.csv measured.json; do
+  [ -s "$DIR/run/$f" ] || fail "run directory lacks $f"
+done
+grep -q "^best arch " "$DIR/out.txt" || fail "no summary on stdout"
+grep -q "measured_latency_ms" "$DIR/run/best.json" || fail "best.json has no measured latency"
+grep -q "| layer | stage |" "$DIR/run/report.md" || fail "report has no layer table"
+# every evaluated arch is logged once
+[ "$(tail -n +2 "$DIR/run/search.csv" | cut -d, -f2- | sort | uniq -d | wc -l)" -eq 0 ] || fail "search.csv repeats an arch"
+
+# A finished run resumes without redoing work: same best arch.
+before=$(grep '^best arch' "$DIR/out.txt")
+"$HWNAS" run --preset smoke --run-dir "$DIR/run" --threads 1 --resume > "$DIR/out2.txt" 2> "$DIR/err2.txt" \
+  || { tail -5 "$DIR/err2.txt"; fail "resume exited non-zero"; }
+[ "$before" = "$(grep '^best arch' "$DIR/out2.txt")" ] || fail "resume changed the result"
+grep -q "already trained; reusing it" "$DIR/err2.txt" || fail "resume retrained the supernet"
+
+# Bad input: one clear line and a non-zero exit, no stack trace.
+expect_error() {
+  local needle=$1; shift
+  if "$HWNAS" "$@" > "$DIR/bad.txt" 2>&1; then fail "accepted: $*"; fi
+  grep -q "$needle" "$DIR/bad.txt" || { cat "$DIR/bad.txt"; fail "message lacks '$needle' for: $*"; }
+  tail -1 "$DIR/bad.txt" | grep -q "^hwnas: error: " || { cat "$DIR/bad.txt"; fail "last line is not one error line for: $*"; }
+  ! grep -q "Exception raised from\|terminate called\|Segmentation" "$DIR/bad.txt" || fail "crash or trace for: $*"
+}
+expect_error "feasible range" run --preset smoke --run-dir "$DIR/run" --threads 1 --resume --latency 1us
+expect_error "unknown preset" run --preset fast --run-dir "$DIR/x"
+expect_error "unknown search space" run --space nope --run-dir "$DIR/x"
+expect_error "latency" run --latency 3parsecs --run-dir "$DIR/x"
+expect_error "has 1 layers" retrain --arch "k9@1" --run-dir "$DIR/x"
+expect_error "no such directory" run --dataset mnist-idx:/nonexistent --run-dir "$DIR/x"
+echo "smoke run: ok"

@@ -28,10 +28,12 @@ class ToyLatency : public LatencyModel {
 /// second fastest) is best, op 3 next; the budget still binds.
 class ToyAccuracy : public Evaluator {
  public:
-  ToyAccuracy(const LatencyModel& latency, double budget_ms) : latency_(latency), budget_ms_(budget_ms) {}
+  ToyAccuracy(const LatencyModel& latency, double budget_ms, int* total_calls = nullptr)
+      : latency_(latency), budget_ms_(budget_ms), total_calls_(total_calls) {}
   double accuracy(const Arch& a) override {
     EXPECT_LE(latency_.predict_ms(a), budget_ms_ + 1e-12) << "evaluated an over-budget arch";
     ++calls;
+    if (total_calls_) ++*total_calls_;
     double acc = 0;
     for (const Gene& g : a.genes) acc += g.op == 1 ? 3 : g.op == 3 ? 2 : g.op == 2 ? 1 : 0;
     return acc;
@@ -41,6 +43,7 @@ class ToyAccuracy : public Evaluator {
 
  private:
   const LatencyModel& latency_;
+  int* total_calls_;  ///< outlives the evaluator (the search owns and frees it)
   double budget_ms_;
 };
 
@@ -113,7 +116,7 @@ TEST(CoordinateAscent, OnlyActiveLayersChangeAndTrainingIsCounted) {
   o.seed = 1;
   std::vector<Arch> starts;
   int rounds = 0;
-  ToyAccuracy* last_eval = nullptr;
+  int eval_calls = 0;
   TrainRoundFn train = [&](int iteration, const SearchSpace& sub, const PathSampler& sample) {
     ++rounds;
     EXPECT_EQ(iteration, rounds);
@@ -124,9 +127,7 @@ TEST(CoordinateAscent, OnlyActiveLayersChangeAndTrainingIsCounted) {
       sub.validate(a);  // only the active subspace is trained
     }
     SupernetRound r;
-    auto eval = std::make_unique<ToyAccuracy>(t.latency, o.budget_ms);
-    last_eval = eval.get();
-    r.evaluator = std::move(eval);
+    r.evaluator = std::make_unique<ToyAccuracy>(t.latency, o.budget_ms, &eval_calls);
     r.train_steps = 100 + iteration;
     return r;
   };
@@ -135,7 +136,7 @@ TEST(CoordinateAscent, OnlyActiveLayersChangeAndTrainingIsCounted) {
   ASSERT_EQ(res.iterations.size(), 3u);
   EXPECT_EQ(res.initial, initial);
   EXPECT_EQ(res.train_steps, 101 + 102 + 103);
-  EXPECT_GT(last_eval->calls, 0);
+  EXPECT_GT(eval_calls, 0);
   Arch prev = initial;
   for (const AscentIteration& it : res.iterations) {
     EXPECT_EQ(it.start, prev);

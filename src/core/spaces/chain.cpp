@@ -38,4 +38,23 @@ void build_chain_layers(SearchSpace* space, const ChainLayout& layout) {
   }
 }
 
+void read_chain_options(const std::string& owner, FactoryOptions& o, Backbone* bb, ChainLayout* chain) {
+  chain->channels = o.get_ints("channels", chain->channels);
+  chain->depths = o.get_ints("depths", chain->depths);
+  chain->strides = o.get_ints("strides", chain->strides);
+  bb->in_channels = o.get_int("in_channels", bb->in_channels);
+  bb->in_size = o.get_int("in_size", bb->in_size);
+  bb->stem_channels = o.get_int("stem", bb->stem_channels);
+  bb->stem_stride = o.get_int("stem_stride", bb->stem_stride);
+  bb->head_channels = o.get_int("head", bb->head_channels);
+  bb->num_classes = o.get_int("classes", bb->num_classes);
+  HWNAS_CHECK(bb->in_channels >= 1, owner, ": in_channels must be >= 1, got ", bb->in_channels);
+  HWNAS_CHECK(bb->in_size >= 1, owner, ": in_size must be >= 1, got ", bb->in_size);
+  HWNAS_CHECK(bb->stem_channels >= 2 && bb->stem_channels % 2 == 0, owner,
+              ": stem channels must be even and >= 2, got ", bb->stem_channels);
+  HWNAS_CHECK(bb->stem_stride >= 1, owner, ": stem_stride must be >= 1, got ", bb->stem_stride);
+  HWNAS_CHECK(bb->head_channels >= 0, owner, ": head must be >= 0, got ", bb->head_channels);
+  HWNAS_CHECK(bb->num_classes >= 2, owner, ": classes must be >= 2, got ", bb->num_classes);
+}
+
 }  // namespace hwnas

@@ -22,4 +22,9 @@ struct ChainLayout {
 /// op is allowed except non-reshaping ones (skip) where shape changes.
 void build_chain_layers(SearchSpace* space, const ChainLayout& layout);
 
+/// Applies the options every chain space shares (channels, depths, strides,
+/// in_channels, in_size, stem, stem_stride, head, classes) over a layout's
+/// defaults and checks them; `owner` names the space in errors.
+void read_chain_options(const std::string& owner, FactoryOptions& o, Backbone* bb, ChainLayout* chain);
+
 }  // namespace hwnas

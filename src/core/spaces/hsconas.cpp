@@ -45,15 +45,7 @@ std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std:
   } else {
     HWNAS_CHECK(false, "hsconas: unknown layout '", layout, "' (A, B or small)");
   }
-  chain.channels = o.get_ints("channels", chain.channels);
-  chain.depths = o.get_ints("depths", chain.depths);
-  chain.strides = o.get_ints("strides", chain.strides);
-  bb.in_channels = o.get_int("in_channels", bb.in_channels);
-  bb.in_size = o.get_int("in_size", bb.in_size);
-  bb.stem_channels = o.get_int("stem", bb.stem_channels);
-  bb.stem_stride = o.get_int("stem_stride", bb.stem_stride);
-  bb.head_channels = o.get_int("head", bb.head_channels);
-  bb.num_classes = o.get_int("classes", bb.num_classes);
+  read_chain_options("hsconas", o, &bb, &chain);
   const int n_widths = o.get_int("widths", 10);
   o.finish();
   HWNAS_CHECK(n_widths >= 1 && n_widths <= 100, "hsconas: widths must be in 1..100");

@@ -55,23 +55,8 @@ std::unique_ptr<SearchSpace> make_hurricane_space(const std::map<std::string, st
   } else {
     HWNAS_CHECK(false, "hurricane: unknown layout '", layout, "' (paper or small)");
   }
-  chain.channels = o.get_ints("channels", chain.channels);
-  chain.depths = o.get_ints("depths", chain.depths);
-  chain.strides = o.get_ints("strides", chain.strides);
-  bb.in_channels = o.get_int("in_channels", bb.in_channels);
-  bb.in_size = o.get_int("in_size", bb.in_size);
-  bb.stem_channels = o.get_int("stem", bb.stem_channels);
-  bb.stem_stride = o.get_int("stem_stride", bb.stem_stride);
-  bb.head_channels = o.get_int("head", bb.head_channels);
-  bb.num_classes = o.get_int("classes", bb.num_classes);
+  read_chain_options("hurricane", o, &bb, &chain);
   o.finish();
-  HWNAS_CHECK(bb.in_channels >= 1, "hurricane: in_channels must be >= 1, got ", bb.in_channels);
-  HWNAS_CHECK(bb.in_size >= 1, "hurricane: in_size must be >= 1, got ", bb.in_size);
-  HWNAS_CHECK(bb.stem_channels >= 2 && bb.stem_channels % 2 == 0,
-              "hurricane: stem channels must be even and >= 2, got ", bb.stem_channels);
-  HWNAS_CHECK(bb.stem_stride >= 1, "hurricane: stem_stride must be >= 1, got ", bb.stem_stride);
-  HWNAS_CHECK(bb.head_channels >= 0, "hurricane: head must be >= 0, got ", bb.head_channels);
-  HWNAS_CHECK(bb.num_classes >= 2, "hurricane: classes must be >= 2, got ", bb.num_classes);
   // Choice blocks that reshape keep the input beside a branch producing
   // cout - cin channels, so every stage must widen or keep its input.
   int prev = bb.stem_channels;

@@ -55,7 +55,7 @@ void setup(CLI::App& app) {
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     {
       RunDir run(p.common.run_dir);
-      run.write("config.yaml", resolved_config_yaml(*cmd));
+      run.write("config.yaml", pipeline_config_yaml(p, a->preset));
     }
     run_pipeline(p);
   });

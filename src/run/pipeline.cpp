@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
 
 #include "core/error.h"
 #include "core/flops.h"
@@ -58,7 +59,6 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   set("batch-size", &o->supernet.batch_size, p.batch);
   set("limit", &o->supernet.limit, p.limit);
   set("finetune-epochs", &o->finetune1.epochs, p.ft_epochs);
-  set("finetune-epochs", &o->finetune2.epochs, p.ft_epochs);
   set("finetune-lr1", &o->finetune1.lr, p.ft1_lr);
   set("finetune-lr2", &o->finetune2.lr, p.ft2_lr);
   set("retrain-epochs", &o->retrain.epochs, p.retrain_epochs);
@@ -76,10 +76,54 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   set("baseline-widths", &o->baseline_widths, p.baselines);
   if (preset == "smoke") o->profile.warmup_ms = std::min(o->profile.warmup_ms, 1.0);
   // Fine-tuning and retraining share the supernet's batch size and limit.
+  o->finetune2.epochs = o->finetune1.epochs;  // one --finetune-epochs for both stages
   for (TrainOptions* t : {&o->finetune1, &o->finetune2}) {
     t->batch_size = o->supernet.batch_size;
     t->limit = o->supernet.limit;
   }
+}
+
+std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& preset) {
+  YAML::Emitter y;
+  y << YAML::BeginMap;
+  auto kv = [&](const std::string& k, const auto& v) { y << YAML::Key << k << YAML::Value << v; };
+  y << YAML::Key << "run" << YAML::Value << YAML::BeginMap;
+  kv("preset", preset);
+  kv("space", o.common.space);
+  kv("dataset", o.common.dataset);
+  kv("run-dir", o.common.run_dir);
+  kv("threads", o.common.threads);
+  kv("seed", o.common.seed);
+  kv("valid-per-class", o.common.valid_per_class);
+  kv("target", o.target);
+  if (o.latency_ms > 0) kv("latency", format_number(o.latency_ms) + "ms");
+  kv("objective", o.objective);
+  kv("strategy", o.strategy);
+  kv("bias-archs", o.bias_archs);
+  kv("repetitions", o.profile.repetitions);
+  kv("min-time", format_number(o.profile.min_time_ms) + "ms");
+  kv("epochs", o.supernet.epochs);
+  kv("batch-size", o.supernet.batch_size);
+  kv("lr", o.supernet.lr);
+  kv("weight-decay", o.supernet.weight_decay);
+  kv("label-smoothing", o.supernet.label_smoothing);
+  kv("limit", o.supernet.limit);
+  kv("finetune-epochs", o.finetune1.epochs);
+  kv("finetune-lr1", o.finetune1.lr);
+  kv("finetune-lr2", o.finetune2.lr);
+  kv("no-shrink", !o.shrink);
+  kv("shrink-samples", o.shrink_samples);
+  kv("bn-images", o.eval.bn_images);
+  kv("valid-images", o.eval.valid_images);
+  kv("retrain-epochs", o.retrain.epochs);
+  kv("retrain-batch-size", o.retrain.batch_size);
+  kv("retrain-lr", o.retrain.lr);
+  kv("retrain-warmup-epochs", o.retrain.warmup_epochs);
+  kv("retrain-weight-decay", o.retrain.weight_decay);
+  kv("retrain-limit", o.retrain.limit);
+  y << YAML::Key << "baseline-widths" << YAML::Value << YAML::Flow << o.baseline_widths;
+  y << YAML::EndMap << YAML::EndMap;
+  return std::string(y.c_str()) + "\n";
 }
 
 namespace {

@@ -46,6 +46,10 @@ struct PipelineOptions {
 void apply_preset(const std::string& preset, PipelineOptions* o,
                   const std::function<bool(const std::string&)>& is_set);
 
+/// Every resolved setting (after the preset) as YAML, written to the run
+/// directory as config.yaml; `hwnas run --config` reads it back.
+std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& preset);
+
 /// Runs (or resumes) the whole pipeline; prints progress to stderr and the
 /// summary to stdout; writes everything under o.common.run_dir.
 void run_pipeline(const PipelineOptions& o);

@@ -24,6 +24,10 @@ before=$(grep '^best arch' "$DIR/out.txt")
   || { tail -5 "$DIR/err2.txt"; fail "resume exited non-zero"; }
 [ "$before" = "$(grep '^best arch' "$DIR/out2.txt")" ] || fail "resume changed the result"
 grep -q "already trained; reusing it" "$DIR/err2.txt" || fail "resume retrained the supernet"
+# The resolved config.yaml reproduces the run.
+"$HWNAS" --config "$DIR/run/config.yaml" run --resume > "$DIR/out3.txt" 2> "$DIR/err3.txt" \
+  || { tail -5 "$DIR/err3.txt"; fail "run from config.yaml exited non-zero"; }
+[ "$before" = "$(grep '^best arch' "$DIR/out3.txt")" ] || fail "config.yaml did not reproduce the run"
 
 # Bad input: one clear line and a non-zero exit, no stack trace.
 expect_error() {

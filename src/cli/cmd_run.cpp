@@ -46,6 +46,8 @@ void setup(CLI::App& app) {
   add_train_options(cmd, &p.retrain, "retrain-");
   cmd->add_option("--baseline-widths", p.baseline_widths, "Width factors of the uniform ShuffleNetV2 baselines")
       ->delimiter(',');
+  cmd->add_option("--mbv2-widths", p.mbv2_widths, "Width factors (of the expansion) of the MobileNetV2 baselines")
+      ->delimiter(',');
   cmd->add_flag("--resume", p.resume, "Continue an interrupted run in --run-dir");
   cmd->callback([a, cmd] {
     PipelineOptions& p = a->p;

@@ -9,6 +9,7 @@
 
 #include "core/error.h"
 #include "core/flops.h"
+#include "core/spaces/chain.h"
 #include "core/strings.h"
 #include "latency/lut.h"
 #include "latency/models.h"
@@ -32,22 +33,22 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     double sn_lr, ft1_lr, ft2_lr, retrain_lr, profile_min_ms;
     int warmup;
     const char* strategy;
-    std::vector<double> baselines;
+    std::vector<double> baselines, mbv2;
   };
   Preset p;
   if (preset == "default") {
     // Under 20 minutes on a 2-core CPU (measured: docs/benchmarks/pipeline.md).
     p = {3, 1, 3, 256, 4, 10, 5, 0, 500, 1000, 0.25, 0.05, 0.02, 0.1, 2.0, 0,
-         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", {0.5, 1.0}};
+         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", {0.5, 1.0}, {0.2, 0.4}};
   } else if (preset == "paper") {
     // HSCoNAS IV-A: supernet 100 epochs, batch 512, lr 0.5; fine-tune 15
     // epochs at 0.01 then 0.0035; N = 100; Algorithm 1 with G=20, P=50, K=20;
     // retraining as the backbone with batch 1024 and 5 warm-up epochs.
     p = {100, 15, 100, 512, 100, 100, 11, 0, 2000, 0, 0.5, 0.01, 0.0035, 0.5, 10.0, 5,
-         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", {0.25, 0.5, 0.75, 1.0}};
+         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", {0.25, 0.5, 0.75, 1.0}, {0.1, 0.2, 0.3, 0.4}};
   } else if (preset == "smoke") {
     p = {1, 1, 1, 64, 1, 2, 3, 512, 64, 200, 0.1, 0.02, 0.01, 0.05, 0.2, 0,
-         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", {1.0}};
+         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", {1.0}, {0.2}};
   } else {
     HWNAS_CHECK(false, "unknown preset '", preset, "' (default, paper, smoke)");
   }
@@ -74,6 +75,7 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   set("valid-images", &o->eval.valid_images, p.valid_images);
   set("strategy", &o->strategy, std::string(p.strategy));
   set("baseline-widths", &o->baseline_widths, p.baselines);
+  set("mbv2-widths", &o->mbv2_widths, p.mbv2);
   if (preset == "smoke") o->profile.warmup_ms = std::min(o->profile.warmup_ms, 1.0);
   // Fine-tuning and retraining share the supernet's batch size and limit.
   o->finetune2.epochs = o->finetune1.epochs;  // one --finetune-epochs for both stages
@@ -122,6 +124,7 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   kv("retrain-weight-decay", o.retrain.weight_decay);
   kv("retrain-limit", o.retrain.limit);
   y << YAML::Key << "baseline-widths" << YAML::Value << YAML::Flow << o.baseline_widths;
+  y << YAML::Key << "mbv2-widths" << YAML::Value << YAML::Flow << o.mbv2_widths;
   y << YAML::EndMap << YAML::EndMap;
   return std::string(y.c_str()) + "\n";
 }
@@ -212,11 +215,11 @@ std::pair<Arch, Arch> latency_extremes(const SearchSpace& space, const LatencyMo
   return {fast, slow};
 }
 
-/// Uniform-width ShuffleNetV2 in this space: every layer the first shuffle
-/// op (kernel 3) at the width factor nearest `w`.
-Arch uniform_shufflenet(const SearchSpace& space, double w) {
-  int op = space.op_index("k3");
-  HWNAS_CHECK(op >= 0, "space ", space.name, " has no k3 op for the ShuffleNetV2 baseline");
+/// A hand-designed baseline: every layer `op_name` at the width factor
+/// nearest `w` (k3 = uniform ShuffleNetV2, mb3e6 = MobileNetV2).
+Arch uniform_width(const SearchSpace& space, const std::string& op_name, double w) {
+  const int op = space.op_index(op_name);
+  HWNAS_CHECK(op >= 0, "space ", space.name, " has no ", op_name, " op for a baseline");
   int wi = 0;
   for (size_t i = 0; i < space.width_factors.size(); ++i)
     if (std::fabs(space.width_factors[i] - w) < std::fabs(space.width_factors[wi] - w)) wi = static_cast<int>(i);
@@ -359,19 +362,25 @@ void run_pipeline(const PipelineOptions& o) {
   rt.seed = o.common.seed;
   struct Final {
     std::string name, label;
+    const SearchSpace* space;
     Arch arch;
+    int family;  ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2 (pareto.csv)
     RetrainResult result;
     Timing measured;
   };
+  const std::unique_ptr<SearchSpace> mbv2 = mobilenetv2_space(space);
   std::vector<Final> finals;
-  finals.push_back({"final", "searched (HSCoNAS)", best.arch, {}, {}});
+  finals.push_back({"final", "searched (HSCoNAS)", &space, best.arch, 1, {}, {}});
   for (double w : o.baseline_widths)
-    finals.push_back({"baseline_shufflenetv2_w" + format_number(w), "ShuffleNetV2 x" + format_number(w),
-                      uniform_shufflenet(space, w), {}, {}});
+    finals.push_back({"baseline_shufflenetv2_w" + format_number(w), "ShuffleNetV2 x" + format_number(w), &space,
+                      uniform_width(space, "k3", w), 0, {}, {}});
+  for (double w : o.mbv2_widths)
+    finals.push_back({"baseline_mobilenetv2_w" + format_number(w), "MobileNetV2 x" + format_number(w), mbv2.get(),
+                      uniform_width(*mbv2, "mb3e6", w), 2, {}, {}});
   clock.time("retrain", 6, kStages, str_cat("retrain ", finals.size(), " networks from scratch"), [&] {
     for (Final& f : finals) {
-      std::fprintf(stderr, "%s: %s\n", f.label.c_str(), space.format(f.arch).c_str());
-      f.result = retrain_stage(*ws, f.arch, rt, f.name, o.resume);
+      std::fprintf(stderr, "%s: %s\n", f.label.c_str(), f.space->format(f.arch).c_str());
+      f.result = retrain_stage(*ws, f.arch, rt, f.name, o.resume, false, f.space);
       HWNAS_CHECK(f.result.stats.finished, "retraining ", f.name, " stopped early");
     }
     return 0;
@@ -380,9 +389,9 @@ void run_pipeline(const PipelineOptions& o) {
   // 7. Measure every final network on the target.
   clock.time("measure", 7, kStages, "measure on " + target->info().id(), [&] {
     for (Final& f : finals) {
-      f.measured = measure_cached(run, *target, space, f.arch, o.profile);
-      std::fprintf(stderr, "%-28s predicted %8.3f ms, measured %8.3f ms (cv %.1f%%)\n", f.label.c_str(),
-                   latency.predict_ms(f.arch), f.measured.median_ms, 100 * f.measured.cv);
+      f.measured = measure_cached(run, *target, *f.space, f.arch, o.profile);
+      std::fprintf(stderr, "%-28s measured %8.3f ms (cv %.1f%%)\n", f.label.c_str(), f.measured.median_ms,
+                   100 * f.measured.cv);
     }
     return 0;
   });
@@ -406,14 +415,16 @@ void run_pipeline(const PipelineOptions& o) {
   for (const Final& f : finals) {
     ReportNet n;
     n.label = f.label;
+    n.space = f.space;
+    n.family = f.family;
     n.arch = f.arch;
     n.test_accuracy = f.result.test_accuracy;
     n.parameters = f.result.parameters;
-    n.macs = arch_cost(space, f.arch).macs;
-    n.predicted_ms = latency.predict_ms(f.arch);
+    n.macs = arch_cost(*f.space, f.arch).macs;
+    // The LUT covers this space's ops only; MobileNetV2 is measured, not predicted.
+    n.predicted_ms = f.space == &space ? latency.predict_ms(f.arch) : std::nan("");
     n.measured_ms = f.measured.median_ms;
     n.measured_cv = f.measured.cv;
-    n.searched = f.name == "final";
     rep.nets.push_back(n);
   }
   for (auto& [k, v] : clock.seconds().items()) rep.stage_seconds.emplace_back(k, v.get<double>());

@@ -36,6 +36,9 @@ struct PipelineOptions {
   // Retraining and baselines
   TrainOptions retrain;
   std::vector<double> baseline_widths = {0.5, 1.0};  ///< uniform-width ShuffleNetV2 baselines
+  /// MobileNetV2 baselines (width scales the expansion; x1 = expansion 6, far
+  /// slower than the space's nets, so the defaults are narrow).
+  std::vector<double> mbv2_widths = {0.2, 0.4};
   bool resume = false;
 };
 

@@ -56,6 +56,8 @@ std::string pareto_plot(const RunDir& run, const ReportInput& in) {
      << "plot " << gnuplot_quote(run.file("pareto.csv"))
      << " skip 1 using ($6==0?$4:1/0):3 with linespoints pt 5 ps 1.2 title 'ShuffleNetV2 (uniform width)', "
      << gnuplot_quote(run.file("pareto.csv"))
+     << " skip 1 using ($6==2?$4:1/0):3 with linespoints pt 9 ps 1.2 title 'MobileNetV2 (uniform width)', "
+     << gnuplot_quote(run.file("pareto.csv"))
      << " skip 1 using ($6==1?$4:1/0):3 with points pt 3 ps 2.5 lw 2 title 'searched', "
      << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:1 with labels offset 0,1 font ',8' notitle noenhanced\n";
   return gp.str();
@@ -67,12 +69,14 @@ void write_report(const RunDir& run, const ReportInput& in) {
   const SearchSpace& space = *in.space;
   HWNAS_CHECK(!in.nets.empty() && in.history, "report needs the search history and the final networks");
   const ReportNet& best = in.nets.front();
+  HWNAS_CHECK(best.searched(), "report: the searched network comes first");
 
   std::ostringstream csv;
-  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,searched,parameters,macs\n";
+  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,family,parameters,macs\n";
   for (const ReportNet& n : in.nets)
-    csv << n.label << ",\"" << space.format(n.arch) << "\"," << n.test_accuracy << "," << n.measured_ms << ","
-        << n.predicted_ms << "," << (n.searched ? 1 : 0) << "," << n.parameters << "," << n.macs << "\n";
+    csv << n.label << ",\"" << n.space->format(n.arch) << "\"," << n.test_accuracy << "," << n.measured_ms << ","
+        << (std::isnan(n.predicted_ms) ? "" : format_number(n.predicted_ms)) << "," << n.family << ","
+        << n.parameters << "," << n.macs << "\n";
   run.write("pareto.csv", csv.str());
 
   std::string plot_note;
@@ -103,9 +107,10 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << "| network | test accuracy | measured latency | predicted latency | params | MACs |\n"
      << "|---|---:|---:|---:|---:|---:|\n";
   for (const ReportNet& n : in.nets)
-    md << "| " << (n.searched ? "**" + n.label + "**" : n.label) << " | " << fmt(n.test_accuracy) << "% | "
-       << fmt(n.measured_ms, 3) << " ms (cv " << fmt(100 * n.measured_cv, 1) << "%) | " << fmt(n.predicted_ms, 3)
-       << " ms | " << n.parameters << " | " << n.macs << " |\n";
+    md << "| " << (n.searched() ? "**" + n.label + "**" : n.label) << " | " << fmt(n.test_accuracy) << "% | "
+       << fmt(n.measured_ms, 3) << " ms (cv " << fmt(100 * n.measured_cv, 1) << "%) | "
+       << (std::isnan(n.predicted_ms) ? std::string("-") : fmt(n.predicted_ms, 3) + " ms") << " | " << n.parameters
+       << " | " << n.macs << " |\n";
   md << "\nThe searched network's measured latency is " << fmt(100 * (best.measured_ms / in.latency_budget_ms - 1), 1)
      << "% off the budget; the latency model's error on it is "
      << fmt(100 * (best.predicted_ms / best.measured_ms - 1), 1) << "%.\n\n";

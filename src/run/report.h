@@ -19,11 +19,13 @@ namespace hwnas {
 /// One retrained and measured network.
 struct ReportNet {
   std::string label;
+  const SearchSpace* space = nullptr;  ///< the space `arch` is written in
+  int family = 0;                      ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2
   Arch arch;
   double test_accuracy = 0;  ///< %
   int64_t parameters = 0, macs = 0;
-  double predicted_ms = 0, measured_ms = 0, measured_cv = 0;
-  bool searched = false;
+  double predicted_ms = 0, measured_ms = 0, measured_cv = 0;  ///< predicted NaN: no model for it
+  bool searched() const { return family == 1; }
 };
 
 struct ReportInput {

@@ -92,13 +92,15 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
 }
 
 RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions& opts,
-                            const std::string& name, bool resume, bool quiet) {
+                            const std::string& name, bool resume, bool quiet, const SearchSpace* space) {
   const RunDir& run = *ws.run;
+  const SearchSpace& sp = space ? *space : *ws.space;
   json settings = settings_json(ws, opts, "retrain");
-  settings["arch"] = ws.space->format(arch);
+  settings["arch"] = sp.format(arch);
+  if (space) settings["space"] = sp.description;
   const std::string meta = name + ".json", final_pt = name + ".pt", ckpt = name + ".ckpt";
   RetrainResult r;
-  r.net = make_network(*ws.space, arch);
+  r.net = make_network(sp, arch);
   r.parameters = count_parameters(*r.net);
   check_settings(run, meta, settings);
   if (run.has(final_pt) && run.has(meta)) {

@@ -35,7 +35,9 @@ struct RetrainResult {
 /// Trains `arch` stand-alone on the full training set (search-train +
 /// search-valid) and evaluates it on the test set; `<name>.pt` and
 /// `<name>.json` in the run directory. Resumes from `<name>.ckpt`.
+/// `space` defaults to the workspace's (baselines may come from another).
 RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions& opts,
-                            const std::string& name, bool resume, bool quiet = false);
+                            const std::string& name, bool resume, bool quiet = false,
+                            const SearchSpace* space = nullptr);
 
 }  // namespace hwnas

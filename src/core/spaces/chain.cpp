@@ -57,4 +57,15 @@ void read_chain_options(const std::string& owner, FactoryOptions& o, Backbone* b
   HWNAS_CHECK(bb->num_classes >= 2, owner, ": classes must be >= 2, got ", bb->num_classes);
 }
 
+std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like) {
+  HWNAS_CHECK(like.family == "chain", "space ", like.name, " has no MobileNetV2 baseline");
+  std::unique_ptr<SearchSpace> s = like.clone();
+  s->name = "mobilenetv2";
+  s->description = like.description + " (MobileNetV2 baseline)";
+  //              name     kind  k  e  se     scalable reshapes
+  s->ops = {OpDef{"mb3e6", "mb", 3, 6, false, true, true}};
+  for (LayerSpec& l : s->layers) l.ops = {0};
+  return s;
+}
+
 }  // namespace hwnas

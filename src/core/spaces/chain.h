@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,5 +27,10 @@ void build_chain_layers(SearchSpace* space, const ChainLayout& layout);
 /// in_channels, in_size, stem, stem_stride, head, classes) over a layout's
 /// defaults and checks them; `owner` names the space in errors.
 void read_chain_options(const std::string& owner, FactoryOptions& o, Backbone* bb, ChainLayout* chain);
+
+/// The MobileNetV2-style baseline space of a chain space: the same backbone
+/// and layers, every layer an inverted residual (MB, kernel 3, expansion 6)
+/// whose expansion is scaled by the space's width factors.
+std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like);
 
 }  // namespace hwnas

@@ -38,7 +38,7 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   Preset p;
   if (preset == "default") {
     // Under 20 minutes on a 2-core CPU (measured: docs/benchmarks/pipeline.md).
-    p = {3, 1, 3, 256, 4, 10, 5, 0, 500, 1000, 0.25, 0.05, 0.02, 0.1, 2.0, 0,
+    p = {3, 1, 3, 256, 4, 10, 5, 0, 500, 1000, 0.1, 0.02, 0.01, 0.1, 2.0, 0,
          "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", {0.5, 1.0}, {0.2, 0.4}};
   } else if (preset == "paper") {
     // HSCoNAS IV-A: supernet 100 epochs, batch 512, lr 0.5; fine-tune 15

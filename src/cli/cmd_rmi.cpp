@@ -185,6 +185,7 @@ struct ScoreArgs {
   TrainOptions standalone;
   int64_t valid_images = 2000;
   std::string out = "rmi_scores.csv";
+  std::string accuracy_table;  ///< FILE:COLUMN to rank against as well
 };
 
 /// One scored arch (a row of rmi_scores.csv).
@@ -257,6 +258,9 @@ void setup_score(CLI::App* rmi) {
   cmd->add_option("--standalone-valid", a->valid_images,
                   "Search-valid images the stand-alone accuracy is measured on (0 = all)")
       ->capture_default_str();
+  cmd->add_option("--accuracy-table", a->accuracy_table,
+                  "Also rank against tabulated accuracies (FILE:COLUMN, e.g. "
+                  "../shared/data/nb201/accuracy.csv:cifar10_valid)");
   cmd->add_option("--out", a->out,
                   "CSV in the run directory; rows already there (same settings) are reused")
       ->capture_default_str();
@@ -310,6 +314,7 @@ void setup_score(CLI::App* rmi) {
         row.arch = text;
         row.rmi = proxy->score(archs[i]);
         if (a->standalone.epochs > 0) {
+          // Initial weights: seeded by (seed, position of the arch in this call's list).
           torch::manual_seed(mix_seed(a->rmi.common.seed ^ (i + 1)));
           auto net = make_network(*ws->space, archs[i]);
           const Arch fixed = archs[i];
@@ -321,7 +326,13 @@ void setup_score(CLI::App* rmi) {
         }
       }
       rows.push_back(row);
-      ws->run->write(a->out, score_csv(rows, proxy->num_layers()));
+      // This call's rows, then earlier rows of archs not in this call (kept).
+      std::vector<ScoreRow> all = rows;
+      std::set<std::string> now;
+      for (const ScoreRow& r : rows) now.insert(r.arch);
+      for (const auto& [text, r] : done)
+        if (!now.count(text)) all.push_back(r);
+      ws->run->write(a->out, score_csv(all, proxy->num_layers()));
       std::printf("%3zu/%zu  rmi %.4f  (%.1fs)%s  %s\n", i + 1, archs.size(), row.rmi.rmi,
                   row.rmi.seconds,
                   std::isnan(row.accuracy) ? ""
@@ -344,9 +355,29 @@ void setup_score(CLI::App* rmi) {
                 ref.test_accuracy, proxy->describe().c_str());
     std::printf("RMI cost %.2f s per arch (mean over %zu)\n", rows.empty() ? 0 : rmi_seconds / rows.size(),
                 rows.size());
-    if (!accs.empty())
+    if (accs.size() >= 2)
       std::printf("Kendall tau-b (RMI vs stand-alone accuracy, %zu archs): %.3f\n", accs.size(),
                   kendall_tau_b(rmis, accs));
+    if (!a->accuracy_table.empty() && rows.size() >= 2) {
+      // Another data set's ground truth (e.g. NAS-Bench-201's CIFAR-10 accuracy
+      // after 200 epochs): a reference for both the proxy and the short training.
+      const ArchTable table(a->accuracy_table, *ws->space);
+      std::vector<double> table_acc, rmi_all, table_trained, trained;
+      for (const ScoreRow& r : rows) {
+        const double t = table.at(ws->space->parse(r.arch));
+        table_acc.push_back(t);
+        rmi_all.push_back(r.rmi.rmi);
+        if (!std::isnan(r.accuracy)) {
+          table_trained.push_back(t);
+          trained.push_back(r.accuracy);
+        }
+      }
+      std::printf("Kendall tau-b (RMI vs %s, %zu archs): %.3f\n", a->accuracy_table.c_str(),
+                  rows.size(), kendall_tau_b(rmi_all, table_acc));
+      if (trained.size() >= 2)
+        std::printf("Kendall tau-b (stand-alone accuracy vs %s, %zu archs): %.3f\n",
+                    a->accuracy_table.c_str(), trained.size(), kendall_tau_b(trained, table_trained));
+    }
     std::printf("scores: %s\n", ws->run->file(a->out).c_str());
   });
 }

@@ -26,6 +26,13 @@ head -1 "$DIR/run/rmi_scores.csv" | grep -q "^arch,rmi,rmi_layer1,rmi_layer2,rmi
 # A second call reuses every row: identical output.
 "$HWNAS" rmi score "${COMMON[@]}" "${SCORE[@]}" >"$DIR/score2.txt" 2>/dev/null
 diff <(grep -v "^RMI cost" "$DIR/score.txt") <(grep -v "^RMI cost" "$DIR/score2.txt")
+# Scoring a subset keeps the other rows.
+FIRST=$(sed -n 2p "$DIR/run/rmi_scores.csv" | cut -d, -f1)
+"$HWNAS" rmi score "${COMMON[@]}" --arch "$FIRST" --standalone-epochs 1 --standalone-limit 256 \
+  --standalone-valid 200 >"$DIR/score3.txt" 2>/dev/null
+grep -q "^Kendall" "$DIR/score3.txt" && { echo "one arch has no tau"; exit 1; }
+grep -q "^RMI cost .* (mean over 1)$" "$DIR/score3.txt"
+test "$(wc -l <"$DIR/run/rmi_scores.csv")" -eq 5
 # Other settings into the same CSV are refused.
 if "$HWNAS" rmi score "${COMMON[@]}" "${SCORE[@]}" --beta 0.5 >/dev/null 2>"$DIR/err.txt"; then
   echo "expected a settings error"; exit 1

@@ -41,8 +41,8 @@ struct LatencyArgs {
   std::string csv, plot;
   bool json_out = false;
   bool remeasure = false;
-  std::string warmup = "20ms", min_time = "10ms";
-  int repetitions = 11;
+  std::string warmup = "20ms", min_time = "1ms";
+  int repetitions = 101;
   bool quiet = false;
 };
 
@@ -51,7 +51,7 @@ MeasuredArchs table_archs(const SearchSpace& space, const Lut& lut) {
   MeasuredArchs m;
   for (const auto& [text, t] : lut.archs) {
     m.archs.push_back(space.parse(text));
-    m.ms.push_back(t.median_ms);
+    m.ms.push_back(t.value_ms(lut.profile.statistic));
   }
   return m;
 }
@@ -77,6 +77,7 @@ void predict(const LatencyArgs& a) {
     ctx.target = target.get();
   }
   ctx.one_hot = parse_one_hot_mode(a.one_hot);
+  ctx.profile.statistic = lut.profile.statistic;
   const std::unique_ptr<LatencyModel> model = make_latency_model(a.model, ctx);
   std::vector<Arch> archs;
   for (const std::string& s : a.archs) archs.push_back(space->parse(s));
@@ -111,6 +112,7 @@ void validate(const LatencyArgs& a) {
   opt.profile.warmup_ms = a.warmup == "0" ? 0 : parse_duration_ms(a.warmup);
   opt.profile.min_time_ms = parse_duration_ms(a.min_time);
   opt.profile.repetitions = a.repetitions;
+  opt.profile.statistic = lut.profile.statistic;  // measure archs the way the table was made
   opt.reuse = !a.remeasure;
   const bool quiet = a.quiet || a.json_out;
   MeasureProgress progress;

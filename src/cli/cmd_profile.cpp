@@ -25,8 +25,9 @@ struct ProfileArgs {
   std::string token;
   std::string out = "lut.json";
   std::string warmup = "20ms";
-  std::string min_time = "10ms";
-  int repetitions = 11;
+  std::string min_time = "1ms";
+  int repetitions = 101;
+  std::string statistic = "median";
   double outlier_k = 3.0;
   int bias_archs = 20;
   uint64_t seed = 0;
@@ -42,6 +43,7 @@ void run(const ProfileArgs& a) {
   o.timing.min_time_ms = parse_duration_ms(a.min_time);
   o.timing.repetitions = a.repetitions;
   o.timing.outlier_k = a.outlier_k;
+  o.timing.statistic = parse_statistic(a.statistic);
   o.bias_archs = a.bias_archs;
   o.seed = a.seed;
   o.fresh = a.fresh;
@@ -69,7 +71,10 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--warmup", a->warmup, "Warm-up time per op")->capture_default_str();
   cmd->add_option("--min-time", a->min_time, "Minimum time of one repetition")->capture_default_str();
-  cmd->add_option("--repetitions", a->repetitions, "Timed repetitions per op (median kept)")->capture_default_str();
+  cmd->add_option("--repetitions", a->repetitions, "Timed repetitions per op")->capture_default_str();
+  cmd->add_option("--statistic", a->statistic,
+                  "Summary the table uses: median, or min (the least disturbed run: better on a busy machine)")
+      ->capture_default_str();
   cmd->add_option("--outlier-k", a->outlier_k, "Reject repetitions beyond k * 1.4826 * MAD (0 = keep all)")
       ->capture_default_str();
   cmd->add_option("--bias-archs", a->bias_archs, "M archs measured end to end to fit B (HSCoNAS Eq. 4); 0 = none")

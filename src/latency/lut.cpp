@@ -282,7 +282,7 @@ void Lut::check_target(const TargetInfo& t) const {
 double Lut::op_ms(const OpSpec& spec) const {
   auto it = ops.find(spec.key());
   HWNAS_CHECK(it != ops.end(), "latency table ", origin, " has no op ", spec.key());
-  return it->second.median_ms;
+  return it->second.value_ms(profile.statistic);
 }
 
 double Lut::sum_ms(const SearchSpace& s, const Arch& arch) const {

@@ -85,7 +85,7 @@ class Lut {
   /// Keys of space_op_specs(space, target.batch) the table lacks.
   std::vector<std::string> missing_keys(const SearchSpace& space) const;
 
-  /// Median latency of one op; throws naming the key and the table when absent.
+  /// Latency of one op (the profile's statistic: median or min); throws naming the key and the table when absent.
   double op_ms(const OpSpec& spec) const;
   /// Sum of the op latencies of `arch`'s network (stem, layers, head): the
   /// first term of HSCoNAS Eq. 3.

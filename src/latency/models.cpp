@@ -102,7 +102,7 @@ MeasuredModel::MeasuredModel(const SearchSpace& space, Target* target, ProfileOp
 }
 
 double MeasuredModel::predict_ms(const Arch& arch) const {
-  return target_->measure_arch(*space_, arch, opt_).median_ms;
+  return target_->measure_arch(*space_, arch, opt_).value_ms(opt_.statistic);
 }
 
 std::string MeasuredModel::describe() const { return "measured(" + target_->describe() + ")"; }

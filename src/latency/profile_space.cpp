@@ -55,7 +55,7 @@ Lut profile_space(const SearchSpace& space_ref, const std::string& space_spec, T
     if (!o.quiet) {
       const double el = std::chrono::duration<double>(SteadyClock::now() - t0).count();
       std::fprintf(stderr, "[%4zu/%zu] %-52s %9.4f ms  cv %5.1f%%  rej %d  eta %s\n", i + 1, todo.size(),
-                   todo[i].key().c_str(), t.median_ms, 100 * t.cv, t.rejected,
+                   todo[i].key().c_str(), t.value_ms(popt.statistic), 100 * t.cv, t.rejected,
                    fmt_seconds(el / (i + 1) * (todo.size() - i - 1)).c_str());
     }
   }
@@ -76,7 +76,7 @@ Lut profile_space(const SearchSpace& space_ref, const std::string& space_spec, T
         ++measured_archs;
         lut.save(out);
       }
-      m.ms.push_back(lut.archs[text].median_ms);
+      m.ms.push_back(lut.archs[text].value_ms(popt.statistic));
       if (!o.quiet)
         std::fprintf(stderr, "[arch %3zu/%zu] %9.4f ms measured, %9.4f ms table sum\n", i + 1, m.archs.size(),
                      m.ms.back(), lut.sum_ms(*space, m.archs[i]));

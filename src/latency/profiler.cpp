@@ -37,6 +37,15 @@ Clock parse_clock(const std::string& text) {
   return Clock::kWall;
 }
 
+std::string to_string(Statistic s) { return s == Statistic::kMin ? "min" : "median"; }
+
+Statistic parse_statistic(const std::string& text) {
+  if (text == "median") return Statistic::kMedian;
+  if (text == "min") return Statistic::kMin;
+  HWNAS_CHECK(false, "unknown statistic '", text, "' (median or min)");
+  return Statistic::kMedian;
+}
+
 void ProfileOptions::validate() const {
   HWNAS_CHECK(std::isfinite(warmup_ms) && warmup_ms >= 0 && warmup_ms <= kMaxPhaseMs,
               "profile: warm-up must be in 0..", kMaxPhaseMs, " ms, got ", warmup_ms);
@@ -57,7 +66,8 @@ json ProfileOptions::to_json() const {
               {"repetitions", repetitions},
               {"outlier_k", outlier_k},
               {"max_iterations", max_iterations},
-              {"clock", to_string(clock)}};
+              {"clock", to_string(clock)},
+              {"statistic", to_string(statistic)}};
 }
 
 ProfileOptions ProfileOptions::from_json(const json& j) {
@@ -67,6 +77,11 @@ ProfileOptions ProfileOptions::from_json(const json& j) {
     if (k == "clock") {
       HWNAS_CHECK(v.is_string(), "profile option 'clock' must be \"wall\" or \"cpu\"");
       o.clock = parse_clock(v.get<std::string>());
+      continue;
+    }
+    if (k == "statistic") {
+      HWNAS_CHECK(v.is_string(), "profile option 'statistic' must be \"median\" or \"min\"");
+      o.statistic = parse_statistic(v.get<std::string>());
       continue;
     }
     HWNAS_CHECK(v.is_number(), "profile option '", k, "' must be a number");

@@ -31,15 +31,27 @@ std::string to_string(Clock clock);
 /// Inverse of to_string(Clock); throws hwnas::Error naming the text.
 Clock parse_clock(const std::string& text);
 
+/// Which summary of the repetitions is "the latency" a table or model uses.
+/// Both are always recorded. The median is the usual choice on a quiet
+/// device; the minimum is the least disturbed repetition, the better
+/// estimate of unloaded latency on a machine shared with other jobs (with
+/// short repetitions, many of them run without being preempted).
+enum class Statistic { kMedian, kMin };
+/// "median" or "min".
+std::string to_string(Statistic s);
+/// Inverse of to_string(Statistic); throws hwnas::Error naming the text.
+Statistic parse_statistic(const std::string& text);
+
 /// How long and how often to time. Checked by validate(), which the remote
 /// agent also uses to refuse absurd requests.
 struct ProfileOptions {
   double warmup_ms = 20;     ///< run untimed for this long first
-  double min_time_ms = 10;   ///< each repetition runs at least this long
-  int repetitions = 11;      ///< timed repetitions (each a sample of the mean time per call)
+  double min_time_ms = 1;    ///< each repetition runs at least this long
+  int repetitions = 101;     ///< timed repetitions (each a sample of the mean time per call)
   double outlier_k = 3.0;    ///< reject repetitions farther than k * 1.4826 * MAD from the median; 0 = keep all
   int max_iterations = 1000000;  ///< cap on calls per repetition
   Clock clock = Clock::kWall;    ///< what is counted (a target sets it from its TargetInfo)
+  Statistic statistic = Statistic::kMedian;  ///< which summary consumers read (Timing::value_ms)
 
   /// Throws hwnas::Error naming the bad field (limits: warm-up and min time
   /// up to 10 s, 1..1000 repetitions, total requested time up to 120 s).
@@ -61,6 +73,8 @@ struct Timing {
   int repetitions = 0;    ///< repetitions kept
   int rejected = 0;       ///< repetitions rejected as outliers
 
+  /// The summary `s` picks: median_ms or min_ms.
+  double value_ms(Statistic s) const { return s == Statistic::kMin ? min_ms : median_ms; }
   nlohmann::json to_json() const;
   /// Accepts a bare number (an imported median) or an object with at least median_ms.
   static Timing from_json(const nlohmann::json& j, const std::string& what);

@@ -71,6 +71,7 @@ ValidationReport validate_latency_models(const SearchSpace& space, Lut* lut, Tar
   ValidationReport r;
   r.space = space.description.empty() ? space.name : space.description;
   r.target = target->info();
+  r.statistic = lut->profile.statistic;
   r.fit.archs = fit_archs(space, opt.seed, opt.fit_archs);
   r.test_archs = held_out_archs(space, opt.seed, opt.test_archs, r.fit.archs);
   r.fit.ms.assign(r.fit.archs.size(), 0);
@@ -94,8 +95,10 @@ ValidationReport validate_latency_models(const SearchSpace& space, Lut* lut, Tar
       if (!save_path.empty()) lut->save(save_path);
       it = lut->archs.find(text);
     }
-    *order[k].second = it->second.median_ms;
-    if (progress) progress(static_cast<int>(k + 1), static_cast<int>(order.size()), text, it->second.median_ms);
+    // The table's statistic for archs too, so table sums and measurements compare like with like.
+    const double ms = it->second.value_ms(lut->profile.statistic);
+    *order[k].second = ms;
+    if (progress) progress(static_cast<int>(k + 1), static_cast<int>(order.size()), text, ms);
   }
   r.measure_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (const Arch& a : r.test_archs) r.test_text.push_back(space.format(a));
@@ -169,6 +172,7 @@ json validation_json(const ValidationReport& r) {
   for (double v : r.measured_ms) mean += v;
   j["_meta"] = json{{"space", r.space},
                     {"target", r.target.to_json()},
+                    {"statistic", to_string(r.statistic)},
                     {"fit_archs", r.fit.size()},
                     {"test_archs", r.test_archs.size()},
                     {"mean_measured_ms", r.measured_ms.empty() ? 0.0 : mean / r.measured_ms.size()},
@@ -184,7 +188,7 @@ std::string validation_table(const ValidationReport& r) {
   double mean = 0;
   for (double v : r.measured_ms) mean += v;
   mean /= std::max<size_t>(1, r.measured_ms.size());
-  os << "space " << r.space << " on [" << r.target.id() << "]\n";
+  os << "space " << r.space << " on [" << r.target.id() << "], statistic " << to_string(r.statistic) << "\n";
   std::snprintf(buf, sizeof buf, "fitted on %zu archs, scored on %zu held-out archs (mean measured %.4f ms)\n\n",
                 r.fit.size(), r.test_archs.size(), mean);
   os << buf;

@@ -52,6 +52,7 @@ struct ModelScore {
 struct ValidationReport {
   std::string space;                   ///< space description
   TargetInfo target;
+  Statistic statistic = Statistic::kMedian;  ///< the table's summary, used for the archs too
   MeasuredArchs fit;                   ///< fit archs and their measured ms
   std::vector<Arch> test_archs;
   std::vector<double> measured_ms;     ///< per held-out arch

@@ -81,6 +81,19 @@ TEST(Lut, TableSumAndBiasArithmetic) {
   EXPECT_NEAR(make_latency_model("lut", ctx)->predict_ms(a), 0.8, 1e-12);
 }
 
+TEST(Lut, TheProfileStatisticPicksMedianOrMin) {
+  auto space = make_space(kSpace);
+  Lut lut = hand_made(*space);
+  for (auto& [key, t] : lut.ops) t.min_ms = t.median_ms / 2;
+  const Arch a = space->parse("k3@0.5,k5@1,k7@0.5,x@1");
+  EXPECT_NEAR(lut.sum_ms(*space, a), 0.8, 1e-12);
+  lut.profile.statistic = Statistic::kMin;
+  EXPECT_NEAR(lut.sum_ms(*space, a), 0.4, 1e-12);
+  const Lut back = Lut::from_json(lut.to_json(), "memory");
+  EXPECT_EQ(back.profile.statistic, Statistic::kMin);
+  EXPECT_THROW(parse_statistic("mean"), Error);
+}
+
 TEST(Lut, JsonRoundTripKeepsEverything) {
   auto space = make_space(kSpace);
   Lut lut = hand_made(*space);

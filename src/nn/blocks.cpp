@@ -17,8 +17,8 @@ struct ConvBn {
   SlimConv2d conv{nullptr};
   SlimBatchNorm2d bn{nullptr};
   Act act = Act::kNone;
-  torch::Tensor operator()(const torch::Tensor& x, int out) {
-    torch::Tensor y = bn->forward(conv->forward(x, out));
+  torch::Tensor operator()(const torch::Tensor& x, int out, int kernel = 0) {
+    torch::Tensor y = bn->forward(conv->forward(x, out, kernel));
     if (act == Act::kRelu) return torch::relu(y);
     if (act == Act::kRelu6) return torch::clamp(y, 0, 6);
     return y;
@@ -79,62 +79,85 @@ class SqueezeExciteImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SqueezeExcite);
 
-/// ShuffleNetV2 block (SPOS ShuffleV2Block) with kernel k. Stride-1 blocks
-/// with equal channels split the input and transform one half; reshaping
-/// blocks (stride 2 or new channel count) run a projection branch on the
-/// full input beside the main branch. With `se`, squeeze-and-excitation
-/// rescales the main branch's output before the concat (ShuffleNetV2+,
-/// HURRICANE Choice_k_SE / ChoiceX_SE).
+/// ShuffleNetV2 blocks (SPOS ShuffleV2Block) with kernel k and the
+/// Xception-like ChoiceX, as one weight-sharing block for the ops of a layer.
+/// Stride-1 blocks with equal channels split the input and transform one
+/// half; reshaping blocks (stride 2 or new channel count) run a projection
+/// branch (dw k x k, pw) on the full input beside the main branch.
+///   k-op main branch:    pw1, dw k x k (stride), pw2
+///   ChoiceX main branch: xdw1 3x3 (stride), pw1, xdw2 3x3, xpw, xdw3 3x3, pw2
+/// pw1 (in -> mid), pw2 (mid -> out) and the projection's pw are shared by
+/// every op; depthwise kernels smaller than the largest are its centre.
+/// ChoiceX's own convs are initialised as the identity (see below).
+/// With `se`, squeeze-and-excitation rescales the main branch's output
+/// before the concat (ShuffleNetV2+, HURRICANE Choice_k_SE / ChoiceX_SE).
 class ShuffleBlockImpl : public BlockImpl {
  public:
-  ShuffleBlockImpl(const LayerSpec& l, int max_mid, int k, bool xception, bool se)
-      : xception_(xception) {
+  ShuffleBlockImpl(const std::vector<OpDef>& ops, const LayerSpec& l, int max_mid) {
+    ops_ = ops;
+    int k_max = 0, proj_k = 0;
+    bool xception = false;
+    for (const OpDef& op : ops) {
+      const bool x = op.kind == "shufflex";
+      xception = xception || x;
+      if (!x) k_max = std::max(k_max, op.kernel);
+      proj_k = std::max(proj_k, x ? 3 : op.kernel);
+    }
     proj_ = l.stride != 1 || l.cin != l.cout;
     const int in = proj_ ? l.cin : l.cin / 2;
     const int out = proj_ ? l.cout - l.cin : l.cout / 2;
     HWNAS_CHECK(out > 0, "shuffle block cannot map ", l.cin, " to ", l.cout, " channels");
-    if (!xception) {
-      main_.push_back(conv_bn(this, "pw1", in, max_mid, 1, 1, false, Act::kRelu));
-      main_.push_back(conv_bn(this, "dw", max_mid, max_mid, k, l.stride, true, Act::kNone));
-      main_.push_back(conv_bn(this, "pw2", max_mid, out, 1, 1, false, Act::kRelu));
-    } else {  // ChoiceX: three (dw3x3, pw) pairs
-      main_.push_back(conv_bn(this, "dw1", in, in, 3, l.stride, true, Act::kNone));
-      main_.push_back(conv_bn(this, "pw1", in, max_mid, 1, 1, false, Act::kRelu));
-      main_.push_back(conv_bn(this, "dw2", max_mid, max_mid, 3, 1, true, Act::kNone));
-      main_.push_back(conv_bn(this, "pw2", max_mid, max_mid, 1, 1, false, Act::kRelu));
-      main_.push_back(conv_bn(this, "dw3", max_mid, max_mid, 3, 1, true, Act::kNone));
-      main_.push_back(conv_bn(this, "pw3", max_mid, out, 1, 1, false, Act::kRelu));
-    }
     out_ = out;
-    if (se) se_ = register_module("se", SqueezeExcite(out));
+    pw1_ = conv_bn(this, "pw1", in, max_mid, 1, 1, false, Act::kRelu);
+    if (k_max > 0) dw_ = conv_bn(this, "dw", max_mid, max_mid, k_max, l.stride, true, Act::kNone);
+    if (xception) {
+      xdw1_ = conv_bn(this, "xdw1", in, in, 3, l.stride, true, Act::kNone);
+      xdw2_ = conv_bn(this, "xdw2", max_mid, max_mid, 3, 1, true, Act::kNone);
+      xpw_ = conv_bn(this, "xpw", max_mid, max_mid, 1, 1, false, Act::kRelu);
+      xdw3_ = conv_bn(this, "xdw3", max_mid, max_mid, 3, 1, true, Act::kNone);
+      // ChoiceX's extra convs start as the identity, so a fresh ChoiceX
+      // computes what the layer's k-ops compute and the supernet's paths
+      // agree from the first step (Net2Net-style deepening). With random
+      // init, paths through ChoiceX kept single-path training near chance
+      // (window loss 2.30 vs 1.64 after 300 steps; docs/benchmarks/supernet.md).
+      for (ConvBn* u : {&xdw1_, &xdw2_, &xpw_, &xdw3_}) u->conv->init_identity();
+    }
+    pw2_ = conv_bn(this, "pw2", max_mid, out, 1, 1, false, Act::kRelu);
+    if (ops.front().se) se_ = register_module("se", SqueezeExcite(out));
     if (proj_) {
-      proj_dw_ = conv_bn(this, "proj_dw", l.cin, l.cin, k, l.stride, true, Act::kNone);
+      proj_dw_ = conv_bn(this, "proj_dw", l.cin, l.cin, proj_k, l.stride, true, Act::kNone);
       proj_pw_ = conv_bn(this, "proj_pw", l.cin, l.cin, 1, 1, false, Act::kRelu);
     }
   }
 
-  torch::Tensor forward(const torch::Tensor& x, int mid) override {
+  torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) override {
+    const bool xception = op.kind == "shufflex";
+    HWNAS_CHECK(xception ? xdw1_.conv.get() != nullptr : dw_.conv.get() != nullptr, "shuffle block: op ",
+                op.name, " is not in this block");
     torch::Tensor keep, y;
     if (proj_) {
-      keep = proj_pw_(proj_dw_(x, 0), static_cast<int>(x.size(1)));
+      keep = proj_pw_(proj_dw_(x, 0, xception ? 3 : op.kernel), static_cast<int>(x.size(1)));
       y = x;
     } else {
       auto halves = x.chunk(2, 1);
       keep = halves[0];
       y = halves[1];
     }
-    for (size_t i = 0; i < main_.size(); ++i) {
-      const bool last = i + 1 == main_.size();
-      y = main_[i](y, last ? out_ : mid);
+    if (xception) {
+      y = pw1_(xdw1_(y, 0), mid);
+      y = xpw_(xdw2_(y, 0), mid);
+      y = pw2_(xdw3_(y, 0), out_);
+    } else {
+      y = pw2_(dw_(pw1_(y, mid), 0, op.kernel), out_);
     }
     if (se_) y = se_->forward(y);
     return channel_shuffle(torch::cat({keep, y}, 1));
   }
 
  private:
-  bool proj_ = false, xception_ = false;
+  bool proj_ = false;
   int out_ = 0;
-  std::vector<ConvBn> main_;
+  ConvBn pw1_, dw_, pw2_, xdw1_, xdw2_, xpw_, xdw3_;
   SqueezeExcite se_{nullptr};
   ConvBn proj_dw_, proj_pw_;
 };
@@ -147,8 +170,9 @@ class ShuffleBlockImpl : public BlockImpl {
 /// BN; identity shortcut when stride is 1 and cin == cout.
 class MbBlockImpl : public BlockImpl {
  public:
-  MbBlockImpl(const LayerSpec& l, int max_mid, int k, int expand, bool se)
+  MbBlockImpl(const OpDef& op, const LayerSpec& l, int max_mid, int k, int expand, bool se)
       : expand_(expand != 1), residual_(l.stride == 1 && l.cin == l.cout), cin_(l.cin), cout_(l.cout) {
+    ops_ = {op};
     HWNAS_CHECK(expand >= 1, "mb block: expansion must be >= 1, got ", expand);
     HWNAS_CHECK(expand_ || max_mid == l.cin, "mb block with e=1 has no expansion conv: mid must equal cin ",
                 l.cin, ", got ", max_mid);
@@ -158,7 +182,7 @@ class MbBlockImpl : public BlockImpl {
     pw2_ = conv_bn(this, "pw2", max_mid, l.cout, 1, 1, false, Act::kNone);
   }
 
-  torch::Tensor forward(const torch::Tensor& x, int mid) override {
+  torch::Tensor run(const torch::Tensor& x, const OpDef&, int mid) override {
     HWNAS_CHECK(expand_ || mid == cin_, "mb block with e=1: mid must equal cin ", cin_, ", got ", mid);
     torch::Tensor y = expand_ ? pw1_(x, mid) : x;
     y = dw_(y, 0);
@@ -180,7 +204,8 @@ class MbBlockImpl : public BlockImpl {
 /// squeeze-and-excitation on the output.
 class SepBlockImpl : public BlockImpl {
  public:
-  SepBlockImpl(const LayerSpec& l, int max_mid, int k, bool se) : cout_(l.cout) {
+  SepBlockImpl(const OpDef& op, const LayerSpec& l, int max_mid, int k, bool se) : cout_(l.cout) {
+    ops_ = {op};
     dw1_ = register_module("dw1_conv", SlimConv2d(l.cin, l.cin, k, l.stride, true));
     pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu);
     dw2_ = register_module("dw2_conv", SlimConv2d(max_mid, max_mid, k, 1, true));
@@ -188,7 +213,7 @@ class SepBlockImpl : public BlockImpl {
     if (se) se_ = register_module("se", SqueezeExcite(l.cout));
   }
 
-  torch::Tensor forward(const torch::Tensor& x, int mid) override {
+  torch::Tensor run(const torch::Tensor& x, const OpDef&, int mid) override {
     torch::Tensor y = dw1_->forward(torch::relu(x), 0);
     y = pw1_(y, mid);
     y = dw2_->forward(y, 0);
@@ -203,27 +228,49 @@ class SepBlockImpl : public BlockImpl {
   SqueezeExcite se_{nullptr};
 };
 
+/// Skip: the identity followed by the channel shuffle every other block of
+/// the layer ends with. Without it a skipped layer leaves the channels in a
+/// different order than a computing one, and the layers after it would see
+/// permuted inputs on some paths: uniform single-path training on
+/// Fashion-MNIST reached loss 1.70 after 300 steps with a plain identity and
+/// 1.17 with this one (docs/benchmarks/supernet.md). For a stand-alone
+/// network the shuffle is a fixed permutation: it costs one copy and
+/// changes nothing it can learn.
 class SkipBlockImpl : public BlockImpl {
  public:
-  torch::Tensor forward(const torch::Tensor& x, int) override { return x; }
+  explicit SkipBlockImpl(const OpDef& op) { ops_ = {op}; }
+  torch::Tensor run(const torch::Tensor& x, const OpDef&, int) override { return channel_shuffle(x); }
 };
 
 }  // namespace
 
-std::shared_ptr<BlockImpl> make_block(const OpDef& op, const LayerSpec& layer, int max_mid) {
-  if (op.kind == "shuffle")
-    return std::make_shared<ShuffleBlockImpl>(layer, max_mid, op.kernel, false, op.se);
-  if (op.kind == "shufflex") return std::make_shared<ShuffleBlockImpl>(layer, max_mid, 3, true, op.se);
-  if (op.kind == "mb")
-    return std::make_shared<MbBlockImpl>(layer, max_mid, op.kernel, op.expand, op.se);
-  if (op.kind == "sep") return std::make_shared<SepBlockImpl>(layer, max_mid, op.kernel, op.se);
+std::string weight_group(const OpDef& op) {
+  if (op.kind == "shuffle" || op.kind == "shufflex") return op.se ? "shuffle_se" : "shuffle";
+  return op.name;
+}
+
+std::shared_ptr<BlockImpl> make_block(const std::vector<OpDef>& ops, const LayerSpec& layer, int max_mid) {
+  HWNAS_CHECK(!ops.empty(), "a block needs at least one op");
+  const std::string group = weight_group(ops.front());
+  for (const OpDef& op : ops)
+    HWNAS_CHECK(weight_group(op) == group, "ops ", ops.front().name, " and ", op.name,
+                " do not share weights");
+  const OpDef& op = ops.front();
+  if (op.kind == "shuffle" || op.kind == "shufflex")
+    return std::make_shared<ShuffleBlockImpl>(ops, layer, max_mid);
+  if (op.kind == "mb") return std::make_shared<MbBlockImpl>(op, layer, max_mid, op.kernel, op.expand, op.se);
+  if (op.kind == "sep") return std::make_shared<SepBlockImpl>(op, layer, max_mid, op.kernel, op.se);
   if (op.kind == "skip") {
     HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");
     HWNAS_CHECK(layer.cin == layer.cout && layer.stride == 1, "skip cannot change shape");
-    return std::make_shared<SkipBlockImpl>();
+    return std::make_shared<SkipBlockImpl>(op);
   }
   HWNAS_CHECK(false, "no network builder for op kind '", op.kind, "'");
   return nullptr;
+}
+
+std::shared_ptr<BlockImpl> make_block(const OpDef& op, const LayerSpec& layer, int max_mid) {
+  return make_block(std::vector<OpDef>{op}, layer, max_mid);
 }
 
 }  // namespace hwnas

@@ -2,6 +2,14 @@
 // internal width and runs at any narrower `mid` by slicing; a stand-alone
 // network builds the same block with max_mid = mid, so a supernet path and
 // the stand-alone network compute the same function once weights are copied.
+//
+// Weight sharing across ops: a supernet layer holds one block per weight
+// group (weight_group()), not one per op. The ShuffleNetV2 kernels k3/k5/k7
+// and ChoiceX of a layer share their pointwise convolutions, and k3/k5 use
+// the centre of k7's depthwise kernels (Single-Path NAS's superkernel, OFA's
+// elastic kernel). With one independent block per op, uniform single-path
+// training on Fashion-MNIST stayed at chance for 600 steps
+// (docs/benchmarks/supernet.md).
 #pragma once
 
 #include <torch/torch.h>
@@ -14,12 +22,26 @@ namespace hwnas {
 
 class BlockImpl : public torch::nn::Module {
  public:
+  /// Runs candidate `op`, one of the ops the block was built for:
   /// x: [N, cin, H, W] -> [N, cout, H/stride, W/stride], using `mid` internal channels.
-  virtual torch::Tensor forward(const torch::Tensor& x, int mid) = 0;
+  virtual torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) = 0;
+  /// Runs the block's first op (the only one of a single-op block).
+  torch::Tensor forward(const torch::Tensor& x, int mid) { return run(x, ops_.front(), mid); }
+  const std::vector<OpDef>& ops() const { return ops_; }
+
+ protected:
+  std::vector<OpDef> ops_;
 };
 
-/// Builds the block for `op` in the context `layer` with `max_mid` internal
-/// channels; throws hwnas::Error for an op kind no builder knows.
+/// The weight group of an op: ops of one group at one layer share a block.
+/// "shuffle" (k3/k5/k7/ChoiceX), "shuffle_se" (the same with SE), else the op's name.
+std::string weight_group(const OpDef& op);
+
+/// Builds one block holding `ops` (all of one weight group) in the context
+/// `layer` with `max_mid` internal channels; throws hwnas::Error for an op
+/// kind no builder knows or ops of different groups.
+std::shared_ptr<BlockImpl> make_block(const std::vector<OpDef>& ops, const LayerSpec& layer, int max_mid);
+/// The block of a single op.
 std::shared_ptr<BlockImpl> make_block(const OpDef& op, const LayerSpec& layer, int max_mid);
 
 }  // namespace hwnas

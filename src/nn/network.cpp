@@ -1,5 +1,7 @@
 #include "nn/network.h"
 
+#include <map>
+
 #include "core/error.h"
 #include "nn/blocks.h"
 #include "nn/nb201_net.h"
@@ -14,8 +16,8 @@ torch::Tensor NetworkImpl::forward(const torch::Tensor& x) {
 
 void NetworkImpl::inherit_from(const NetworkImpl& supernet) {
   HWNAS_CHECK(!supernet_ && supernet.is_supernet(), "inherit_from: copy from a supernet into a stand-alone network");
-  // Blocks carry the same names in both ("l3_k5"), so the path's weights are
-  // found by name and narrowed to this network's widths.
+  // Blocks carry the same names in both ("l3_shuffle"), so the path's weights are
+  // found by name and narrowed to this network's widths and kernel.
   copy_prefix(*this, supernet);
 }
 
@@ -75,12 +77,20 @@ class ChainNetImpl : public NetworkImpl {
     for (int l = 0; l < space.num_layers(); ++l) {
       const LayerSpec& L = space.layers[l];
       blocks_[l].assign(space.ops.size(), nullptr);
-      for (int o : L.ops) {
-        if (single && single->genes[l].op != o) continue;
-        Gene max_gene{o, L.widths.back()};
-        const int mid = single ? space.mid_channels(l, single->genes[l]) : space.mid_channels(l, max_gene);
-        blocks_[l][o] = register_module("l" + std::to_string(l + 1) + "_" + space.ops[o].name,
-                                        make_block(space.ops[o], L, mid));
+      // One block per weight group ("l3_shuffle" holds k3, k5, k7 and x).
+      std::map<std::string, std::vector<int>> groups;
+      for (int o : L.ops)
+        if (!single || single->genes[l].op == o) groups[weight_group(space.ops[o])].push_back(o);
+      for (const auto& [group, members] : groups) {
+        std::vector<OpDef> defs;
+        int mid = 0;
+        for (int o : members) {
+          defs.push_back(space.ops[o]);
+          mid = std::max(mid, single ? space.mid_channels(l, single->genes[l])
+                                     : space.mid_channels(l, Gene{o, L.widths.back()}));
+        }
+        auto block = register_module("l" + std::to_string(l + 1) + "_" + group, make_block(defs, L, mid));
+        for (int o : members) blocks_[l][o] = block;
       }
     }
     const int last = space.layers.empty() ? b.stem_channels : space.layers.back().cout;
@@ -95,7 +105,7 @@ class ChainNetImpl : public NetworkImpl {
       const Gene& g = arch.genes[l];
       HWNAS_CHECK(g.op >= 0 && g.op < static_cast<int>(blocks_[l].size()) && blocks_[l][g.op],
                   "layer ", l + 1, ": op ", g.op, " is not in this network");
-      y = blocks_[l][g.op]->forward(y, space_->mid_channels(l, g));
+      y = blocks_[l][g.op]->run(y, space_->ops[g.op], space_->mid_channels(l, g));
     }
     return head_->forward(y);
   }
@@ -103,7 +113,7 @@ class ChainNetImpl : public NetworkImpl {
  private:
   std::unique_ptr<SearchSpace> space_;
   Stem stem_{nullptr};
-  std::vector<std::vector<std::shared_ptr<BlockImpl>>> blocks_;  // [layer][op]
+  std::vector<std::vector<std::shared_ptr<BlockImpl>>> blocks_;  // [layer][op]; ops of a group share one
   Head head_{nullptr};
 };
 

@@ -12,8 +12,11 @@ SlimConv2dImpl::SlimConv2dImpl(int max_in, int max_out, int kernel, int stride, 
   torch::nn::init::kaiming_normal_(weight_, 0.0, torch::kFanOut, torch::kReLU);
 }
 
-torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out) {
+torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kernel) {
   const int64_t in = x.size(1);
+  if (kernel == 0) kernel = kernel_;
+  HWNAS_CHECK(kernel <= kernel_ && kernel % 2 == kernel_ % 2, "conv: kernel ", kernel,
+              " is not a centred window of ", kernel_);
   torch::Tensor w;
   if (depthwise_) {
     w = weight_.narrow(0, 0, in);
@@ -21,7 +24,22 @@ torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out) {
   } else {
     w = weight_.narrow(0, 0, out).narrow(1, 0, in);
   }
-  return torch::conv2d(x, w, {}, stride_, kernel_ / 2, /*dilation=*/1, depthwise_ ? in : 1);
+  if (kernel < kernel_) {
+    const int off = (kernel_ - kernel) / 2;
+    w = w.narrow(2, off, kernel).narrow(3, off, kernel);
+  }
+  return torch::conv2d(x, w, {}, stride_, kernel / 2, /*dilation=*/1, depthwise_ ? in : 1);
+}
+
+void SlimConv2dImpl::init_identity() {
+  torch::NoGradGuard no_grad;
+  weight_.zero_();
+  const int c = kernel_ / 2;
+  if (depthwise_) {
+    weight_.select(2, c).select(2, c).fill_(1);
+  } else {
+    for (int i = 0; i < std::min(max_in_, max_out_); ++i) weight_[i][i][c][c] = 1;
+  }
 }
 
 SlimBatchNorm2dImpl::SlimBatchNorm2dImpl(int max_channels) {
@@ -59,7 +77,9 @@ void copy_prefix_tensor(torch::Tensor dst, const torch::Tensor& src, const std::
   torch::Tensor s = src;
   for (int64_t d = 0; d < dst.dim(); ++d) {
     HWNAS_CHECK(dst.size(d) <= s.size(d), "weight copy: ", name, " is wider than its source");
-    s = s.narrow(d, 0, dst.size(d));
+    // Spatial dims of a conv weight: the centre (superkernel); channels: the prefix.
+    const int64_t start = d >= 2 ? (s.size(d) - dst.size(d)) / 2 : 0;
+    s = s.narrow(d, start, dst.size(d));
   }
   dst.copy_(s);
 }

@@ -13,8 +13,13 @@ class SlimConv2dImpl : public torch::nn::Module {
  public:
   SlimConv2dImpl(int max_in, int max_out, int kernel, int stride, bool depthwise);
   /// x: [N, in, H, W] -> [N, out, H', W']; for depthwise out == in.
-  torch::Tensor forward(const torch::Tensor& x, int out);
+  /// `kernel` < the built kernel uses the centred kernel x kernel window of
+  /// the weights (a superkernel shared by several kernel sizes); 0 = all.
+  torch::Tensor forward(const torch::Tensor& x, int out, int kernel = 0);
   int max_out() const { return max_out_; }
+  /// Re-initialises the weights as the identity (a depthwise kernel that is
+  /// 1 at its centre; a pointwise conv that maps channel i to channel i).
+  void init_identity();
 
  private:
   int max_in_, max_out_, kernel_, stride_;
@@ -41,7 +46,8 @@ TORCH_MODULE(SlimBatchNorm2d);
 torch::Tensor channel_shuffle(const torch::Tensor& x);
 
 /// Copies every parameter and buffer of `src` into the same-named tensor of
-/// `dst`, taking the leading prefix along each dimension (dst is narrower).
+/// `dst`, taking the leading prefix along the channel dimensions (0, 1) and
+/// the centred window along spatial ones (a k3 kernel is the centre of k7).
 void copy_prefix(torch::nn::Module& dst, const torch::nn::Module& src);
 
 }  // namespace hwnas

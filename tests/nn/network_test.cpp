@@ -53,5 +53,29 @@ TEST(Network, EveryOpAndWidthKeepsShapes) {
   }
 }
 
+// The ShuffleNetV2 kernels of a layer share one superkernel: k3 runs the
+// centre 3x3 of k7's depthwise weights, so changing that centre changes the
+// k3 path, and changing only k7's outer ring leaves it alone.
+TEST(Network, KernelsOfALayerShareTheCentreOfOneSuperkernel) {
+  torch::manual_seed(0);
+  auto space = make_space("hsconas");
+  auto super = make_supernet(*space);
+  super->eval();
+  auto params = super->named_parameters(true);
+  ASSERT_NE(params.find("l2_shuffle.dw_conv.weight"), nullptr);
+  EXPECT_EQ(params.find("l2_k3.dw_conv.weight"), nullptr);
+  torch::Tensor w = params["l2_shuffle.dw_conv.weight"];
+  ASSERT_EQ(w.size(2), 7);
+  Arch a = space->largest();
+  a.genes[1].op = space->op_index("k3");
+  const torch::Tensor x = torch::randn({2, 1, 28, 28});
+  torch::NoGradGuard g;
+  const torch::Tensor y0 = super->forward(x, a);
+  w.narrow(2, 0, 2).add_(1.0);  // outer ring rows only
+  EXPECT_TRUE(torch::equal(super->forward(x, a), y0));
+  w.narrow(2, 3, 1).narrow(3, 3, 1).add_(1.0);  // the centre tap
+  EXPECT_FALSE(torch::equal(super->forward(x, a), y0));
+}
+
 }  // namespace
 }  // namespace hwnas

@@ -15,6 +15,7 @@ struct Args {
   std::string preset = "default";
   std::string latency;
   std::string min_time;
+  std::string statistic;
 };
 
 void setup(CLI::App& app) {
@@ -35,10 +36,12 @@ void setup(CLI::App& app) {
   cmd->add_option("--bias-archs", p.bias_archs, "M archs measured end to end to fit B (Eq. 4)");
   cmd->add_option("--repetitions", p.profile.repetitions, "Timed repetitions per measurement");
   cmd->add_option("--min-time", a->min_time, "Minimum time of one timed repetition, e.g. 2ms");
+  cmd->add_option("--statistic", a->statistic, "Summary of the repetitions that latencies use: min (preset) or median");
   add_train_options(cmd, &p.supernet);
   cmd->add_option("--finetune-epochs", p.finetune1.epochs, "Supernet fine-tuning epochs after each shrinking stage");
   cmd->add_option("--finetune-lr1", p.finetune1.lr, "Fine-tuning learning rate after stage 1");
   cmd->add_option("--finetune-lr2", p.finetune2.lr, "Fine-tuning learning rate after stage 2");
+  cmd->add_option("--finetune-limit", p.finetune1.limit, "Fine-tune on the first N images only (0 = all)");
   cmd->add_option("--shrink-samples", p.shrink_samples, "N archs per subspace for its quality Q (Definition 1)");
   cmd->add_flag("!--no-shrink", p.shrink, "Skip progressive space shrinking");
   cmd->add_option("--bn-images", p.eval.bn_images, "Search-train images for BN recalibration per candidate");
@@ -53,12 +56,14 @@ void setup(CLI::App& app) {
     PipelineOptions& p = a->p;
     if (!a->latency.empty()) p.latency_ms = parse_duration_ms(a->latency);
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
+    if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
     apply_preset(a->preset, &p, [cmd](const std::string& name) { return cmd->count("--" + name) > 0; });
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     {
       RunDir run(p.common.run_dir);
       run.write("config.yaml", pipeline_config_yaml(p, a->preset));
     }
+    p.command_line = program_args();
     run_pipeline(p);
   });
 }

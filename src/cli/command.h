@@ -24,6 +24,10 @@ struct CommandRegistrar {
   CommandRegistrar(int order, CommandSetup setup) { command_registry().push_back({order, setup}); }
 };
 
+/// The command line this process was started with (argv), for commands
+/// that re-run themselves.
+std::vector<std::string>& program_args();
+
 /// The YAML text of every option of `cmd` with its resolved value (flags,
 /// config file or default), written to each run directory as config.yaml.
 std::string resolved_config_yaml(const CLI::App& cmd);

@@ -13,6 +13,11 @@
 
 namespace hwnas {
 
+std::vector<std::string>& program_args() {
+  static std::vector<std::string> args;
+  return args;
+}
+
 std::vector<CommandEntry>& command_registry() {
   static std::vector<CommandEntry> entries;
   return entries;
@@ -93,6 +98,7 @@ int main(int argc, char** argv) {
   app.config_formatter(std::make_shared<hwnas::YamlConfig>());
   app.set_config("--config", "", "YAML config file (flags given on the command line win)");
   app.set_version_flag("--version", "hwnas 0.1.0");
+  hwnas::program_args().assign(argv, argv + argc);
   auto entries = hwnas::command_registry();
   std::sort(entries.begin(), entries.end(),
             [](const hwnas::CommandEntry& a, const hwnas::CommandEntry& b) { return a.order < b.order; });

@@ -38,8 +38,11 @@ struct PipelineOptions {
   std::vector<double> baseline_widths = {0.5, 1.0};  ///< uniform-width ShuffleNetV2 baselines
   /// MobileNetV2 baselines (width scales the expansion; x1 = expansion 6, far
   /// slower than the space's nets, so the defaults are narrow).
-  std::vector<double> mbv2_widths = {0.2, 0.4};
+  std::vector<double> mbv2_widths = {0.1, 0.2};
   bool resume = false;
+  /// This command's argv: local targets measure the final networks in a
+  /// fresh process by re-running it with --resume (empty = measure in this one).
+  std::vector<std::string> command_line;
 };
 
 /// Fills every option the user did not set from a preset: "default" (under

@@ -12,6 +12,8 @@ EvolutionStrategy::EvolutionStrategy(const EvolutionOptions& o) : options_(o) {
               "evolution: K (parents) must be in 2..P-1 = ", o.population - 1, ", got ", o.parents);
   HWNAS_CHECK(o.crossover_prob >= 0 && o.crossover_prob <= 1,
               "evolution: pc (crossover probability) must be in [0, 1], got ", o.crossover_prob);
+  HWNAS_CHECK(o.init_near >= 0 && o.init_near <= 1,
+              "evolution: init (lowest latency of the initial population, x T) must be in [0, 1], got ", o.init_near);
   HWNAS_CHECK(o.mutation_prob >= 0 && o.mutation_prob <= 1,
               "evolution: pm (mutation probability) must be in [0, 1], got ", o.mutation_prob);
 }
@@ -31,7 +33,9 @@ History EvolutionStrategy::search(const SearchSpace& space, Evaluator& evaluator
   // Line 1: POP_0 <- init_population(P).
   Rng rng0 = run.rng(0);
   std::vector<int> pop;
-  for (const Arch& a : run.sample_distinct(o.population, rng0)) {
+  const std::vector<Arch> init = o.init_near > 0 ? run.sample_distinct_near_budget(o.population, o.init_near, rng0)
+                                                 : run.sample_distinct(o.population, rng0);
+  for (const Arch& a : init) {
     const int i = run.evaluate(a);
     if (i < 0) break;
     pop.push_back(i);
@@ -70,7 +74,8 @@ std::string EvolutionStrategy::describe() const {
                                              {"P", std::to_string(options_.population)},
                                              {"K", std::to_string(options_.parents)},
                                              {"pc", format_number(options_.crossover_prob)},
-                                             {"pm", format_number(options_.mutation_prob)}});
+                                             {"pm", format_number(options_.mutation_prob)},
+                                             {"init", format_number(options_.init_near)}});
 }
 
 std::unique_ptr<Strategy> make_evolution_strategy(FactoryOptions& opts) {
@@ -78,6 +83,7 @@ std::unique_ptr<Strategy> make_evolution_strategy(FactoryOptions& opts) {
   o.generations = opts.get_int("G", o.generations);
   o.population = opts.get_int("P", o.population);
   o.parents = opts.get_int("K", o.parents);
+  o.init_near = opts.get_double("init", o.init_near);
   o.crossover_prob = opts.get_double("pc", o.crossover_prob);
   o.mutation_prob = opts.get_double("pm", o.mutation_prob);
   return std::make_unique<EvolutionStrategy>(o);

@@ -128,6 +128,21 @@ std::vector<Arch> SearchRun::sample_distinct(int n, Rng& rng) const {
   return out;
 }
 
+std::vector<Arch> SearchRun::sample_distinct_near_budget(int n, double near, Rng& rng) const {
+  std::vector<Arch> out;
+  std::set<Arch> seen;
+  const double T = objective_.target_ms();
+  const int max_tries = 1000 * n;
+  for (int t = 0; static_cast<int>(out.size()) < n && t < max_tries; ++t) {
+    const Arch a = space_.canonical(space_.sample(rng));
+    const double ms = latency_.predict_ms(a);
+    if (objective_.feasible(ms) && ms >= near * T && seen.insert(a).second) out.push_back(a);
+  }
+  // Too few near the budget: plain samples make up the rest (repeats are cache hits).
+  for (const Arch& a : sample_distinct(n - static_cast<int>(out.size()), rng)) out.push_back(a);
+  return out;
+}
+
 std::vector<int> sort_by_score(const SearchRun& run, std::vector<int> population) {
   std::stable_sort(population.begin(), population.end(),
                    [&](int a, int b) { return run.score(a) > run.score(b); });

@@ -134,6 +134,11 @@ class SearchRun {
   Rng rng(uint64_t step) const { return derive_rng(options_.seed, Stage::kSearch, step); }
   /// Up to `n` uniform samples, distinct while the space allows (bounded retries).
   std::vector<Arch> sample_distinct(int n, Rng& rng) const;
+  /// `n` distinct uniform samples whose predicted latency is within the
+  /// budget and at least `near` x T (bounded retries: the rest are plain
+  /// samples). Latency predictions are cheap and accuracy is not, so an
+  /// initial population is worth filtering before it is evaluated.
+  std::vector<Arch> sample_distinct_near_budget(int n, double near, Rng& rng) const;
   /// Hands the history over; the run is finished.
   History take() { return std::move(history_); }
   const History& history() const { return history_; }

@@ -124,8 +124,8 @@ TEST(History, InfeasibleScoresAreWrittenAsInf) {
 
 TEST(MakeStrategy, DescribeRoundTrips) {
   EXPECT_EQ(make_strategy("evolution:G=20,P=50,K=20,pc=0.25,pm=0.25")->describe(),
-            "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25");
-  EXPECT_EQ(make_strategy("evolution")->describe(), "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25");
+            "evolution:G=20,K=20,P=50,init=0.8,pc=0.25,pm=0.25");
+  EXPECT_EQ(make_strategy("evolution")->describe(), "evolution:G=20,K=20,P=50,init=0.8,pc=0.25,pm=0.25");
   EXPECT_EQ(make_strategy("ga")->describe(), "ga:E=1,G=100,N=20,pc=0.9,pm=0.1,t=3");
   EXPECT_EQ(make_strategy("regularized-evolution:S=5")->describe(),
             "regularized-evolution:C=600,P=50,S=5");
@@ -164,6 +164,34 @@ TEST(Evolution, ElitismAndConstantPopulation) {
   EXPECT_GT(best_per_gen.back(), best_per_gen.front());
   EXPECT_LE(h.size(), 50 + 20 * 30);
   EXPECT_EQ(h.generation(), 20);
+}
+
+// The initial population is drawn within [0.8 T, T] by predicted latency,
+// and init=0 draws it uniformly (Algorithm 1's line 1 as written).
+TEST(Evolution, InitialPopulationLiesNearTheBudget) {
+  auto space = make_space("nb201");
+  SyntheticNb201 toy;
+  const auto obj = make_objective("hsconas:T=18,beta=-10");
+  auto first_generation = [&](const char* spec) {
+    std::vector<double> ms;
+    SearchCallbacks cb;
+    cb.on_generation = [&](const History& h) {
+      for (int i : h.population()) ms.push_back(h.at(i).latency_ms);
+      return true;  // stop after generation 0
+    };
+    make_strategy(spec)->search(*space, toy, toy, *obj, {/*seed=*/3, /*max_evals=*/0}, cb);
+    return ms;
+  };
+  const std::vector<double> near = first_generation("evolution");
+  ASSERT_EQ(near.size(), 50u);
+  for (double ms : near) {
+    EXPECT_LE(ms, 18.0);
+    EXPECT_GE(ms, 0.8 * 18.0);
+  }
+  const std::vector<double> uniform = first_generation("evolution:init=0");
+  ASSERT_EQ(uniform.size(), 50u);
+  EXPECT_TRUE(std::any_of(uniform.begin(), uniform.end(), [](double ms) { return ms > 18.0 || ms < 14.4; }));
+  EXPECT_THROW(make_strategy("evolution:init=1.5"), Error);
 }
 
 TEST(Evolution, OffspringHonoursCrossoverAndMutationRates) {

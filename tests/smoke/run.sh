@@ -13,6 +13,7 @@ for f in config.yaml target.json lut.json supernet.pt shrink.json search.csv fin
   [ -s "$DIR/run/$f" ] || fail "run directory lacks $f"
 done
 grep -q "^best arch " "$DIR/out.txt" || fail "no summary on stdout"
+grep -q "measuring in a fresh process" "$DIR/err.txt" || fail "final nets were not measured in a fresh process"
 grep -q "measured_latency_ms" "$DIR/run/best.json" || fail "best.json has no measured latency"
 grep -q "| layer | stage |" "$DIR/run/report.md" || fail "report has no layer table"
 # every evaluated arch is logged once

@@ -170,15 +170,15 @@ class ShuffleBlockImpl : public BlockImpl {
 /// BN; identity shortcut when stride is 1 and cin == cout.
 class MbBlockImpl : public BlockImpl {
  public:
-  MbBlockImpl(const OpDef& op, const LayerSpec& l, int max_mid, int k, int expand, bool se)
-      : expand_(expand != 1), residual_(l.stride == 1 && l.cin == l.cout), cin_(l.cin), cout_(l.cout) {
+  MbBlockImpl(const OpDef& op, const LayerSpec& l, int max_mid)
+      : expand_(op.expand != 1), residual_(l.stride == 1 && l.cin == l.cout), cin_(l.cin), cout_(l.cout) {
     ops_ = {op};
-    HWNAS_CHECK(expand >= 1, "mb block: expansion must be >= 1, got ", expand);
+    HWNAS_CHECK(op.expand >= 1, "mb block: expansion must be >= 1, got ", op.expand);
     HWNAS_CHECK(expand_ || max_mid == l.cin, "mb block with e=1 has no expansion conv: mid must equal cin ",
                 l.cin, ", got ", max_mid);
     if (expand_) pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu6);
-    dw_ = conv_bn(this, "dw", max_mid, max_mid, k, l.stride, true, Act::kRelu6);
-    if (se) se_ = register_module("se", SqueezeExcite(max_mid));
+    dw_ = conv_bn(this, "dw", max_mid, max_mid, op.kernel, l.stride, true, Act::kRelu6);
+    if (op.se) se_ = register_module("se", SqueezeExcite(max_mid));
     pw2_ = conv_bn(this, "pw2", max_mid, l.cout, 1, 1, false, Act::kNone);
   }
 
@@ -204,13 +204,13 @@ class MbBlockImpl : public BlockImpl {
 /// squeeze-and-excitation on the output.
 class SepBlockImpl : public BlockImpl {
  public:
-  SepBlockImpl(const OpDef& op, const LayerSpec& l, int max_mid, int k, bool se) : cout_(l.cout) {
+  SepBlockImpl(const OpDef& op, const LayerSpec& l, int max_mid) : cout_(l.cout) {
     ops_ = {op};
-    dw1_ = register_module("dw1_conv", SlimConv2d(l.cin, l.cin, k, l.stride, true));
+    dw1_ = register_module("dw1_conv", SlimConv2d(l.cin, l.cin, op.kernel, l.stride, true));
     pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu);
-    dw2_ = register_module("dw2_conv", SlimConv2d(max_mid, max_mid, k, 1, true));
+    dw2_ = register_module("dw2_conv", SlimConv2d(max_mid, max_mid, op.kernel, 1, true));
     pw2_ = conv_bn(this, "pw2", max_mid, l.cout, 1, 1, false, Act::kNone);
-    if (se) se_ = register_module("se", SqueezeExcite(l.cout));
+    if (op.se) se_ = register_module("se", SqueezeExcite(l.cout));
   }
 
   torch::Tensor run(const torch::Tensor& x, const OpDef&, int mid) override {
@@ -258,8 +258,8 @@ std::shared_ptr<BlockImpl> make_block(const std::vector<OpDef>& ops, const Layer
   const OpDef& op = ops.front();
   if (op.kind == "shuffle" || op.kind == "shufflex")
     return std::make_shared<ShuffleBlockImpl>(ops, layer, max_mid);
-  if (op.kind == "mb") return std::make_shared<MbBlockImpl>(op, layer, max_mid, op.kernel, op.expand, op.se);
-  if (op.kind == "sep") return std::make_shared<SepBlockImpl>(op, layer, max_mid, op.kernel, op.se);
+  if (op.kind == "mb") return std::make_shared<MbBlockImpl>(op, layer, max_mid);
+  if (op.kind == "sep") return std::make_shared<SepBlockImpl>(op, layer, max_mid);
   if (op.kind == "skip") {
     HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");
     HWNAS_CHECK(layer.cin == layer.cout && layer.stride == 1, "skip cannot change shape");

@@ -27,10 +27,9 @@ class BlockImpl : public torch::nn::Module {
   virtual torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) = 0;
   /// Runs the block's first op (the only one of a single-op block).
   torch::Tensor forward(const torch::Tensor& x, int mid) { return run(x, ops_.front(), mid); }
-  const std::vector<OpDef>& ops() const { return ops_; }
 
  protected:
-  std::vector<OpDef> ops_;
+  std::vector<OpDef> ops_;  ///< the ops this block was built for
 };
 
 /// The weight group of an op: ops of one group at one layer share a block.

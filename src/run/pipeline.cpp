@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
@@ -189,12 +190,17 @@ class EvalCache {
   json data_ = json::object();
 };
 
-/// Whether measured.json holds `arch` measured on `target`.
-bool is_measured(const RunDir& run, const Target& target, const SearchSpace& space, const Arch& arch) {
-  if (!run.has("measured.json")) return false;
-  const json m = json::parse(run.read("measured.json"));
+/// measured.json: on-device measurements of final networks, by arch text.
+json read_measured(const RunDir& run) {
+  return run.has("measured.json") ? json::parse(run.read("measured.json")) : json::object();
+}
+
+/// The measurement of `arch` on `target` in `measured` (read_measured()), if any.
+std::optional<Timing> cached_measurement(const json& measured, const Target& target, const SearchSpace& space,
+                                         const Arch& arch) {
   const std::string key = space.format(arch);
-  return m.contains(key) && m[key].value("target", "") == target.info().id();
+  if (!measured.contains(key) || measured[key].value("target", "") != target.info().id()) return std::nullopt;
+  return Timing::from_json(measured[key]["timing"], "measured.json");
 }
 
 /// A process that has trained for minutes times the same network slower
@@ -217,17 +223,15 @@ void measure_in_fresh_process(const std::vector<std::string>& command_line) {
                std::strerror(errno));
 }
 
-/// On-device measurements of final networks, kept in measured.json by arch.
+/// The measurement of a final network: from measured.json, or taken now and added to it.
 Timing measure_cached(const RunDir& run, Target& target, const SearchSpace& space, const Arch& arch,
                       const ProfileOptions& popt) {
-  json m = run.has("measured.json") ? json::parse(run.read("measured.json")) : json::object();
-  const std::string key = space.format(arch);
-  if (m.contains(key) && m[key].value("target", "") == target.info().id())
-    return Timing::from_json(m[key]["timing"], "measured.json");
+  json m = read_measured(run);
+  if (std::optional<Timing> cached = cached_measurement(m, target, space, arch)) return *cached;
   ProfileOptions longer = popt;
   longer.repetitions = std::max(popt.repetitions, 11);  // final numbers: more repetitions
   const Timing t = target.measure_arch(space, arch, longer);
-  m[key] = {{"target", target.info().id()}, {"timing", t.to_json()}};
+  m[space.format(arch)] = {{"target", target.info().id()}, {"timing", t.to_json()}};
   run.write("measured.json", m.dump(2));
   return t;
 }
@@ -427,8 +431,9 @@ void run_pipeline(const PipelineOptions& o) {
   });
 
   // 7. Measure every final network on the target.
+  const json measured = read_measured(run);
   const bool all_measured = std::all_of(finals.begin(), finals.end(), [&](const Final& f) {
-    return is_measured(run, *target, *f.space, f.arch);
+    return cached_measurement(measured, *target, *f.space, f.arch).has_value();
   });
   if (!all_measured && target->info().kind == "local-torch" && !o.command_line.empty() &&
       std::getenv("HWNAS_FRESH_PROCESS") == nullptr)

@@ -25,6 +25,9 @@ struct OpDef {
   bool se = false;        ///< with squeeze-and-excitation
   bool scalable = true;   ///< width factors apply (false for skip / parameter-free ops)
   bool reshapes = true;   ///< can change channels / stride (false for skip)
+  /// Ends with the ShuffleNetV2 channel shuffle although the op is not a
+  /// shuffle unit (MB / SEP beside Choice ops): see nn/blocks.h.
+  bool shuffle_out = false;
 };
 
 /// One searchable layer: its fixed context and its candidates.

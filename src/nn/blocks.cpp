@@ -79,6 +79,18 @@ class SqueezeExciteImpl : public torch::nn::Module {
 };
 TORCH_MODULE(SqueezeExcite);
 
+/// Largest kernel among `ops`, and whether any of them has SE.
+int max_kernel(const std::vector<OpDef>& ops) {
+  int k = 0;
+  for (const OpDef& op : ops) k = std::max(k, op.kernel);
+  return k;
+}
+bool any_se(const std::vector<OpDef>& ops) {
+  for (const OpDef& op : ops)
+    if (op.se) return true;
+  return false;
+}
+
 /// ShuffleNetV2 blocks (SPOS ShuffleV2Block) with kernel k and the
 /// Xception-like ChoiceX, as one weight-sharing block for the ops of a layer.
 /// Stride-1 blocks with equal channels split the input and transform one
@@ -123,7 +135,7 @@ class ShuffleBlockImpl : public BlockImpl {
       for (ConvBn* u : {&xdw1_, &xdw2_, &xpw_, &xdw3_}) u->conv->init_identity();
     }
     pw2_ = conv_bn(this, "pw2", max_mid, out, 1, 1, false, Act::kRelu);
-    if (ops.front().se) se_ = register_module("se", SqueezeExcite(out));
+    if (any_se(ops)) se_ = register_module("se", SqueezeExcite(out));
     if (proj_) {
       proj_dw_ = conv_bn(this, "proj_dw", l.cin, l.cin, proj_k, l.stride, true, Act::kNone);
       proj_pw_ = conv_bn(this, "proj_pw", l.cin, l.cin, 1, 1, false, Act::kRelu);
@@ -132,8 +144,8 @@ class ShuffleBlockImpl : public BlockImpl {
 
   torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) override {
     const bool xception = op.kind == "shufflex";
-    HWNAS_CHECK(xception ? xdw1_.conv.get() != nullptr : dw_.conv.get() != nullptr, "shuffle block: op ",
-                op.name, " is not in this block");
+    HWNAS_CHECK((xception ? xdw1_.conv.get() != nullptr : dw_.conv.get() != nullptr) && (!op.se || se_),
+                "shuffle block: op ", op.name, " is not in this block");
     torch::Tensor keep, y;
     if (proj_) {
       keep = proj_pw_(proj_dw_(x, 0, xception ? 3 : op.kernel), static_cast<int>(x.size(1)));
@@ -150,7 +162,7 @@ class ShuffleBlockImpl : public BlockImpl {
     } else {
       y = pw2_(dw_(pw1_(y, mid), 0, op.kernel), out_);
     }
-    if (se_) y = se_->forward(y);
+    if (op.se) y = se_->forward(y);
     return channel_shuffle(torch::cat({keep, y}, 1));
   }
 
@@ -168,31 +180,45 @@ class ShuffleBlockImpl : public BlockImpl {
 /// ReLU6; squeeze-and-excitation on the mid channels after the depthwise conv
 /// (MobileNetV3's position) when `se`; linear 1x1 projection mid -> cout with
 /// BN; identity shortcut when stride is 1 and cin == cout.
+/// All MB ops of a layer (k 3/5/7, e 1/3/6, with and without SE) share one
+/// block, as in OFA's elastic kernel and expansion: the depthwise kernels are
+/// the centre of one k_max superkernel, e = 3 uses the first half of e = 6's
+/// expansion channels, e = 1 (no expansion conv) the first cin depthwise and
+/// projection channels, and the SE ops add one shared SE unit.
 class MbBlockImpl : public BlockImpl {
  public:
-  MbBlockImpl(const OpDef& op, const LayerSpec& l, int max_mid)
-      : expand_(op.expand != 1), residual_(l.stride == 1 && l.cin == l.cout), cin_(l.cin), cout_(l.cout) {
-    ops_ = {op};
-    HWNAS_CHECK(op.expand >= 1, "mb block: expansion must be >= 1, got ", op.expand);
-    HWNAS_CHECK(expand_ || max_mid == l.cin, "mb block with e=1 has no expansion conv: mid must equal cin ",
+  MbBlockImpl(const std::vector<OpDef>& ops, const LayerSpec& l, int max_mid)
+      : residual_(l.stride == 1 && l.cin == l.cout), cin_(l.cin), cout_(l.cout) {
+    ops_ = ops;
+    bool expand = false;
+    for (const OpDef& op : ops) {
+      HWNAS_CHECK(op.expand >= 1, "mb block: expansion must be >= 1, got ", op.expand);
+      expand = expand || op.expand != 1;
+    }
+    HWNAS_CHECK(expand || max_mid == l.cin, "mb block with e=1 has no expansion conv: mid must equal cin ",
                 l.cin, ", got ", max_mid);
-    if (expand_) pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu6);
-    dw_ = conv_bn(this, "dw", max_mid, max_mid, op.kernel, l.stride, true, Act::kRelu6);
-    if (op.se) se_ = register_module("se", SqueezeExcite(max_mid));
+    HWNAS_CHECK(max_mid >= l.cin, "mb block: mid ", max_mid, " is below cin ", l.cin);
+    if (expand) pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu6);
+    dw_ = conv_bn(this, "dw", max_mid, max_mid, max_kernel(ops), l.stride, true, Act::kRelu6);
+    if (any_se(ops)) se_ = register_module("se", SqueezeExcite(max_mid));
     pw2_ = conv_bn(this, "pw2", max_mid, l.cout, 1, 1, false, Act::kNone);
   }
 
-  torch::Tensor run(const torch::Tensor& x, const OpDef&, int mid) override {
-    HWNAS_CHECK(expand_ || mid == cin_, "mb block with e=1: mid must equal cin ", cin_, ", got ", mid);
-    torch::Tensor y = expand_ ? pw1_(x, mid) : x;
-    y = dw_(y, 0);
-    if (se_) y = se_->forward(y);
+  torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) override {
+    const bool expand = op.expand != 1;
+    HWNAS_CHECK(expand || mid == cin_, "mb block with e=1: mid must equal cin ", cin_, ", got ", mid);
+    HWNAS_CHECK((!expand || pw1_.conv.get() != nullptr) && (!op.se || se_), "mb block: op ", op.name,
+                " is not in this block");
+    torch::Tensor y = expand ? pw1_(x, mid) : x;
+    y = dw_(y, 0, op.kernel);
+    if (op.se) y = se_->forward(y);
     y = pw2_(y, cout_);
-    return residual_ ? y + x : y;
+    if (residual_) y = y + x;
+    return op.shuffle_out ? channel_shuffle(y) : y;
   }
 
  private:
-  bool expand_, residual_;
+  bool residual_;
   int cin_, cout_;
   ConvBn pw1_, dw_, pw2_;
   SqueezeExcite se_{nullptr};
@@ -201,24 +227,28 @@ class MbBlockImpl : public BlockImpl {
 /// SEP_k (HURRICANE section 3.3): the depthwise-separable convolution applied
 /// twice, exactly DARTS' SepConv: ReLU, dw k x k (stride), 1x1 cin -> mid, BN,
 /// ReLU, dw k x k, 1x1 mid -> cout, BN (mid = cin at full width); with `se`,
-/// squeeze-and-excitation on the output.
+/// squeeze-and-excitation on the output. The SEP ops of a layer share one
+/// block: both depthwise convs are k_max superkernels, SE is one shared unit.
 class SepBlockImpl : public BlockImpl {
  public:
-  SepBlockImpl(const OpDef& op, const LayerSpec& l, int max_mid) : cout_(l.cout) {
-    ops_ = {op};
-    dw1_ = register_module("dw1_conv", SlimConv2d(l.cin, l.cin, op.kernel, l.stride, true));
+  SepBlockImpl(const std::vector<OpDef>& ops, const LayerSpec& l, int max_mid) : cout_(l.cout) {
+    ops_ = ops;
+    const int k = max_kernel(ops);
+    dw1_ = register_module("dw1_conv", SlimConv2d(l.cin, l.cin, k, l.stride, true));
     pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu);
-    dw2_ = register_module("dw2_conv", SlimConv2d(max_mid, max_mid, op.kernel, 1, true));
+    dw2_ = register_module("dw2_conv", SlimConv2d(max_mid, max_mid, k, 1, true));
     pw2_ = conv_bn(this, "pw2", max_mid, l.cout, 1, 1, false, Act::kNone);
-    if (op.se) se_ = register_module("se", SqueezeExcite(l.cout));
+    if (any_se(ops)) se_ = register_module("se", SqueezeExcite(l.cout));
   }
 
-  torch::Tensor run(const torch::Tensor& x, const OpDef&, int mid) override {
-    torch::Tensor y = dw1_->forward(torch::relu(x), 0);
+  torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) override {
+    HWNAS_CHECK(!op.se || se_, "sep block: op ", op.name, " is not in this block");
+    torch::Tensor y = dw1_->forward(torch::relu(x), 0, op.kernel);
     y = pw1_(y, mid);
-    y = dw2_->forward(y, 0);
+    y = dw2_->forward(y, 0, op.kernel);
     y = pw2_(y, cout_);
-    return se_ ? se_->forward(y) : y;
+    if (op.se) y = se_->forward(y);
+    return op.shuffle_out ? channel_shuffle(y) : y;
   }
 
  private:
@@ -245,7 +275,8 @@ class SkipBlockImpl : public BlockImpl {
 }  // namespace
 
 std::string weight_group(const OpDef& op) {
-  if (op.kind == "shuffle" || op.kind == "shufflex") return op.se ? "shuffle_se" : "shuffle";
+  if (op.kind == "shuffle" || op.kind == "shufflex") return "shuffle";
+  if (op.kind == "mb" || op.kind == "sep") return op.kind;
   return op.name;
 }
 
@@ -258,8 +289,8 @@ std::shared_ptr<BlockImpl> make_block(const std::vector<OpDef>& ops, const Layer
   const OpDef& op = ops.front();
   if (op.kind == "shuffle" || op.kind == "shufflex")
     return std::make_shared<ShuffleBlockImpl>(ops, layer, max_mid);
-  if (op.kind == "mb") return std::make_shared<MbBlockImpl>(op, layer, max_mid);
-  if (op.kind == "sep") return std::make_shared<SepBlockImpl>(op, layer, max_mid);
+  if (op.kind == "mb") return std::make_shared<MbBlockImpl>(ops, layer, max_mid);
+  if (op.kind == "sep") return std::make_shared<SepBlockImpl>(ops, layer, max_mid);
   if (op.kind == "skip") {
     HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");
     HWNAS_CHECK(layer.cin == layer.cout && layer.stride == 1, "skip cannot change shape");

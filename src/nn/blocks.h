@@ -7,7 +7,15 @@
 // group (weight_group()), not one per op. The ShuffleNetV2 kernels k3/k5/k7
 // and ChoiceX of a layer share their pointwise convolutions, and k3/k5 use
 // the centre of k7's depthwise kernels (Single-Path NAS's superkernel, OFA's
-// elastic kernel). With one independent block per op, uniform single-path
+// elastic kernel); HURRICANE's MB_k_e share one block per layer (kernels as
+// above, expansions by channel prefix, as OFA), so do its SEP_k, and an op's
+// SE variant adds one SE unit to its base op's block.
+//
+// Across families (HURRICANE's Choice, MB and SEP) nothing is shared, and a
+// uniform single-path supernet of all 32 ops learns far slower than one of a
+// single family (docs/benchmarks/supernet.md). MB and SEP there end with the
+// channel shuffle the Choice units end with (OpDef::shuffle_out), so an MB
+// layer's shortcut leaves channel i where a Choice unit's kept half puts it. With one independent block per op, uniform single-path
 // training on Fashion-MNIST stayed at chance for 600 steps
 // (docs/benchmarks/supernet.md).
 #pragma once
@@ -33,7 +41,7 @@ class BlockImpl : public torch::nn::Module {
 };
 
 /// The weight group of an op: ops of one group at one layer share a block.
-/// "shuffle" (k3/k5/k7/ChoiceX), "shuffle_se" (the same with SE), else the op's name.
+/// "shuffle" (k3/k5/k7/ChoiceX), "mb", "sep" (each with and without SE), else the op's name.
 std::string weight_group(const OpDef& op);
 
 /// Builds one block holding `ops` (all of one weight group) in the context

@@ -159,5 +159,16 @@ TEST(HurricaneSpace, BadOptionsAreRefused) {
   EXPECT_NO_THROW(make_space("hurricane:channels=16/80/160/320,strides=1/2/2/2"));
 }
 
+TEST(HurricaneSpace, OpsOptionKeepsASubsetOfThePool) {
+  auto s = make_space("hurricane:ops=k3/mb3e1_se/sep5");
+  ASSERT_EQ(s->ops.size(), 3u);
+  EXPECT_EQ(s->ops[1].name, "mb3e1_se");
+  EXPECT_TRUE(s->ops[1].se);
+  for (const LayerSpec& l : s->layers) EXPECT_EQ(l.ops.size(), 3u);
+  EXPECT_NO_THROW(s->parse("k3,k3,k3,k3,sep5,sep5,sep5,sep5,k3,k3,k3,k3,k3,k3,k3,k3,mb3e1_se,k3,k3,k3"));
+  EXPECT_THROW(s->parse("k5,k3,k3,k3,sep5,sep5,sep5,sep5,k3,k3,k3,k3,k3,k3,k3,k3,mb3e1_se,k3,k3,k3"), Error);
+  EXPECT_THROW(make_space("hurricane:ops=k3/mb4e1"), Error);
+}
+
 }  // namespace
 }  // namespace hwnas

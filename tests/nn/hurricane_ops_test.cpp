@@ -160,5 +160,33 @@ TEST(HurricaneOps, SupernetPathEqualsStandaloneWithCopiedWeights) {
   }
 }
 
+// The 32 ops of a layer live in three blocks (shuffle, mb, sep), and MB's
+// kernels and expansions share one depthwise superkernel: mb3e1 runs the
+// centre 3x3 of the first cin channels of mb7e6's 7x7 weights.
+TEST(HurricaneOps, MbOpsOfALayerShareOneSuperkernel) {
+  torch::manual_seed(0);
+  auto space = make_space("hurricane:channels=8/16/24/32,stem=4,head=32");
+  auto super = make_supernet(*space);
+  super->eval();
+  auto params = super->named_parameters(true);
+  for (const char* block : {"l6_shuffle.pw2_conv.weight", "l6_mb.dw_conv.weight", "l6_sep.dw1_conv.weight"})
+    EXPECT_NE(params.find(block), nullptr) << block;
+  EXPECT_EQ(params.find("l6_mb3e3.dw_conv.weight"), nullptr);
+  torch::Tensor w = params["l6_mb.dw_conv.weight"];  // layer 6: 16 -> 16 channels, e up to 6
+  ASSERT_EQ(w.size(0), 96);
+  ASSERT_EQ(w.size(2), 7);
+  Rng rng(1);
+  Arch a = space->sample(rng);
+  a.genes[5].op = space->op_index("mb3e1");
+  const torch::Tensor x = torch::randn({2, 1, 28, 28});
+  torch::NoGradGuard g;
+  const torch::Tensor y0 = super->forward(x, a);
+  w.narrow(0, 16, 80).add_(1.0);                // channels beyond cin
+  w.narrow(0, 0, 16).narrow(2, 0, 2).add_(1.0);  // the outer rows of the first cin
+  EXPECT_TRUE(torch::equal(super->forward(x, a), y0));
+  w.narrow(0, 0, 1).narrow(2, 3, 1).narrow(3, 3, 1).add_(1.0);  // channel 0's centre tap
+  EXPECT_FALSE(torch::equal(super->forward(x, a), y0));
+}
+
 }  // namespace
 }  // namespace hwnas

@@ -8,8 +8,11 @@
 // each also with squeeze-and-excitation (reduction 4, hard-swish, after
 // MobileNetV3), named with an "_se" suffix: 2 x (3 + 9 + 3 + 1) = 32.
 // HURRICANE searches operators only (no channel search), so the space has a
-// single width factor 1.0 and arch strings are plain op names.
+// single width factor 1.0 and arch strings are plain op names. Option
+// ops=NAME/NAME/... keeps a subset of the pool (e.g. ops=k3/k5/mb3e3).
 #include "core/spaces/spaces.h"
+
+#include <algorithm>
 
 #include "core/error.h"
 #include "core/factory.h"
@@ -24,6 +27,7 @@ std::unique_ptr<SearchSpace> make_hurricane_space(const std::map<std::string, st
   space->name = "hurricane";
   space->family = "chain";
   const std::string layout = o.get("layout", "small");
+  const std::string only = o.get("ops", "");  // a subset of the pool, e.g. ops=k3/k5/mb3e3
   ChainLayout chain;
   chain.depths = {4, 4, 8, 4};
   chain.strides = {2, 2, 2, 2};
@@ -82,6 +86,7 @@ std::unique_ptr<SearchSpace> make_hurricane_space(const std::map<std::string, st
     // MB with e = 1 has no expansion conv (MobileNetV2), so nothing to scale.
     d.scalable = !(kind == "mb" && e == 1);
     d.reshapes = true;
+    d.shuffle_out = kind == "mb" || kind == "sep";
     space->ops.push_back(d);
   };
   for (bool se : {false, true})
@@ -93,6 +98,15 @@ std::unique_ptr<SearchSpace> make_hurricane_space(const std::map<std::string, st
     for (int k : {3, 5, 7}) add(str_cat("k", k), "shuffle", k, 0, se);
   for (bool se : {false, true}) add("x", "shufflex", 3, 0, se);
   HWNAS_ASSERT(space->ops.size() == 32);
+  if (!only.empty()) {
+    std::vector<OpDef> kept;
+    for (const std::string& name : split(only, '/')) {
+      auto it = std::find_if(space->ops.begin(), space->ops.end(), [&](const OpDef& d) { return d.name == name; });
+      HWNAS_CHECK(it != space->ops.end(), "hurricane: ops: no op '", name, "' in the pool");
+      kept.push_back(*it);
+    }
+    space->ops = kept;
+  }
   build_chain_layers(space.get(), chain);
   return space;
 }

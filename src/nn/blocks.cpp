@@ -190,14 +190,17 @@ class MbBlockImpl : public BlockImpl {
   MbBlockImpl(const std::vector<OpDef>& ops, const LayerSpec& l, int max_mid)
       : residual_(l.stride == 1 && l.cin == l.cout), cin_(l.cin), cout_(l.cout) {
     ops_ = ops;
-    bool expand = false;
+    bool expand = false, no_expand = false;
     for (const OpDef& op : ops) {
       HWNAS_CHECK(op.expand >= 1, "mb block: expansion must be >= 1, got ", op.expand);
       expand = expand || op.expand != 1;
+      no_expand = no_expand || op.expand == 1;
     }
     HWNAS_CHECK(expand || max_mid == l.cin, "mb block with e=1 has no expansion conv: mid must equal cin ",
                 l.cin, ", got ", max_mid);
-    HWNAS_CHECK(max_mid >= l.cin, "mb block: mid ", max_mid, " is below cin ", l.cin);
+    // e = 1 runs its depthwise conv on the first cin of the shared mid channels.
+    HWNAS_CHECK(!no_expand || max_mid >= l.cin, "mb block: mid ", max_mid, " is below cin ", l.cin,
+                ", which its e=1 op needs");
     if (expand) pw1_ = conv_bn(this, "pw1", l.cin, max_mid, 1, 1, false, Act::kRelu6);
     dw_ = conv_bn(this, "dw", max_mid, max_mid, max_kernel(ops), l.stride, true, Act::kRelu6);
     if (any_se(ops)) se_ = register_module("se", SqueezeExcite(max_mid));

@@ -135,6 +135,10 @@ TEST(HurricaneOps, SeChangesTheFunctionAndMbE1NeedsFullWidth) {
   torch::NoGradGuard g;
   EXPECT_FALSE(torch::allclose(plain->forward(x, 24), se->forward(x, 24)));
   EXPECT_THROW(make_block(space->ops[space->op_index("mb3e1")], l, 4), Error);
+  // A narrow MobileNetV2 (x0.1 of e = 6) expands to fewer channels than it takes in.
+  auto narrow = make_block(space->ops[space->op_index("mb3e6")], l, 5);
+  narrow->eval();
+  EXPECT_EQ(narrow->forward(x, 5).sizes(), x.sizes());
 }
 
 TEST(HurricaneOps, SupernetPathEqualsStandaloneWithCopiedWeights) {

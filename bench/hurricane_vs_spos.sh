@@ -9,8 +9,10 @@
 #   HURRICANE   one supernet of the active subspace per iteration, IMAGES each
 #   SPOS        one supernet of the whole space, 2 x IMAGES (= HURRICANE I = 2)
 #   HSCoNAS     SPOS's supernet, shrinking layers 20..13, fine-tuning IMAGES/2 twice
-# The winners are measured end to end in one fresh process at the end.
-# Usage: bash bench/hurricane_vs_spos.sh [OUT_DIR]   (env: HWNAS, SPACE, IMAGES, RETRAIN_LIMIT, THREADS, SEED)
+# The winners are measured end to end at the end, each in a fresh process,
+# as `hwnas run` measures its final nets; run it on a quiet machine.
+# Usage: bash bench/hurricane_vs_spos.sh [OUT_DIR]   (env: HWNAS, SPACE, IMAGES, RETRAIN_LIMIT,
+#        THREADS, SEED, ONLY_MEASURE)
 set -euo pipefail
 HWNAS=${HWNAS:-build/hwnas}
 OUT=${1:-runs/hurricane_vs_spos}
@@ -47,6 +49,7 @@ pipeline() {  # NAME, then extra flags of hwnas run
     --retrain-weight-decay 3e-05 --baseline-widths 1.0 --mbv2-widths 0.2 "$@" >"$OUT/$name.log" 2>&1
 }
 
+if [ "${ONLY_MEASURE:-0}" != 1 ]; then  # ONLY_MEASURE=1: re-measure and re-summarise a finished run
 log "SPOS: uniform supernet of the whole space, $((2 * IMAGES)) images; evolution with rejection"
 pipeline spos --no-shrink --objective hard --limit $((2 * IMAGES))
 
@@ -54,8 +57,10 @@ log "HURRICANE: scoring, then coordinate ascent, I = 2, $IMAGES images per itera
 "$HWNAS" hurricane search --space "$SPACE" --lut "$OUT/lut.json" --latency "$T" --iterations 2 \
   --run-dir "$OUT/hurricane" --seed "$SEED" --threads "$THREADS" "${SUPERNET[@]}" --limit "$IMAGES" \
   --strategy "$STRATEGY" "${EVAL[@]}" >"$OUT/hurricane.log" 2>&1
+fi
 I1=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["iterations"][0]["winner"])' "$OUT/hurricane/hurricane.json")
 I2=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["arch"])' "$OUT/hurricane/best.json")
+if [ "${ONLY_MEASURE:-0}" != 1 ]; then
 for i in 1 2; do
   arch=$I1
   [ $i = 2 ] && arch=$I2
@@ -70,18 +75,23 @@ cp -n "$OUT"/spos/baseline_* "$OUT/hsconas/"  # the same baselines: reused, not 
 pipeline hsconas --limit $((2 * IMAGES)) --shrink-samples 1 --finetune-epochs 1 --finetune-limit $((IMAGES / 2)) \
   --finetune-lr1 0.02 --finetune-lr2 0.01
 
+fi
+
 arch_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["arch"])' "$1"; }
 SPOS_ARCH=$(arch_of "$OUT/spos/best.json")
 HSCONAS_ARCH=$(arch_of "$OUT/hsconas/best.json")
-log "measure the four winners end to end in one fresh process"
-"$HWNAS" latency predict --model measured --lut "$OUT/lut.json" --space "$SPACE" --target "$TARGET" --json \
-  "$I1" "$I2" "$SPOS_ARCH" "$HSCONAS_ARCH" >"$OUT/measured.json"
+log "measure the four winners end to end, each in a fresh process"
+: >"$OUT/measured.jsonl"
+for arch in "$I1" "$I2" "$SPOS_ARCH" "$HSCONAS_ARCH"; do
+  "$HWNAS" latency predict --model measured --lut "$OUT/lut.json" --space "$SPACE" --target "$TARGET" --json \
+    "$arch" | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin)["archs"][0]))' >>"$OUT/measured.jsonl"
+done
 
 python3 - "$OUT" "$T" <<'EOF'
 import json, sys
 out, budget = sys.argv[1], sys.argv[2]
 load = lambda p: json.load(open(f"{out}/{p}"))
-measured = {a["arch"]: a["predicted_ms"] for a in load("measured.json")["archs"]}
+measured = {a["arch"]: a["predicted_ms"] for a in map(json.loads, open(f"{out}/measured.jsonl"))}
 hur = load("hurricane/hurricane.json")["iterations"]
 steps = lambda name, parts: sum(load(f"{name}/{p}.json")["stats"]["steps"] for p in parts)
 rows = [

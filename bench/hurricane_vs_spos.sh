@@ -29,6 +29,7 @@ EVAL=(--bn-images 500 --valid-images 1000)
 RETRAIN=(--epochs 2 --limit "$RETRAIN_LIMIT" --lr 0.1 --batch-size 256 --weight-decay 3e-05)
 mkdir -p "$OUT"
 log() { echo "== $(date +%T) $*" >&2; }
+arch_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["arch"])' "$1"; }  # of a best.json
 
 log "profile $SPACE on $TARGET"
 "$HWNAS" profile --space "$SPACE" --target "$TARGET" "${PROFILE[@]}" --seed "$SEED" --out "$OUT/lut.json" --quiet
@@ -59,7 +60,7 @@ log "HURRICANE: scoring, then coordinate ascent, I = 2, $IMAGES images per itera
   --strategy "$STRATEGY" "${EVAL[@]}" >"$OUT/hurricane.log" 2>&1
 fi
 I1=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["iterations"][0]["winner"])' "$OUT/hurricane/hurricane.json")
-I2=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["arch"])' "$OUT/hurricane/best.json")
+I2=$(arch_of "$OUT/hurricane/best.json")
 if [ "${ONLY_MEASURE:-0}" != 1 ]; then
 for i in 1 2; do
   arch=$I1
@@ -77,7 +78,6 @@ pipeline hsconas --limit $((2 * IMAGES)) --shrink-samples 1 --finetune-epochs 1 
 
 fi
 
-arch_of() { python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["arch"])' "$1"; }
 SPOS_ARCH=$(arch_of "$OUT/spos/best.json")
 HSCONAS_ARCH=$(arch_of "$OUT/hsconas/best.json")
 log "measure the four winners end to end, each in a fresh process"

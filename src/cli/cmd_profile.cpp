@@ -33,6 +33,7 @@ struct ProfileArgs {
   uint64_t seed = 0;
   bool fresh = false;
   bool quiet = false;
+  bool recheck = true;
 };
 
 void run(const ProfileArgs& a) {
@@ -48,6 +49,7 @@ void run(const ProfileArgs& a) {
   o.seed = a.seed;
   o.fresh = a.fresh;
   o.quiet = a.quiet;
+  o.recheck = a.recheck;
   SpaceProfileStats st;
   const Lut lut = profile_space(*space, a.space, *target, a.out, o, &st);
   std::printf("profiled %zu ops (%zu reused) in %.1f s", st.ops_measured, st.ops_reused, st.op_seconds);
@@ -82,6 +84,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Seed of the bias archs")->capture_default_str();
   cmd->add_flag("--fresh", a->fresh, "Ignore what --out holds and measure everything again");
   cmd->add_flag("--quiet", a->quiet, "No progress on stderr");
+  cmd->add_flag("!--no-recheck", a->recheck,
+                "Time every op once only (by default a second, shorter pass in reverse order keeps the less "
+                "disturbed timing of each op)");
   cmd->callback([a] { run(*a); });
 }
 

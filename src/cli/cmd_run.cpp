@@ -51,6 +51,9 @@ void setup(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--mbv2-widths", p.mbv2_widths, "Width factors (of the expansion) of the MobileNetV2 baselines")
       ->delimiter(',');
+  cmd->add_option("--reuse", p.reuse,
+                  "Start from another run directory's latency table, supernet and baselines (a second budget T "
+                  "without training the supernet again)");
   cmd->add_flag("--resume", p.resume, "Continue an interrupted run in --run-dir");
   cmd->callback([a, cmd] {
     PipelineOptions& p = a->p;

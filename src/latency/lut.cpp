@@ -141,6 +141,10 @@ Lut Lut::from_json(const json& j, const std::string& origin) {
     lut.bias_ms = b["bias_ms"].get<double>();
     lut.bias_archs = b.value("archs", 0);
   }
+  if (j.contains("ops_rechecked")) {
+    HWNAS_CHECK(j["ops_rechecked"].is_boolean(), "latency table ", origin, ": \"ops_rechecked\" must be true or false");
+    lut.ops_rechecked = j["ops_rechecked"].get<bool>();
+  }
   return lut;
 }
 
@@ -249,6 +253,7 @@ json Lut::to_json() const {
          {"space_fingerprint", space_fingerprint}, {"target", target.to_json()},
          {"profile", profile.to_json()}, {"ops", ops_j}, {"archs", archs_j}};
   if (bias_ms) j["bias"] = json{{"bias_ms", *bias_ms}, {"archs", bias_archs}};
+  if (ops_rechecked) j["ops_rechecked"] = true;
   return j;
 }
 

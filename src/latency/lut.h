@@ -13,7 +13,8 @@
 //    "profile": {"warmup_ms": ..., ...},
 //    "ops":   {"<op key>": {"median_ms": ..., "stddev_ms": ..., ...}, ...},
 //    "archs": {"<arch text>": {"median_ms": ..., ...}, ...},
-//    "bias":  {"bias_ms": -0.01, "archs": 20}}
+//    "bias":  {"bias_ms": -0.01, "archs": 20},
+//    "ops_rechecked": true}
 //
 // CSV import form: "# name: value" lines (kind, device, threads, batch,
 // library, space), then a header naming the columns key and ms (or
@@ -61,6 +62,7 @@ class Lut {
   std::map<std::string, Timing> archs;  ///< SearchSpace::format(arch) -> end-to-end timing
   std::optional<double> bias_ms;  ///< HSCoNAS Eq. 4's B, once fitted
   int bias_archs = 0;             ///< M, the number of archs B was fitted on
+  bool ops_rechecked = false;     ///< every op timed a second time (profile_space's recheck pass)
   std::string origin;             ///< file it was loaded from (for error messages)
 
   /// A new, empty table for `space` on `target`.

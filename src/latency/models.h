@@ -35,8 +35,11 @@ class LutBiasModel : public LatencyModel {
  public:
   /// `space` and `lut` are copied; the table must cover the space (check_space).
   LutBiasModel(const SearchSpace& space, Lut lut, double bias_ms);
-  /// HSCoNAS Eq. 4: B = (1/M) * (sum_i LAT+(arch_i) - sum_i LAT(arch_i)), the
-  /// mean gap between measured latency and table sum over M archs.
+  /// HSCoNAS Eq. 4 fits B as the mean gap LAT+(arch_i) - LAT(arch_i) between
+  /// measured latency and table sum over M archs. hwnas takes the median gap:
+  /// the same on a quiet device, and one arch timed during a burst of load
+  /// (the default run's profile had 5 of 20 off by +1.5 to +2.4 ms) does not
+  /// shift B for every arch.
   static double fit_bias(const SearchSpace& space, const Lut& lut, const MeasuredArchs& data);
   double predict_ms(const Arch& arch) const override;
   /// "lut" when B = 0 was asked for, else "lut+bias(B=...ms)".

@@ -16,6 +16,7 @@ struct SpaceProfileOptions {
   int bias_archs = 20;  ///< M end-to-end archs for B; 0 = no bias
   uint64_t seed = 0;    ///< which M archs (validation reuses the same)
   bool fresh = false;   ///< ignore an existing table at `out`
+  bool recheck = true;  ///< time every op a second time (repetitions / 5) and keep the less disturbed
   bool quiet = false;   ///< no progress on stderr
 };
 
@@ -27,7 +28,8 @@ struct SpaceProfileStats {
 };
 
 /// Measures what the table at `out` lacks for `space` on `target` (saving
-/// after every measurement, so an interrupted run keeps its work), fits B,
+/// after every measurement, so an interrupted run keeps its work), rechecks
+/// every op once, fits B (re-timing bias archs whose gap is an outlier),
 /// and returns the table. A table from another target or space is refused
 /// unless `fresh`.
 Lut profile_space(const SearchSpace& space, const std::string& space_spec, Target& target,

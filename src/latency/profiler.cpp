@@ -146,6 +146,10 @@ double median_abs_deviation(const std::vector<double>& v) {
   return median(d);
 }
 
+const Timing& less_disturbed(const Timing& a, const Timing& b, Statistic s) {
+  return b.value_ms(s) < a.value_ms(s) ? b : a;
+}
+
 Timing summarize(const std::vector<double>& samples_ms, double outlier_k, int iterations) {
   HWNAS_ASSERT(!samples_ms.empty());
   const double med = median(samples_ms);

@@ -80,6 +80,11 @@ struct Timing {
   static Timing from_json(const nlohmann::json& j, const std::string& what);
 };
 
+/// Of two timings of the same work, the one with the lower `s` summary. Load
+/// from other jobs only ever slows work down, so when a measurement is
+/// repeated at another moment the lower one is the less disturbed.
+const Timing& less_disturbed(const Timing& a, const Timing& b, Statistic s);
+
 /// Median of `v` (mean of the two middle values for even sizes); 0 for empty.
 double median(std::vector<double> v);
 /// Median absolute deviation from the median (unscaled).

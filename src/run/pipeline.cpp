@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <optional>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
@@ -109,6 +110,7 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   kv("seed", o.common.seed);
   kv("valid-per-class", o.common.valid_per_class);
   kv("target", o.target);
+  if (!o.reuse.empty()) kv("reuse", o.reuse);
   if (o.latency_ms > 0) kv("latency", format_number(o.latency_ms) + "ms");
   kv("objective", o.objective);
   kv("strategy", o.strategy);
@@ -223,17 +225,57 @@ void measure_in_fresh_process(const std::vector<std::string>& command_line) {
                std::strerror(errno));
 }
 
-/// The measurement of a final network: from measured.json, or taken now and added to it.
-Timing measure_cached(const RunDir& run, Target& target, const SearchSpace& space, const Arch& arch,
-                      const ProfileOptions& popt) {
+/// The final networks' measurements: from measured.json, or taken now and
+/// added to it. Networks not yet measured are timed in `rounds` round-robin
+/// passes and each keeps its least disturbed pass, so a burst of load on a
+/// shared machine cannot fall on all the repetitions of one network.
+std::vector<Timing> measure_finals(const RunDir& run, Target& target,
+                                   const std::vector<std::pair<const SearchSpace*, Arch>>& nets,
+                                   const ProfileOptions& popt, int rounds = 3) {
   json m = read_measured(run);
-  if (std::optional<Timing> cached = cached_measurement(m, target, space, arch)) return *cached;
+  std::vector<std::optional<Timing>> t(nets.size());
+  for (size_t i = 0; i < nets.size(); ++i) t[i] = cached_measurement(m, target, *nets[i].first, nets[i].second);
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < nets.size(); ++i)
+    if (!t[i]) todo.push_back(i);
   ProfileOptions longer = popt;
   longer.repetitions = std::max(popt.repetitions, 11);  // final numbers: more repetitions
-  const Timing t = target.measure_arch(space, arch, longer);
-  m[space.format(arch)] = {{"target", target.info().id()}, {"timing", t.to_json()}};
-  run.write("measured.json", m.dump(2));
-  return t;
+  for (int r = 0; r < rounds && !todo.empty(); ++r)
+    for (size_t i : todo) {
+      const Timing now = target.measure_arch(*nets[i].first, nets[i].second, longer);
+      t[i] = t[i] ? less_disturbed(*t[i], now, popt.statistic) : now;
+    }
+  for (size_t i : todo) m[nets[i].first->format(nets[i].second)] = {{"target", target.info().id()}, {"timing", t[i]->to_json()}};
+  if (!todo.empty()) run.write("measured.json", m.dump(2));
+  std::vector<Timing> out;
+  for (const auto& x : t) out.push_back(*x);
+  return out;
+}
+
+/// --reuse: copies the budget-independent work of run directory `from` that
+/// `run` lacks: the latency table, the supernet before shrinking and the
+/// retrained baselines. The stages then check their settings as on --resume.
+void reuse_from(const std::string& from, const RunDir& run) {
+  namespace fs = std::filesystem;
+  HWNAS_CHECK(fs::is_directory(from), "--reuse ", from, ": not a run directory");
+  HWNAS_CHECK(fs::exists(fs::path(from) / "lut.json") || fs::exists(fs::path(from) / "supernet.pt"), "--reuse ", from,
+              ": has neither lut.json nor supernet.pt; nothing to reuse");
+  std::vector<std::string> names = {"lut.json", "supernet.pt", "supernet.json"};
+  for (const auto& e : fs::directory_iterator(from)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("baseline_", 0) == 0 && (e.path().extension() == ".pt" || e.path().extension() == ".json"))
+      names.push_back(n);
+  }
+  std::vector<std::string> copied;
+  for (const std::string& n : names) {
+    const fs::path src = fs::path(from) / n;
+    if (!fs::exists(src) || run.has(n)) continue;
+    std::error_code ec;
+    fs::copy_file(src, run.file(n), ec);
+    HWNAS_CHECK(!ec, "--reuse: cannot copy ", src.string(), " to ", run.file(n), ": ", ec.message());
+    copied.push_back(n);
+  }
+  std::fprintf(stderr, "reusing from %s: %s\n", from.c_str(), copied.empty() ? "nothing new" : join(copied, ", ").c_str());
 }
 
 /// The fastest and slowest arch under an additive model: per layer the gene
@@ -279,6 +321,7 @@ void run_pipeline(const PipelineOptions& o) {
   auto ws = open_workspace(o.common);
   const RunDir& run = *ws->run;
   const SearchSpace& space = *ws->space;
+  if (!o.reuse.empty()) reuse_from(o.reuse, run);
   StageClock clock(run);
   EvalCache cache(run);
   std::unique_ptr<Target> target = make_target(o.target, o.token);
@@ -439,8 +482,12 @@ void run_pipeline(const PipelineOptions& o) {
       std::getenv("HWNAS_FRESH_PROCESS") == nullptr)
     measure_in_fresh_process(o.command_line);
   clock.time("measure", 7, kStages, "measure on " + target->info().id(), [&] {
-    for (Final& f : finals) {
-      f.measured = measure_cached(run, *target, *f.space, f.arch, o.profile);
+    std::vector<std::pair<const SearchSpace*, Arch>> nets;
+    for (const Final& f : finals) nets.push_back({f.space, f.arch});
+    const std::vector<Timing> t = measure_finals(run, *target, nets, o.profile);
+    for (size_t i = 0; i < finals.size(); ++i) {
+      Final& f = finals[i];
+      f.measured = t[i];
       std::fprintf(stderr, "%-28s measured %8.3f ms (cv %.1f%%)\n", f.label.c_str(), f.measured.value_ms(o.profile.statistic),
                    100 * f.measured.cv);
     }

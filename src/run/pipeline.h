@@ -40,6 +40,11 @@ struct PipelineOptions {
   /// slower than the space's nets, so the defaults are narrow).
   std::vector<double> mbv2_widths = {0.1, 0.2};
   bool resume = false;
+  /// Another run directory whose latency table, supernet and baselines this
+  /// run starts from (same space, data, target and training settings: each
+  /// stage's settings check refuses a mismatch), so a second budget costs
+  /// only shrinking, search and retraining of the searched net.
+  std::string reuse;
   /// This command's argv: local targets measure the final networks in a
   /// fresh process by re-running it with --resume (empty = measure in this one).
   std::vector<std::string> command_line;

@@ -30,6 +30,17 @@ grep -q "already trained; reusing it" "$DIR/err2.txt" || fail "resume retrained 
   || { tail -5 "$DIR/err3.txt"; fail "run from config.yaml exited non-zero"; }
 [ "$before" = "$(grep '^best arch' "$DIR/out3.txt")" ] || fail "config.yaml did not reproduce the run"
 
+# A second budget with --reuse: the table, supernet and baselines come from the first run.
+T2=$(sed -n 's/^| latency budget T | \([0-9.]*\) ms.*/\1/p' "$DIR/run/report.md" | awk '{print $1 * 1.1 "ms"}')
+[ -n "$T2" ] || fail "report.md has no latency budget row"
+"$HWNAS" run --preset smoke --run-dir "$DIR/run2" --threads 1 --latency "$T2" --reuse "$DIR/run" > "$DIR/out4.txt" 2> "$DIR/err4.txt" \
+  || { tail -5 "$DIR/err4.txt"; fail "run --reuse exited non-zero"; }
+grep -q "reusing from .*lut.json, supernet.pt" "$DIR/err4.txt" || fail "--reuse copied nothing"
+grep -q "already trained; reusing it" "$DIR/err4.txt" || fail "--reuse retrained the supernet"
+! grep -q "profiling [1-9]" "$DIR/err4.txt" || fail "--reuse profiled the target again"
+! grep -q "baseline_[a-z0-9_.]* epoch" "$DIR/err4.txt" || fail "--reuse retrained a baseline"
+[ -s "$DIR/run2/report.md" ] || fail "run --reuse wrote no report"
+
 # Bad input: one clear line and a non-zero exit, no stack trace.
 expect_error() {
   local needle=$1; shift

@@ -1,7 +1,8 @@
 // Training throughput (images/s) of the supernet (one sampled path per step)
-// against a stand-alone network of the same arch, and the time to evaluate
-// one candidate with inherited weights (BN recalibration + validation).
-// The ratio supernet/stand-alone is the cost of weight sharing.
+// against a stand-alone network of one arch, and of the supernet held on
+// that same arch's path (so the ratio to stand-alone is the cost of channel
+// slicing and shared blocks alone), and the time to evaluate one candidate
+// with inherited weights (BN recalibration + validation).
 #include <benchmark/benchmark.h>
 #include <torch/torch.h>
 
@@ -29,14 +30,16 @@ ImageSet random_set(int64_t n) {
   return s;
 }
 
-void run_train(benchmark::State& state, bool supernet) {
+enum class Mode { kSupernet, kSupernetFixedPath, kStandalone };
+
+void run_train(benchmark::State& state, Mode mode) {
   at::set_num_threads(static_cast<int>(state.range(0)));
   auto space = make_space(bench_space());
   const ImageSet data = random_set(256 * 4);
   const Normalization norm = compute_normalization(data);
   Rng rng(0);
   const Arch fixed = space->sample(rng);
-  std::shared_ptr<NetworkImpl> net = supernet ? make_supernet(*space) : make_network(*space, fixed);
+  std::shared_ptr<NetworkImpl> net = mode == Mode::kStandalone ? make_network(*space, fixed) : make_supernet(*space);
   TrainOptions o;
   o.epochs = 1;
   o.batch_size = 256;
@@ -44,17 +47,20 @@ void run_train(benchmark::State& state, bool supernet) {
   o.threads = static_cast<int>(state.range(0));
   int64_t images = 0;
   for (auto _ : state) {
-    // Supernet: a new path per step (the real workload); stand-alone: the fixed arch.
-    ArchSampler sampler = supernet ? uniform_path_sampler(*space, images) : ArchSampler([&](int64_t) { return fixed; });
+    // Supernet: a new path per step (the real workload); otherwise the fixed arch.
+    ArchSampler sampler = mode == Mode::kSupernet ? uniform_path_sampler(*space, images)
+                                                  : ArchSampler([&](int64_t) { return fixed; });
     const TrainStats s = train(*net, sampler, data, norm, o);
     images += s.images;
   }
   state.counters["images_per_s"] = benchmark::Counter(static_cast<double>(images), benchmark::Counter::kIsRate);
 }
 
-void BM_TrainSupernet(benchmark::State& state) { run_train(state, true); }
-void BM_TrainStandalone(benchmark::State& state) { run_train(state, false); }
+void BM_TrainSupernet(benchmark::State& state) { run_train(state, Mode::kSupernet); }
+void BM_TrainSupernetFixedPath(benchmark::State& state) { run_train(state, Mode::kSupernetFixedPath); }
+void BM_TrainStandalone(benchmark::State& state) { run_train(state, Mode::kStandalone); }
 BENCHMARK(BM_TrainSupernet)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_TrainSupernetFixedPath)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_TrainStandalone)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_EvaluateCandidate(benchmark::State& state) {

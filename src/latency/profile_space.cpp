@@ -62,8 +62,8 @@ Lut profile_space(const SearchSpace& space_ref, const std::string& space_spec, T
     }
   }
   if (!todo.empty()) lut.ops_rechecked = false;
-  // Recheck pass. On a shared machine a burst of load (a job on the other
-  // hardware thread) can slow every repetition of the ops timed during it,
+  // Recheck pass. On a shared machine a burst of load (another job, another
+  // VM on the host) can slow every repetition of the ops timed during it,
   // and no summary of those repetitions undoes that. A second, shorter pass
   // in reverse order times each op at another moment; the table keeps the
   // less disturbed timing. Done once per table (resumed runs skip it).

@@ -117,7 +117,11 @@ void write_report(const RunDir& run, const ReportInput& in) {
        << " | " << n.macs << " |\n";
   md << "\nThe searched network's measured latency is " << fmt(100 * (best.measured_ms / in.latency_budget_ms - 1), 1)
      << "% off the budget; the latency model's error on it is "
-     << fmt(100 * (best.predicted_ms / best.measured_ms - 1), 1) << "%.\n\n";
+     << fmt(100 * (best.predicted_ms / best.measured_ms - 1), 1) << "%.";
+  if (!std::isnan(in.drift_since_profile))
+    md << " The table's bias archs, timed again beside these networks, took " << fmt(1 + in.drift_since_profile, 3)
+       << "x their time at profiling (median): that part of a miss is the machine's speed, not the model's.";
+  md << "\n\n";
 
   md << "## The searched arch\n\n`" << space.format(best.arch) << "`\n\n"
      << "| layer | stage | in | out | stride | op | width | mid ch | LUT ms |\n|---:|---:|---|---:|---:|---|---:|---:|---:|\n";

@@ -4,6 +4,7 @@
 // the accuracy-latency Pareto plot against the baselines.
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <utility>
@@ -34,6 +35,8 @@ struct ReportInput {
   TargetInfo target;
   std::string dataset, latency_model, objective, strategy;
   double latency_budget_ms = 0, feasible_lo_ms = 0, feasible_hi_ms = 0;
+  /// Median time of re-timed bias archs now / at profiling, minus 1 (NaN: not measured).
+  double drift_since_profile = std::nan("");
   const History* history = nullptr;
   int best_index = -1;
   std::vector<double> shrink_log10_sizes;  ///< before, after stage 1, after stage 2

@@ -15,6 +15,8 @@ done
 grep -q "^best arch " "$DIR/out.txt" || fail "no summary on stdout"
 grep -q "measuring in a fresh process" "$DIR/err.txt" || fail "final nets were not measured in a fresh process"
 grep -q "measured_latency_ms" "$DIR/run/best.json" || fail "best.json has no measured latency"
+grep -q "machine speed: 2 of the table's bias archs" "$DIR/err.txt" || fail "bias archs were not re-timed as speed probes"
+grep -q '"drift_since_profile": [-0-9]' "$DIR/run/best.json" || fail "best.json has no drift since profiling"
 grep -q "| layer | stage |" "$DIR/run/report.md" || fail "report has no layer table"
 # every evaluated arch is logged once
 [ "$(tail -n +2 "$DIR/run/search.csv" | cut -d, -f2- | sort | uniq -d | wc -l)" -eq 0 ] || fail "search.csv repeats an arch"

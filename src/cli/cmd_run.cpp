@@ -51,6 +51,9 @@ void setup(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--mbv2-widths", p.mbv2_widths, "Width factors (of the expansion) of the MobileNetV2 baselines")
       ->delimiter(',');
+  cmd->add_option("--retrain-seeds", p.retrain_seeds,
+                  "Retrain every final network N times (seeds --seed .. --seed+N-1); the report gives the mean and sd")
+      ->capture_default_str();
   cmd->add_option("--reuse", p.reuse,
                   "Start from another run directory's latency table, supernet and baselines (a second budget T "
                   "without training the supernet again)");
@@ -61,6 +64,7 @@ void setup(CLI::App& app) {
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
     apply_preset(a->preset, &p, [cmd](const std::string& name) { return cmd->count("--" + name) > 0; });
+    HWNAS_CHECK(p.retrain_seeds >= 1, "--retrain-seeds must be at least 1 (got ", p.retrain_seeds, ")");
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     {
       RunDir run(p.common.run_dir);

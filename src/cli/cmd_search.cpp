@@ -19,6 +19,7 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/search_space.h"
+#include "core/stats.h"
 #include "core/strings.h"
 #include "core/tables.h"
 #include "search/objective.h"
@@ -117,21 +118,6 @@ std::vector<double> parse_budgets(const SearchArgs& a, const SearchSource& src) 
       out.push_back(ms);
     }
   return out;
-}
-
-double mean_of(const std::vector<double>& v) {
-  double s = 0;
-  for (double x : v) s += x;
-  return v.empty() ? std::nan("") : s / v.size();
-}
-
-/// Sample standard deviation (n - 1); 0 for a single value.
-double std_of(const std::vector<double>& v) {
-  if (v.size() < 2) return v.empty() ? std::nan("") : 0.0;
-  const double m = mean_of(v);
-  double s = 0;
-  for (double x : v) s += (x - m) * (x - m);
-  return std::sqrt(s / (v.size() - 1));
 }
 
 nlohmann::ordered_json number_or_null(double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(); }

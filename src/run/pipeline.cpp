@@ -16,6 +16,7 @@
 #include "core/error.h"
 #include "core/flops.h"
 #include "core/spaces/chain.h"
+#include "core/stats.h"
 #include "core/strings.h"
 #include "latency/lut.h"
 #include "latency/models.h"
@@ -142,6 +143,7 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   kv("retrain-warmup-epochs", o.retrain.warmup_epochs);
   kv("retrain-weight-decay", o.retrain.weight_decay);
   kv("retrain-limit", o.retrain.limit);
+  kv("retrain-seeds", o.retrain_seeds);
   y << YAML::Key << "baseline-widths" << YAML::Value << YAML::Flow << o.baseline_widths;
   y << YAML::Key << "mbv2-widths" << YAML::Value << YAML::Flow << o.mbv2_widths;
   y << YAML::EndMap << YAML::EndMap;
@@ -457,26 +459,44 @@ void run_pipeline(const PipelineOptions& o) {
     const SearchSpace* space;
     Arch arch;
     int family;  ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2 (pareto.csv)
-    RetrainResult result;
+    RetrainResult result;       ///< the first seed's training (its weights, parameters)
+    std::vector<double> accuracies;  ///< test accuracy of each seed's training
     Timing measured;
   };
   const std::unique_ptr<SearchSpace> mbv2 = mobilenetv2_space(space);
   std::vector<Final> finals;
-  finals.push_back({"final", "searched (HSCoNAS)", &space, best.arch, 1, {}, {}});
+  finals.push_back({"final", "searched (HSCoNAS)", &space, best.arch, 1, {}, {}, {}});
   for (double w : o.baseline_widths)
     finals.push_back({"baseline_shufflenetv2_w" + format_number(w), "ShuffleNetV2 x" + format_number(w), &space,
-                      uniform_width(space, "k3", w), 0, {}, {}});
+                      uniform_width(space, "k3", w), 0, {}, {}, {}});
   for (double w : o.mbv2_widths)
     finals.push_back({"baseline_mobilenetv2_w" + format_number(w), "MobileNetV2 x" + format_number(w), mbv2.get(),
-                      uniform_width(*mbv2, "mb3e6", w), 2, {}, {}});
-  clock.time("retrain", 6, kStages, str_cat("retrain ", finals.size(), " networks from scratch"), [&] {
-    for (Final& f : finals) {
-      std::fprintf(stderr, "%s: %s\n", f.label.c_str(), f.space->format(f.arch).c_str());
-      f.result = retrain_stage(*ws, f.arch, rt, f.name, o.resume, false, f.space);
-      HWNAS_CHECK(f.result.stats.finished, "retraining ", f.name, " stopped early");
-    }
-    return 0;
-  });
+                      uniform_width(*mbv2, "mb3e6", w), 2, {}, {}, {}});
+  // One training is noisy (two points on the default preset's data), so
+  // --retrain-seeds N trains every network N times, seeds seed..seed+N-1;
+  // every network's first seed comes before any second, so an interrupted
+  // run already holds a full comparison. Seeds past the first are files
+  // <name>_seed<S>.
+  const int seeds = o.retrain_seeds;
+  clock.time("retrain", 6, kStages,
+             str_cat("retrain ", finals.size(), " networks from scratch", seeds > 1 ? str_cat(", ", seeds, " seeds each") : ""),
+             [&] {
+               for (int k = 0; k < seeds; ++k) {
+                 TrainOptions rk = rt;
+                 rk.seed = o.common.seed + k;
+                 for (Final& f : finals) {
+                   std::fprintf(stderr, "%s%s: %s\n", f.label.c_str(),
+                                seeds > 1 ? str_cat(" (seed ", rk.seed, ")").c_str() : "",
+                                f.space->format(f.arch).c_str());
+                   const std::string name = k == 0 ? f.name : str_cat(f.name, "_seed", rk.seed);
+                   const RetrainResult r = retrain_stage(*ws, f.arch, rk, name, o.resume, false, f.space);
+                   HWNAS_CHECK(r.stats.finished, "retraining ", name, " stopped early");
+                   if (k == 0) f.result = r;
+                   f.accuracies.push_back(r.test_accuracy);
+                 }
+               }
+               return 0;
+             });
 
   // 7. Measure every final network on the target.
   std::vector<std::pair<const SearchSpace*, Arch>> nets;
@@ -545,6 +565,8 @@ void run_pipeline(const PipelineOptions& o) {
   rep.feasible_hi_ms = hi_ms;
   rep.latency_model = latency.describe();
   rep.drift_since_profile = drift;
+  rep.retrain_seeds = seeds;
+  rep.first_seed = o.common.seed;
   rep.objective = objective->describe();
   rep.strategy = strategy->describe();
   rep.history = &history;
@@ -557,7 +579,8 @@ void run_pipeline(const PipelineOptions& o) {
     n.space = f.space;
     n.family = f.family;
     n.arch = f.arch;
-    n.test_accuracy = f.result.test_accuracy;
+    n.test_accuracies = f.accuracies;
+    n.test_accuracy = mean_of(f.accuracies);
     n.parameters = f.result.parameters;
     n.macs = arch_cost(*f.space, f.arch).macs;
     // The LUT covers this space's ops only; MobileNetV2 is measured, not predicted.
@@ -579,6 +602,8 @@ void run_pipeline(const PipelineOptions& o) {
                  {"predicted_latency_ms", s.predicted_ms},
                  {"measured_latency_ms", s.measured_ms},
                  {"test_accuracy", s.test_accuracy},
+                 {"test_accuracies", s.test_accuracies},
+                 {"test_accuracy_sd", std_of(s.test_accuracies)},
                  {"parameters", s.parameters},
                  {"macs", s.macs},
                  {"latency_budget_ms", T},
@@ -587,10 +612,14 @@ void run_pipeline(const PipelineOptions& o) {
   run.write("best.json", best_json.dump(2));
   std::printf("\nhwnas run: %s on %s, budget T = %.3f ms\n", o.common.dataset.c_str(), target->info().id().c_str(), T);
   std::printf("best arch %s\n", space.format(best.arch).c_str());
-  std::printf("%-28s %9s %9s %9s %10s\n", "network", "test acc", "pred ms", "meas ms", "params");
-  for (const ReportNet& n : rep.nets)
-    std::printf("%-28s %8.2f%% %9.3f %9.3f %10lld\n", n.label.c_str(), n.test_accuracy, n.predicted_ms,
-                n.measured_ms, static_cast<long long>(n.parameters));
+  if (seeds > 1) std::printf("test accuracy: mean and sample sd over %d seeds\n", seeds);
+  std::printf("%-28s %9s%s %9s %9s %10s\n", "network", "test acc", seeds > 1 ? "    sd" : "", "pred ms", "meas ms",
+              "params");
+  for (const ReportNet& n : rep.nets) {
+    std::printf("%-28s %8.2f%%", n.label.c_str(), n.test_accuracy);
+    if (seeds > 1) std::printf(" %5.2f", std_of(n.test_accuracies));
+    std::printf(" %9.3f %9.3f %10lld\n", n.predicted_ms, n.measured_ms, static_cast<long long>(n.parameters));
+  }
   std::printf("measured latency is %+.1f%% off the budget", 100 * (s.measured_ms / T - 1));
   if (!std::isnan(drift)) std::printf(" (the machine runs the table's bias archs at %.3fx their time at profiling)", 1 + drift);
   std::printf("; report: %s\n", run.file("report.md").c_str());

@@ -35,6 +35,7 @@ struct PipelineOptions {
   std::string strategy = "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25";
   // Retraining and baselines
   TrainOptions retrain;
+  int retrain_seeds = 1;       ///< trainings per final network (seeds seed..seed+N-1)
   std::vector<double> baseline_widths = {0.5, 1.0};  ///< uniform-width ShuffleNetV2 baselines
   /// MobileNetV2 baselines (width scales the expansion; x1 = expansion 6, far
   /// slower than the space's nets, so the defaults are narrow).

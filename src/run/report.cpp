@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/stats.h"
 #include "core/strings.h"
 #include "run/plot.h"
 
@@ -62,7 +63,11 @@ std::string pareto_plot(const RunDir& run, const ReportInput& in) {
      << gnuplot_quote(run.file("pareto.csv"))
      << " skip 1 using ($6==2?$4:1/0):3 with linespoints pt 9 ps 1.2 title 'MobileNetV2 (uniform width)', "
      << gnuplot_quote(run.file("pareto.csv"))
-     << " skip 1 using ($6==1?$4:1/0):3 with points pt 3 ps 2.5 lw 2 title 'searched', "
+     << " skip 1 using ($6==1?$4:1/0):3 with points pt 3 ps 2.5 lw 2 title 'searched', ";
+  if (in.retrain_seeds > 1)
+    gp << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:9 with yerrorbars pt 0 lc rgb 'gray40' title "
+       << gnuplot_quote(str_cat("sd over ", in.retrain_seeds, " seeds")) << ", ";
+  gp
      << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:1 with labels offset 0,1 font ',8' notitle noenhanced\n";
   return gp.str();
 }
@@ -76,11 +81,11 @@ void write_report(const RunDir& run, const ReportInput& in) {
   HWNAS_CHECK(best.searched(), "report: the searched network comes first");
 
   std::ostringstream csv;
-  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,family,parameters,macs\n";
+  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,family,parameters,macs,test_accuracy_sd,seeds\n";
   for (const ReportNet& n : in.nets)
     csv << n.label << ",\"" << n.space->format(n.arch) << "\"," << n.test_accuracy << "," << n.measured_ms << ","
         << (std::isnan(n.predicted_ms) ? "" : format_number(n.predicted_ms)) << "," << n.family << ","
-        << n.parameters << "," << n.macs << "\n";
+        << n.parameters << "," << n.macs << "," << std_of(n.test_accuracies) << "," << n.test_accuracies.size() << "\n";
   run.write("pareto.csv", csv.str());
 
   std::string plot_note;
@@ -107,11 +112,15 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << "| objective | `" << in.objective << "` |\n"
      << "| strategy | `" << in.strategy << "` (" << in.history->size() << " archs evaluated) |\n\n";
 
-  md << "## Result\n\n"
-     << "| network | test accuracy | measured latency | predicted latency | params | MACs |\n"
+  md << "## Result\n\n";
+  if (in.retrain_seeds > 1)
+    md << "Every network was trained " << in.retrain_seeds << " times (seeds " << in.first_seed << " to "
+       << in.first_seed + in.retrain_seeds - 1 << "); test accuracy is the mean and the sample sd.\n\n";
+  md << "| network | test accuracy | measured latency | predicted latency | params | MACs |\n"
      << "|---|---:|---:|---:|---:|---:|\n";
   for (const ReportNet& n : in.nets)
-    md << "| " << (n.searched() ? "**" + n.label + "**" : n.label) << " | " << fmt(n.test_accuracy) << "% | "
+    md << "| " << (n.searched() ? "**" + n.label + "**" : n.label) << " | " << fmt(n.test_accuracy) << "%"
+       << (n.test_accuracies.size() > 1 ? " ± " + fmt(std_of(n.test_accuracies)) : std::string()) << " | "
        << fmt(n.measured_ms, 3) << " ms (cv " << fmt(100 * n.measured_cv, 1) << "%) | "
        << (std::isnan(n.predicted_ms) ? std::string("-") : fmt(n.predicted_ms, 3) + " ms") << " | " << n.parameters
        << " | " << n.macs << " |\n";

@@ -23,7 +23,8 @@ struct ReportNet {
   const SearchSpace* space = nullptr;  ///< the space `arch` is written in
   int family = 0;                      ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2
   Arch arch;
-  double test_accuracy = 0;  ///< %
+  double test_accuracy = 0;             ///< %, the mean over test_accuracies
+  std::vector<double> test_accuracies;  ///< % of each seed's training
   int64_t parameters = 0, macs = 0;
   double predicted_ms = 0, measured_ms = 0, measured_cv = 0;  ///< predicted NaN: no model for it
   bool searched() const { return family == 1; }
@@ -37,6 +38,8 @@ struct ReportInput {
   double latency_budget_ms = 0, feasible_lo_ms = 0, feasible_hi_ms = 0;
   /// Median time of re-timed bias archs now / at profiling, minus 1 (NaN: not measured).
   double drift_since_profile = std::nan("");
+  int retrain_seeds = 1;  ///< trainings per network, seeds first_seed..
+  unsigned first_seed = 0;
   const History* history = nullptr;
   int best_index = -1;
   std::vector<double> shrink_log10_sizes;  ///< before, after stage 1, after stage 2

@@ -42,6 +42,15 @@ grep -q "already trained; reusing it" "$DIR/err4.txt" || fail "--reuse retrained
 ! grep -q "profiling [1-9]" "$DIR/err4.txt" || fail "--reuse profiled the target again"
 ! grep -q "baseline_[a-z0-9_.]* epoch" "$DIR/err4.txt" || fail "--reuse retrained a baseline"
 [ -s "$DIR/run2/report.md" ] || fail "run --reuse wrote no report"
+# More seeds on --resume: only the new trainings run; mean and sd reported.
+"$HWNAS" run --preset smoke --run-dir "$DIR/run2" --threads 1 --latency "$T2" --resume --retrain-seeds 2 \
+  > "$DIR/out5.txt" 2> "$DIR/err5.txt" || { tail -5 "$DIR/err5.txt"; fail "resume with --retrain-seeds 2 exited non-zero"; }
+grep -q "final_seed1 epoch" "$DIR/err5.txt" || fail "--retrain-seeds 2 did not train the searched net a second time"
+grep -q "baseline_shufflenetv2_w1_seed1 epoch" "$DIR/err5.txt" || fail "--retrain-seeds 2 did not train a baseline again"
+! grep -q "final epoch" "$DIR/err5.txt" || fail "--retrain-seeds 2 retrained the first seed"
+grep -q "mean and sample sd over 2 seeds" "$DIR/out5.txt" || fail "summary does not say it averages 2 seeds"
+grep -q "% ± [0-9]" "$DIR/run2/report.md" || fail "report gives no sd over seeds"
+[ -z "$(awk -F, 'NR > 1 && $NF != 2' "$DIR/run2/pareto.csv")" ] || fail "pareto.csv does not count 2 seeds per net"
 
 # Bad input: one clear line and a non-zero exit, no stack trace.
 expect_error() {
@@ -57,5 +66,6 @@ expect_error "unknown search space" run --space nope --run-dir "$DIR/x"
 expect_error "latency" run --latency 3parsecs --run-dir "$DIR/x"
 expect_error "has 1 layers" retrain --arch "k9@1" --run-dir "$DIR/x"
 expect_error "no such directory" run --dataset mnist-idx:/nonexistent --run-dir "$DIR/x"
+expect_error "retrain-seeds must be at least 1" run --retrain-seeds 0 --run-dir "$DIR/x"
 expect_error "not a run directory" run --reuse "$DIR/nonexistent" --run-dir "$DIR/x"
 echo "smoke run: ok"

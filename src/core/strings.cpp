@@ -95,4 +95,10 @@ std::string format_number(double v) {
   return buf;
 }
 
+std::string format_ratio(double r) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3fx", r);
+  return buf;
+}
+
 }  // namespace hwnas

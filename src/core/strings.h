@@ -22,4 +22,7 @@ double parse_duration_ms(const std::string& s);
 /// Shortest decimal text that parses back to the same double ("0.5", "1").
 std::string format_number(double v);
 
+/// A ratio of two times as text: "1.027x".
+std::string format_ratio(double r);
+
 }  // namespace hwnas

@@ -150,6 +150,10 @@ const Timing& less_disturbed(const Timing& a, const Timing& b, Statistic s) {
   return b.value_ms(s) < a.value_ms(s) ? b : a;
 }
 
+bool disturbed(const Timing& t, double max_spread) {
+  return t.min_ms > 0 && t.median_ms > max_spread * t.min_ms;
+}
+
 Timing summarize(const std::vector<double>& samples_ms, double outlier_k, int iterations) {
   HWNAS_ASSERT(!samples_ms.empty());
   const double med = median(samples_ms);

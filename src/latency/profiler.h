@@ -85,6 +85,12 @@ struct Timing {
 /// repeated at another moment the lower one is the less disturbed.
 const Timing& less_disturbed(const Timing& a, const Timing& b, Statistic s);
 
+/// Whether the repetitions of `t` spread far above their minimum (median over
+/// minimum above `max_spread`): the timing window had a burst of load in it,
+/// and even its minimum may read high. Quiet timings on the 2-core
+/// development machine: 1.04-1.09.
+bool disturbed(const Timing& t, double max_spread = 1.15);
+
 /// Median of `v` (mean of the two middle values for even sizes); 0 for empty.
 double median(std::vector<double> v);
 /// Median absolute deviation from the median (unscaled).

@@ -33,6 +33,18 @@ TEST(ProfilerStats, SummaryRejectsOutliersByMad) {
   EXPECT_DOUBLE_EQ(all.max_ms, 9.0);
 }
 
+TEST(ProfilerStats, ATimingSpreadFarAboveItsMinimumIsDisturbed) {
+  Timing quiet;
+  quiet.min_ms = 4.0;
+  quiet.median_ms = 4.3;
+  EXPECT_FALSE(disturbed(quiet));
+  Timing burst = quiet;
+  burst.median_ms = 5.8;  // the session-4 6 ms net: 6.17 ms minimum, 8.9 ms median
+  EXPECT_TRUE(disturbed(burst));
+  EXPECT_FALSE(disturbed(burst, 1.5));
+  EXPECT_FALSE(disturbed(Timing{}));  // nothing timed
+}
+
 TEST(ProfilerOptions, AbsurdValuesAreRefused) {
   ProfileOptions o;
   EXPECT_NO_THROW(o.validate());

@@ -58,16 +58,17 @@ std::string pareto_plot(const RunDir& run, const ReportInput& in) {
      << "set offsets graph 0.08, graph 0.12, graph 0.1, graph 0.05\n"
      << "set arrow from " << in.latency_budget_ms << ", graph 0 to " << in.latency_budget_ms
      << ", graph 1 nohead dt 2\n"
-     << "plot " << gnuplot_quote(run.file("pareto.csv"))
+     << "plot ";
+  // Error bars first, so the markers are drawn over them.
+  if (in.retrain_seeds > 1)
+    gp << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:9 with yerrorbars pt 0 lc rgb 'gray40' title "
+       << gnuplot_quote(str_cat("sd over ", in.retrain_seeds, " seeds")) << ", ";
+  gp << gnuplot_quote(run.file("pareto.csv"))
      << " skip 1 using ($6==0?$4:1/0):3 with linespoints pt 5 ps 1.2 title 'ShuffleNetV2 (uniform width)', "
      << gnuplot_quote(run.file("pareto.csv"))
      << " skip 1 using ($6==2?$4:1/0):3 with linespoints pt 9 ps 1.2 title 'MobileNetV2 (uniform width)', "
      << gnuplot_quote(run.file("pareto.csv"))
-     << " skip 1 using ($6==1?$4:1/0):3 with points pt 3 ps 2.5 lw 2 title 'searched', ";
-  if (in.retrain_seeds > 1)
-    gp << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:9 with yerrorbars pt 0 lc rgb 'gray40' title "
-       << gnuplot_quote(str_cat("sd over ", in.retrain_seeds, " seeds")) << ", ";
-  gp
+     << " skip 1 using ($6==1?$4:1/0):3 with points pt 3 ps 2.5 lw 2 title 'searched', "
      << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:1 with labels offset 0,1 font ',8' notitle noenhanced\n";
   return gp.str();
 }

@@ -49,12 +49,13 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     // Profiling as docs/benchmarks/latency.md recommends (1 ms repetitions,
     // the minimum): 81 of them, plus 16 in the recheck pass, about a minute;
     // 5 x 2 ms missed measured archs by 15%. Retraining five nets is the
-    // dearest stage: 2 epochs over 12,000 images each. MobileNetV2 x0.4
+    // dearest stage: 2 epochs over 10,000 images each. MobileNetV2 x0.4
     // (13.5 ms, 4 min to retrain) pushed the run to 21.5 min, so the
     // MobileNetV2 baselines are x0.1 and x0.2; with the recheck and the
     // speed probes, 15,000 retraining and 20,000 fine-tuning images took
-    // 20.6 min.
-    p = {2, 1, 2, 256, 4, 20, 81, 0, 15000, 12000, 500, 1000, 0.1, 0.02, 0.01, 0.1, 1.0, 0,
+    // 20.6 min, and 12,000 retraining images 17.9 min on a quiet day and
+    // 20.3 on a slow one (session 5), hence 10,000.
+    p = {2, 1, 2, 256, 4, 20, 81, 0, 15000, 10000, 500, 1000, 0.1, 0.02, 0.01, 0.1, 1.0, 0,
          "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", {0.5, 1.0}, {0.1, 0.2}};
   } else if (preset == "paper") {
     // HSCoNAS IV-A: supernet 100 epochs, batch 512, lr 0.5; fine-tune 15
@@ -232,19 +233,19 @@ void measure_in_fresh_process(const std::vector<std::string>& command_line) {
 }
 
 /// The final networks' measurements: from measured.json, or taken now and
-/// added to it. Networks not yet measured (all of them when `again`) are
-/// timed in `rounds` round-robin passes and each keeps its least disturbed
+/// added to it. Networks not yet measured, and those with `again[i]` set,
+/// are timed in `rounds` round-robin passes and each keeps its least disturbed
 /// timing, so a burst of load on a shared machine cannot fall on all the
 /// repetitions of one network.
 std::vector<Timing> measure_finals(const RunDir& run, Target& target,
                                    const std::vector<std::pair<const SearchSpace*, Arch>>& nets,
-                                   const ProfileOptions& popt, bool again = false, int rounds = 3) {
+                                   const ProfileOptions& popt, const std::vector<bool>& again = {}, int rounds = 3) {
   json m = read_measured(run);
   std::vector<std::optional<Timing>> t(nets.size());
   for (size_t i = 0; i < nets.size(); ++i) t[i] = cached_measurement(m, target, *nets[i].first, nets[i].second);
   std::vector<size_t> todo;
   for (size_t i = 0; i < nets.size(); ++i)
-    if (again || !t[i]) todo.push_back(i);
+    if ((i < again.size() && again[i]) || !t[i]) todo.push_back(i);
   ProfileOptions longer = popt;
   longer.repetitions = std::max(popt.repetitions, 11);  // final numbers: more repetitions
   for (int r = 0; r < rounds && !todo.empty(); ++r)
@@ -527,17 +528,18 @@ void run_pipeline(const PipelineOptions& o) {
     // is in a burst of load, and so is one whose repetitions of a final
     // network spread far above their minimum (the 6 ms net of session 4
     // read 6.17 ms with a median of 8.9 ms; quiet, it takes 5.57 ms). Then
-    // wait and time everything again (at most twice), each network keeping
-    // its least disturbed timing. A spread that stays while no minimum
+    // wait and time them again (at most twice), each network keeping its
+    // least disturbed timing. A spread that stays while no minimum
     // drops by 2% more is the machine's floor: retrying would not move it.
     std::vector<Timing> t, before;
-    std::string why;  ///< what made the last attempt look disturbed
+    std::string why;           ///< what made the last attempt look disturbed
+    std::vector<bool> again;   ///< what the next attempt re-times
     for (int attempt = 0; attempt < (all_cached ? 1 : 3); ++attempt) {
       if (attempt > 0) {
-        std::fprintf(stderr, "%s; timing again in 10 s\n", why.c_str());
-        sleep(10);
+        std::fprintf(stderr, "%s; timing again in 5 s\n", why.c_str());
+        sleep(5);
       }
-      t = measure_finals(run, *target, nets, o.profile, attempt > 0);
+      t = measure_finals(run, *target, nets, o.profile, again);
       std::vector<double> ratios;
       for (size_t k = 0; k < then_ms.size(); ++k)
         ratios.push_back(t[finals.size() + k].value_ms(o.profile.statistic) / then_ms[k]);
@@ -556,6 +558,11 @@ void run_pipeline(const PipelineOptions& o) {
       else if (!spread.empty() && !settled)
         why = str_cat("disturbed timing (median over minimum): ", join(spread, ", "));
       if (why.empty()) break;
+      // A slow machine re-times everything; otherwise the spread nets and
+      // the probes (which keep the machine's speed current).
+      again.assign(nets.size(), true);
+      if (!(drift > 0.05))
+        for (size_t i = 0; i < finals.size(); ++i) again[i] = disturbed(t[i]);
       before = t;
     }
     if (!why.empty() && !all_cached)

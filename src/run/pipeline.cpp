@@ -16,7 +16,6 @@
 #include "core/error.h"
 #include "core/flops.h"
 #include "core/spaces/chain.h"
-#include "core/stats.h"
 #include "core/strings.h"
 #include "latency/lut.h"
 #include "latency/models.h"
@@ -544,25 +543,26 @@ void run_pipeline(const PipelineOptions& o) {
       for (size_t k = 0; k < then_ms.size(); ++k)
         ratios.push_back(t[finals.size() + k].value_ms(o.profile.statistic) / then_ms[k]);
       drift = ratios.empty() ? std::nan("") : median(ratios) - 1;
+      const bool slow = drift > 0.05;
+      // A slow machine re-times everything; otherwise the spread nets and
+      // the probes (which keep the machine's speed current).
+      again.assign(nets.size(), true);
       std::vector<std::string> spread;
-      for (size_t i = 0; i < finals.size(); ++i)
+      for (size_t i = 0; i < finals.size(); ++i) {
+        again[i] = slow || disturbed(t[i]);
         if (disturbed(t[i])) spread.push_back(str_cat(finals[i].label, " ", format_ratio(t[i].median_ms / t[i].min_ms)));
+      }
       const bool settled = !before.empty() && [&] {
         for (size_t i = 0; i < finals.size(); ++i)
           if (t[i].value_ms(o.profile.statistic) < 0.98 * before[i].value_ms(o.profile.statistic)) return false;
         return true;
       }();
       why.clear();
-      if (drift > 0.05)
+      if (slow)
         why = str_cat("machine speed: the bias archs take ", format_ratio(1 + drift), " their time at profiling");
       else if (!spread.empty() && !settled)
         why = str_cat("disturbed timing (median over minimum): ", join(spread, ", "));
       if (why.empty()) break;
-      // A slow machine re-times everything; otherwise the spread nets and
-      // the probes (which keep the machine's speed current).
-      again.assign(nets.size(), true);
-      if (!(drift > 0.05))
-        for (size_t i = 0; i < finals.size(); ++i) again[i] = disturbed(t[i]);
       before = t;
     }
     if (!why.empty() && !all_cached)
@@ -607,7 +607,6 @@ void run_pipeline(const PipelineOptions& o) {
     n.family = f.family;
     n.arch = f.arch;
     n.test_accuracies = f.accuracies;
-    n.test_accuracy = mean_of(f.accuracies);
     n.parameters = f.result.parameters;
     n.macs = arch_cost(*f.space, f.arch).macs;
     // The LUT covers this space's ops only; MobileNetV2 is measured, not predicted.
@@ -628,9 +627,9 @@ void run_pipeline(const PipelineOptions& o) {
                  {"search_valid_accuracy", best.accuracy},
                  {"predicted_latency_ms", s.predicted_ms},
                  {"measured_latency_ms", s.measured_ms},
-                 {"test_accuracy", s.test_accuracy},
+                 {"test_accuracy", s.test_accuracy()},
                  {"test_accuracies", s.test_accuracies},
-                 {"test_accuracy_sd", std_of(s.test_accuracies)},
+                 {"test_accuracy_sd", s.test_accuracy_sd()},
                  {"parameters", s.parameters},
                  {"macs", s.macs},
                  {"latency_budget_ms", T},
@@ -643,8 +642,8 @@ void run_pipeline(const PipelineOptions& o) {
   std::printf("%-28s %9s%s %9s %9s %10s\n", "network", "test acc", seeds > 1 ? "    sd" : "", "pred ms", "meas ms",
               "params");
   for (const ReportNet& n : rep.nets) {
-    std::printf("%-28s %8.2f%%", n.label.c_str(), n.test_accuracy);
-    if (seeds > 1) std::printf(" %5.2f", std_of(n.test_accuracies));
+    std::printf("%-28s %8.2f%%", n.label.c_str(), n.test_accuracy());
+    if (seeds > 1) std::printf(" %5.2f", n.test_accuracy_sd());
     std::printf(" %9.3f %9.3f %10lld\n", n.predicted_ms, n.measured_ms, static_cast<long long>(n.parameters));
   }
   std::printf("measured latency is %+.1f%% off the budget", 100 * (s.measured_ms / T - 1));

@@ -5,7 +5,6 @@
 #include <sstream>
 
 #include "core/error.h"
-#include "core/stats.h"
 #include "core/strings.h"
 #include "run/plot.h"
 
@@ -84,9 +83,9 @@ void write_report(const RunDir& run, const ReportInput& in) {
   std::ostringstream csv;
   csv << "network,arch,test_accuracy,measured_ms,predicted_ms,family,parameters,macs,test_accuracy_sd,seeds\n";
   for (const ReportNet& n : in.nets)
-    csv << n.label << ",\"" << n.space->format(n.arch) << "\"," << n.test_accuracy << "," << n.measured_ms << ","
+    csv << n.label << ",\"" << n.space->format(n.arch) << "\"," << n.test_accuracy() << "," << n.measured_ms << ","
         << (std::isnan(n.predicted_ms) ? "" : format_number(n.predicted_ms)) << "," << n.family << ","
-        << n.parameters << "," << n.macs << "," << std_of(n.test_accuracies) << "," << n.test_accuracies.size() << "\n";
+        << n.parameters << "," << n.macs << "," << n.test_accuracy_sd() << "," << n.test_accuracies.size() << "\n";
   run.write("pareto.csv", csv.str());
 
   std::string plot_note;
@@ -120,8 +119,8 @@ void write_report(const RunDir& run, const ReportInput& in) {
   md << "| network | test accuracy | measured latency | predicted latency | params | MACs |\n"
      << "|---|---:|---:|---:|---:|---:|\n";
   for (const ReportNet& n : in.nets)
-    md << "| " << (n.searched() ? "**" + n.label + "**" : n.label) << " | " << fmt(n.test_accuracy) << "%"
-       << (n.test_accuracies.size() > 1 ? " ± " + fmt(std_of(n.test_accuracies)) : std::string()) << " | "
+    md << "| " << (n.searched() ? "**" + n.label + "**" : n.label) << " | " << fmt(n.test_accuracy()) << "%"
+       << (n.test_accuracies.size() > 1 ? " ± " + fmt(n.test_accuracy_sd()) : std::string()) << " | "
        << fmt(n.measured_ms, 3) << " ms (cv " << fmt(100 * n.measured_cv, 1) << "%) | "
        << (std::isnan(n.predicted_ms) ? std::string("-") : fmt(n.predicted_ms, 3) + " ms") << " | " << n.parameters
        << " | " << n.macs << " |\n";

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "core/search_space.h"
+#include "core/stats.h"
 #include "latency/target.h"
 #include "run/run_dir.h"
 #include "search/strategy.h"
@@ -23,11 +24,12 @@ struct ReportNet {
   const SearchSpace* space = nullptr;  ///< the space `arch` is written in
   int family = 0;                      ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2
   Arch arch;
-  double test_accuracy = 0;             ///< %, the mean over test_accuracies
   std::vector<double> test_accuracies;  ///< % of each seed's training
   int64_t parameters = 0, macs = 0;
   double predicted_ms = 0, measured_ms = 0, measured_cv = 0;  ///< predicted NaN: no model for it
   bool searched() const { return family == 1; }
+  double test_accuracy() const { return mean_of(test_accuracies); }    ///< % over the seeds
+  double test_accuracy_sd() const { return std_of(test_accuracies); }  ///< sample sd; 0 for one seed
 };
 
 struct ReportInput {

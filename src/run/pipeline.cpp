@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <optional>
+#include <sstream>
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
@@ -25,6 +26,7 @@
 #include "run/report.h"
 #include "run/supernet_stage.h"
 #include "search/objective.h"
+#include "search/rerank.h"
 #include "search/shrinking.h"
 #include "search/strategy.h"
 
@@ -40,6 +42,8 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     double sn_lr, ft1_lr, ft2_lr, retrain_lr, profile_min_ms;
     int warmup;
     const char* strategy;
+    int rerank, rerank_epochs, rerank_batch;
+    int64_t rerank_limit;
     std::vector<double> baselines, mbv2;
   };
   Preset p;
@@ -55,16 +59,16 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     // 20.6 min, and 12,000 retraining images 17.9 min on a quiet day and
     // 20.3 on a slow one (session 5), hence 10,000.
     p = {2, 1, 2, 256, 4, 20, 81, 0, 15000, 10000, 500, 1000, 0.1, 0.02, 0.01, 0.1, 1.0, 0,
-         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", {0.5, 1.0}, {0.1, 0.2}};
+         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", 3, 1, 64, 6000, {0.5, 1.0}, {0.1, 0.2}};
   } else if (preset == "paper") {
     // HSCoNAS IV-A: supernet 100 epochs, batch 512, lr 0.5; fine-tune 15
     // epochs at 0.01 then 0.0035; N = 100; Algorithm 1 with G=20, P=50, K=20;
     // retraining as the backbone with batch 1024 and 5 warm-up epochs.
     p = {100, 15, 100, 512, 100, 100, 11, 0, 0, 0, 2000, 0, 0.5, 0.01, 0.0035, 0.5, 10.0, 5,
-         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", {0.25, 0.5, 0.75, 1.0}, {0.1, 0.2, 0.3, 0.4}};
+         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", 0, 5, 256, 0, {0.25, 0.5, 0.75, 1.0}, {0.1, 0.2, 0.3, 0.4}};
   } else if (preset == "smoke") {
     p = {1, 1, 1, 64, 1, 2, 3, 512, 512, 512, 64, 200, 0.1, 0.02, 0.01, 0.05, 0.2, 0,
-         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", {1.0}, {0.2}};
+         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", 2, 1, 64, 256, {1.0}, {0.2}};
   } else {
     HWNAS_CHECK(false, "unknown preset '", preset, "' (default, paper, smoke)");
   }
@@ -92,6 +96,11 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   set("bn-images", &o->eval.bn_images, p.bn_images);
   set("valid-images", &o->eval.valid_images, p.valid_images);
   set("strategy", &o->strategy, std::string(p.strategy));
+  set("rerank", &o->rerank, p.rerank);
+  set("rerank-epochs", &o->rerank_train.epochs, p.rerank_epochs);
+  set("rerank-batch-size", &o->rerank_train.batch_size, p.rerank_batch);
+  set("rerank-limit", &o->rerank_train.limit, p.rerank_limit);
+  set("rerank-lr", &o->rerank_train.lr, p.retrain_lr);
   set("baseline-widths", &o->baseline_widths, p.baselines);
   set("mbv2-widths", &o->mbv2_widths, p.mbv2);
   if (preset == "smoke") o->profile.warmup_ms = std::min(o->profile.warmup_ms, 1.0);
@@ -144,6 +153,13 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   kv("retrain-weight-decay", o.retrain.weight_decay);
   kv("retrain-limit", o.retrain.limit);
   kv("retrain-seeds", o.retrain_seeds);
+  kv("rerank", o.rerank);
+  kv("rerank-apart", o.rerank_apart);
+  kv("rerank-epochs", o.rerank_train.epochs);
+  kv("rerank-batch-size", o.rerank_train.batch_size);
+  kv("rerank-lr", o.rerank_train.lr);
+  kv("rerank-weight-decay", o.rerank_train.weight_decay);
+  kv("rerank-limit", o.rerank_train.limit);
   y << YAML::Key << "baseline-widths" << YAML::Value << YAML::Flow << o.baseline_widths;
   y << YAML::Key << "mbv2-widths" << YAML::Value << YAML::Flow << o.mbv2_widths;
   y << YAML::EndMap << YAML::EndMap;
@@ -324,7 +340,7 @@ Arch uniform_width(const SearchSpace& space, const std::string& op_name, double 
 }  // namespace
 
 void run_pipeline(const PipelineOptions& o) {
-  const int kStages = 8;
+  const int kStages = 9;
   auto ws = open_workspace(o.common);
   const RunDir& run = *ws->run;
   const SearchSpace& space = *ws->space;
@@ -448,9 +464,49 @@ void run_pipeline(const PipelineOptions& o) {
     std::fprintf(stderr, "hwnas: warning: no evaluated arch is predicted within %.3f ms; continuing with the best-scoring "
                  "one (%.3f ms); raise the search budget (--strategy) or --latency\n", T, history.at(best_i).latency_ms);
   }
+
+  // 6. Re-rank: a supernet trained for minutes ranks archs poorly, so the
+  // best few candidates are trained stand-alone for a moment on search-train
+  // and scored on search-valid (the test set stays unseen until step 7).
+  std::vector<RerankRow> reranked;
+  if (o.rerank > 1) {
+    const std::vector<int> candidates = rerank_candidates(history, o.rerank, o.rerank_apart);
+    TrainOptions rr = o.rerank_train;
+    rr.threads = o.common.threads;
+    rr.seed = o.common.seed;
+    clock.time("rerank", 6, kStages,
+               str_cat("re-rank the search's best ", candidates.size(), " archs by stand-alone training"), [&] {
+                 for (size_t i = 0; i < candidates.size(); ++i) {
+                   const SearchRecord& c = history.at(candidates[i]);
+                   std::fprintf(stderr, "candidate %zu (supernet %.2f%%, %.3f ms): %s\n", i + 1, c.accuracy,
+                                c.latency_ms, c.arch_text.c_str());
+                   const RetrainResult r = retrain_stage(*ws, c.arch, rr, str_cat("rerank_", i + 1), o.resume, false,
+                                                         nullptr, Holdout::kSearchValid);
+                   HWNAS_CHECK(r.stats.finished, "re-ranking training rerank_", i + 1, " stopped early");
+                   reranked.push_back({candidates[i], r.test_accuracy, objective->score(r.test_accuracy, c.latency_ms)});
+                   std::fprintf(stderr, "candidate %zu: %.2f%% on search-valid, score %.2f\n", i + 1, r.test_accuracy,
+                                reranked.back().score);
+                 }
+                 return 0;
+               });
+    std::vector<double> accuracy;
+    for (const RerankRow& r : reranked) accuracy.push_back(r.standalone_accuracy);
+    const int pick = rerank_pick(history, candidates, accuracy, *objective);
+    std::ostringstream csv;
+    csv << "candidate,arch,supernet_accuracy,predicted_ms,search_score,standalone_accuracy,score,chosen\n";
+    for (size_t i = 0; i < reranked.size(); ++i) {
+      const SearchRecord& c = history.at(reranked[i].history_index);
+      csv << i + 1 << ",\"" << c.arch_text << "\"," << c.accuracy << "," << c.latency_ms << "," << c.score << ","
+          << reranked[i].standalone_accuracy << "," << reranked[i].score << "," << (static_cast<int>(i) == pick) << "\n";
+    }
+    run.write("rerank.csv", csv.str());
+    std::fprintf(stderr, "re-ranking picks candidate %d%s\n", pick + 1,
+                 candidates[pick] == best_i ? ", the search's own pick" : "");
+    best_i = candidates[pick];
+  }
   const SearchRecord best = history.at(best_i);
 
-  // 6. Retrain the best arch and the baselines from scratch.
+  // 7. Retrain the best arch and the baselines from scratch.
   TrainOptions rt = o.retrain;
   rt.threads = o.common.threads;
   rt.seed = o.common.seed;
@@ -478,7 +534,7 @@ void run_pipeline(const PipelineOptions& o) {
   // run already holds a full comparison. Seeds past the first are files
   // <name>_seed<S>.
   const int seeds = o.retrain_seeds;
-  clock.time("retrain", 6, kStages,
+  clock.time("retrain", 7, kStages,
              str_cat("retrain ", finals.size(), " networks from scratch", seeds > 1 ? str_cat(", ", seeds, " seeds each") : ""),
              [&] {
                for (int k = 0; k < seeds; ++k) {
@@ -498,7 +554,7 @@ void run_pipeline(const PipelineOptions& o) {
                return 0;
              });
 
-  // 7. Measure every final network on the target.
+  // 8. Measure every final network on the target.
   std::vector<std::pair<const SearchSpace*, Arch>> nets;
   for (const Final& f : finals) nets.push_back({f.space, f.arch});
   // Probes of the machine's speed: bias archs the table timed at profiling,
@@ -522,7 +578,7 @@ void run_pipeline(const PipelineOptions& o) {
     measure_in_fresh_process(o.command_line);
   const bool all_cached = cached(0, nets.size());
   double drift = std::nan("");
-  clock.time("measure", 7, kStages, "measure on " + target->info().id(), [&] {
+  clock.time("measure", 8, kStages, "measure on " + target->info().id(), [&] {
     // A machine that runs the probes more than 5% slower than at profiling
     // is in a burst of load, and so is one whose repetitions of a final
     // network spread far above their minimum (the 6 ms net of session 4
@@ -581,7 +637,7 @@ void run_pipeline(const PipelineOptions& o) {
     return 0;
   });
 
-  // 8. Report.
+  // 9. Report.
   ReportInput rep;
   rep.space = &space;
   rep.searched_space = searched.get();
@@ -598,6 +654,10 @@ void run_pipeline(const PipelineOptions& o) {
   rep.strategy = strategy->describe();
   rep.history = &history;
   rep.best_index = best_i;
+  rep.rerank = reranked;
+  rep.rerank_training = str_cat(o.rerank_train.epochs, o.rerank_train.epochs == 1 ? " epoch" : " epochs", " over ",
+                                o.rerank_train.limit > 0 ? str_cat(o.rerank_train.limit, " ") : std::string("all "),
+                                "search-train images, batch ", o.rerank_train.batch_size);
   rep.shrink_log10_sizes = {space.size().distinct_log10};
   for (const ShrinkStage& st : shrink_stages) rep.shrink_log10_sizes.push_back(st.log10_size_after);
   for (const Final& f : finals) {
@@ -617,7 +677,7 @@ void run_pipeline(const PipelineOptions& o) {
   }
   for (auto& [k, v] : clock.seconds().items()) rep.stage_seconds.emplace_back(k, v.get<double>());
   rep.op_latency_ms = [&](int layer, const Gene& g) { return lut.op_ms(space.op_spec(layer, g, lut.target.batch)); };
-  clock.time("report", 8, kStages, "report", [&] {
+  clock.time("report", 9, kStages, "report", [&] {
     write_report(run, rep);
     return 0;
   });
@@ -625,6 +685,11 @@ void run_pipeline(const PipelineOptions& o) {
   const ReportNet& s = rep.nets.front();
   json best_json{{"arch", space.format(best.arch)},
                  {"search_valid_accuracy", best.accuracy},
+                 {"standalone_search_valid_accuracy", [&] {
+                    for (const RerankRow& r : reranked)
+                      if (r.history_index == best_i) return json(r.standalone_accuracy);
+                    return json();
+                  }()},
                  {"predicted_latency_ms", s.predicted_ms},
                  {"measured_latency_ms", s.measured_ms},
                  {"test_accuracy", s.test_accuracy()},

@@ -33,6 +33,12 @@ struct PipelineOptions {
   SupernetEvalOptions eval;
   // Search (Algorithm 1)
   std::string strategy = "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25";
+  // Re-ranking (not in HSCoNAS): the search's best `rerank` candidates, at
+  // least `rerank_apart` operators from each other, trained stand-alone on
+  // search-train and scored on search-valid; the objective picks among them.
+  int rerank = 0;              ///< candidates; 0 or 1 = take the search's pick
+  int rerank_apart = 3;
+  TrainOptions rerank_train;
   // Retraining and baselines
   TrainOptions retrain;
   int retrain_seeds = 1;       ///< trainings per final network (seeds seed..seed+N-1)

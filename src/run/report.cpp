@@ -144,6 +144,23 @@ void write_report(const RunDir& run, const ReportInput& in) {
        << " | " << (in.op_latency_ms ? fmt(in.op_latency_ms(l, g), 4) : "") << " |\n";
   }
 
+  if (!in.rerank.empty()) {
+    md << "\n## Re-ranking\n\nThe search's best candidates, each trained stand-alone (" << in.rerank_training
+       << ") and scored on search-valid; the objective with that accuracy picks the network above "
+          "(`rerank.csv`).\n\n"
+       << "| # | arch | supernet acc | search score | predicted latency | stand-alone acc | score |\n"
+       << "|---:|---|---:|---:|---:|---:|---:|\n";
+    for (size_t i = 0; i < in.rerank.size(); ++i) {
+      const RerankRow& r = in.rerank[i];
+      const SearchRecord& c = in.history->at(r.history_index);
+      const bool chosen = r.history_index == in.best_index;
+      const std::string b = chosen ? "**" : "";
+      md << "| " << i + 1 << " | `" << c.arch_text << "` | " << fmt(c.accuracy) << "% | " << fmt(c.score) << " | "
+         << fmt(c.latency_ms, 3) << " ms | " << b << fmt(r.standalone_accuracy) << "%" << b << " | " << b
+         << fmt(r.score) << b << " |\n";
+    }
+  }
+
   md << "\n## Search cost per stage\n\n| stage | wall time |\n|---|---:|\n";
   double total = 0;
   for (const auto& [name, s] : in.stage_seconds) {
@@ -162,7 +179,7 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << "\n![search progress](search_progress.png)\n\n![latency histogram](latency_hist.png)\n\n"
      << "![pareto](pareto.png)\n\n"
      << "Data: `search.csv` (every evaluated arch), `pareto.csv`, `lut.json`, `shrink.json`, `measured.json`, "
-        "`stages.json`.\n";
+        "`stages.json`" << (in.rerank.empty() ? "" : ", `rerank.csv`") << ".\n";
   run.write("report.md", md.str());
 }
 

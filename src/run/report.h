@@ -32,6 +32,13 @@ struct ReportNet {
   double test_accuracy_sd() const { return std_of(test_accuracies); }  ///< sample sd; 0 for one seed
 };
 
+/// One candidate of the re-ranking stage.
+struct RerankRow {
+  int history_index = 0;          ///< its record in the search history
+  double standalone_accuracy = 0;  ///< % on search-valid after the short training
+  double score = 0;               ///< the objective with that accuracy
+};
+
 struct ReportInput {
   const SearchSpace* space = nullptr;
   const SearchSpace* searched_space = nullptr;  ///< after shrinking
@@ -44,6 +51,8 @@ struct ReportInput {
   unsigned first_seed = 0;
   const History* history = nullptr;
   int best_index = -1;
+  std::vector<RerankRow> rerank;           ///< empty: the search's own pick
+  std::string rerank_training;             ///< e.g. "1 epoch over 6000 search-train images"
   std::vector<double> shrink_log10_sizes;  ///< before, after stage 1, after stage 2
   std::vector<ReportNet> nets;             ///< searched first, then baselines
   std::vector<std::pair<std::string, double>> stage_seconds;

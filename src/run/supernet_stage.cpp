@@ -92,10 +92,15 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
 }
 
 RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions& opts,
-                            const std::string& name, bool resume, bool quiet, const SearchSpace* space) {
+                            const std::string& name, bool resume, bool quiet, const SearchSpace* space,
+                            Holdout holdout) {
   const RunDir& run = *ws.run;
   const SearchSpace& sp = space ? *space : *ws.space;
-  json settings = settings_json(ws, opts, "retrain");
+  const bool on_test = holdout == Holdout::kTest;
+  const ImageSet& train_set = on_test ? ws.data.train : ws.split.search_train;
+  const ImageSet& held_out = on_test ? ws.data.test : ws.split.search_valid;
+  const std::string accuracy_key = on_test ? "test_accuracy" : "search_valid_accuracy";
+  json settings = settings_json(ws, opts, on_test ? "retrain" : "standalone on the search split");
   settings["arch"] = sp.format(arch);
   if (space) settings["space"] = sp.description;
   const std::string meta = name + ".json", final_pt = name + ".pt", ckpt = name + ".ckpt";
@@ -105,9 +110,9 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
   check_settings(run, meta, settings);
   if (run.has(final_pt) && run.has(meta)) {
     const json m = json::parse(run.read(meta));
-    if (m.contains("test_accuracy")) {
+    if (m.contains(accuracy_key)) {
       load_module(*r.net, run.file(final_pt));
-      r.test_accuracy = m["test_accuracy"];
+      r.test_accuracy = m[accuracy_key];
       r.stats.seconds = m["stats"].value("seconds", 0.0);
       r.stats.steps = m["stats"].value("steps", 0);
       r.stats.finished = true;
@@ -120,15 +125,15 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
   TrainOptions o = opts;
   o.checkpoint = run.file(ckpt);
   const Arch fixed = arch;
-  const int64_t n = o.limit > 0 ? std::min<int64_t>(o.limit, ws.data.train.size()) : ws.data.train.size();
-  r.stats = train(*r.net, [fixed](int64_t) { return fixed; }, ws.data.train, ws.norm, o,
+  const int64_t n = o.limit > 0 ? std::min<int64_t>(o.limit, train_set.size()) : train_set.size();
+  r.stats = train(*r.net, [fixed](int64_t) { return fixed; }, train_set, ws.norm, o,
                   quiet ? StepCallback() : console_progress(name, std::max<int64_t>(1, n / o.batch_size), o.batch_size));
   if (!r.stats.finished) return r;
-  r.test_accuracy = evaluate_accuracy(*r.net, arch, ws.data.test, ws.norm);
+  r.test_accuracy = evaluate_accuracy(*r.net, arch, held_out, ws.norm);
   save_module(*r.net, run.file(final_pt));
   run.write(meta, json{{"settings", settings},
                        {"stats", stats_json(r.stats)},
-                       {"test_accuracy", r.test_accuracy},
+                       {accuracy_key, r.test_accuracy},
                        {"parameters", r.parameters}}
                       .dump(2));
   std::remove(run.file(ckpt).c_str());

@@ -28,16 +28,22 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
 struct RetrainResult {
   std::shared_ptr<NetworkImpl> net;
   TrainStats stats;
-  double test_accuracy = 0;  ///< % on the test set
+  double test_accuracy = 0;  ///< % on the held-out set (see Holdout)
   int64_t parameters = 0;
 };
 
-/// Trains `arch` stand-alone on the full training set (search-train +
-/// search-valid) and evaluates it on the test set; `<name>.pt` and
-/// `<name>.json` in the run directory. Resumes from `<name>.ckpt`.
-/// `space` defaults to the workspace's (baselines may come from another).
+/// What a stand-alone training learns from and is scored on.
+enum class Holdout {
+  kTest,         ///< full training set (search-train + search-valid), then the test set
+  kSearchValid,  ///< search-train, then search-valid: for choices the test set must not see
+};
+
+/// Trains `arch` stand-alone and evaluates it on the held-out set;
+/// `<name>.pt` and `<name>.json` in the run directory. Resumes from
+/// `<name>.ckpt`. `space` defaults to the workspace's (baselines may come
+/// from another).
 RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions& opts,
                             const std::string& name, bool resume, bool quiet = false,
-                            const SearchSpace* space = nullptr);
+                            const SearchSpace* space = nullptr, Holdout holdout = Holdout::kTest);
 
 }  // namespace hwnas

@@ -18,6 +18,13 @@ grep -q "measured_latency_ms" "$DIR/run/best.json" || fail "best.json has no mea
 grep -q "machine speed: 2 of the table's bias archs" "$DIR/err.txt" || fail "bias archs were not re-timed as speed probes"
 grep -q '"drift_since_profile": [-0-9]' "$DIR/run/best.json" || fail "best.json has no drift since profiling"
 grep -q "| layer | stage |" "$DIR/run/report.md" || fail "report has no layer table"
+# The preset re-ranks two candidates by stand-alone training on search-train.
+[ "$(tail -n +2 "$DIR/run/rerank.csv" | wc -l)" -eq 2 ] || fail "rerank.csv does not hold 2 candidates"
+[ "$(awk -F, 'NR > 1 { s += $NF } END { print s }' "$DIR/run/rerank.csv")" -eq 1 ] || fail "rerank.csv does not mark one pick"
+grep -q "re-ranking picks candidate" "$DIR/err.txt" || fail "no re-ranking pick reported"
+grep -q "## Re-ranking" "$DIR/run/report.md" || fail "report has no re-ranking table"
+grep -q '"standalone_search_valid_accuracy": [0-9]' "$DIR/run/best.json" || fail "best.json lacks the re-ranking accuracy"
+grep -q '"search_valid_accuracy"' "$DIR/run/rerank_1.json" || fail "re-ranking was not scored on search-valid"
 # every evaluated arch is logged once
 [ "$(tail -n +2 "$DIR/run/search.csv" | cut -d, -f2- | sort | uniq -d | wc -l)" -eq 0 ] || fail "search.csv repeats an arch"
 
@@ -27,6 +34,7 @@ before=$(grep '^best arch' "$DIR/out.txt")
   || { tail -5 "$DIR/err2.txt"; fail "resume exited non-zero"; }
 [ "$before" = "$(grep '^best arch' "$DIR/out2.txt")" ] || fail "resume changed the result"
 grep -q "already trained; reusing it" "$DIR/err2.txt" || fail "resume retrained the supernet"
+! grep -q "rerank_[0-9] epoch" "$DIR/err2.txt" || fail "resume re-ran the re-ranking trainings"
 # The resolved config.yaml reproduces the run.
 "$HWNAS" --config "$DIR/run/config.yaml" run --resume > "$DIR/out3.txt" 2> "$DIR/err3.txt" \
   || { tail -5 "$DIR/err3.txt"; fail "run from config.yaml exited non-zero"; }
@@ -66,6 +74,7 @@ expect_error "unknown search space" run --space nope --run-dir "$DIR/x"
 expect_error "latency" run --latency 3parsecs --run-dir "$DIR/x"
 expect_error "has 1 layers" retrain --arch "k9@1" --run-dir "$DIR/x"
 expect_error "no such directory" run --dataset mnist-idx:/nonexistent --run-dir "$DIR/x"
+expect_error "rerank must be 0 or more" run --rerank -1 --run-dir "$DIR/x"
 expect_error "retrain-seeds must be at least 1" run --retrain-seeds 0 --run-dir "$DIR/x"
 expect_error "not a run directory" run --reuse "$DIR/nonexistent" --run-dir "$DIR/x"
 echo "smoke run: ok"

@@ -1,0 +1,52 @@
+#include "search/rerank.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "core/error.h"
+
+namespace hwnas {
+
+int operators_apart(const Arch& a, const Arch& b) {
+  HWNAS_ASSERT(a.genes.size() == b.genes.size());
+  int n = 0;
+  for (size_t i = 0; i < a.genes.size(); ++i) n += a.genes[i].op != b.genes[i].op;
+  return n;
+}
+
+std::vector<int> rerank_candidates(const History& h, int k, int min_apart) {
+  std::vector<int> order(h.size());
+  std::iota(order.begin(), order.end(), 0);
+  const bool any_feasible = std::any_of(order.begin(), order.end(), [&](int i) { return h.at(i).feasible; });
+  if (any_feasible)
+    order.erase(std::remove_if(order.begin(), order.end(), [&](int i) { return !h.at(i).feasible; }), order.end());
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return h.at(a).score > h.at(b).score; });
+  std::vector<int> picked;
+  std::vector<bool> taken(h.size(), false);
+  for (int i : order) {
+    if (static_cast<int>(picked.size()) == k) break;
+    const bool far = std::all_of(picked.begin(), picked.end(),
+                                 [&](int p) { return operators_apart(h.at(i).arch, h.at(p).arch) >= min_apart; });
+    if (far) picked.push_back(i), taken[i] = true;
+  }
+  for (int i : order) {
+    if (static_cast<int>(picked.size()) == k) break;
+    if (!taken[i]) picked.push_back(i), taken[i] = true;
+  }
+  // Best first whichever pass found them.
+  std::stable_sort(picked.begin(), picked.end(), [&](int a, int b) { return h.at(a).score > h.at(b).score; });
+  return picked;
+}
+
+int rerank_pick(const History& h, const std::vector<int>& candidates,
+                const std::vector<double>& standalone_accuracy, const Objective& objective) {
+  HWNAS_ASSERT(!candidates.empty() && candidates.size() == standalone_accuracy.size());
+  int best = 0;
+  for (size_t i = 1; i < candidates.size(); ++i)
+    if (objective.score(standalone_accuracy[i], h.at(candidates[i]).latency_ms) >
+        objective.score(standalone_accuracy[best], h.at(candidates[best]).latency_ms))
+      best = static_cast<int>(i);
+  return best;
+}
+
+}  // namespace hwnas

@@ -1,0 +1,73 @@
+#include "search/rerank.h"
+
+#include <gtest/gtest.h>
+
+namespace hwnas {
+namespace {
+
+/// An arch of four layers with the given operators, every width index 0.
+Arch ops(std::vector<int> o) {
+  Arch a;
+  for (int x : o) a.genes.push_back({x, 0});
+  return a;
+}
+
+void add(History& h, const Arch& a, double score, bool feasible, double latency_ms = 1.0) {
+  SearchRecord r;
+  r.arch = a;
+  r.arch_text = std::to_string(h.size());
+  r.accuracy = score;
+  r.latency_ms = latency_ms;
+  r.score = score;
+  r.feasible = feasible;
+  h.add(r);
+}
+
+TEST(Rerank, OperatorsApartIgnoresWidths) {
+  Arch a = ops({0, 1, 2, 3}), b = ops({0, 1, 3, 3});
+  b.genes[0].width = 1;
+  EXPECT_EQ(operators_apart(a, b), 1);
+  EXPECT_EQ(operators_apart(a, a), 0);
+  EXPECT_EQ(operators_apart(a, ops({1, 2, 3, 0})), 4);
+}
+
+TEST(Rerank, CandidatesAreFeasibleBestFirstAndApart) {
+  History h;
+  add(h, ops({0, 0, 0, 0}), 50, true);   // 0: best
+  add(h, ops({0, 0, 0, 1}), 49, true);   // 1: a near copy of 0
+  add(h, ops({1, 1, 0, 0}), 48, true);   // 2: two operators from 0
+  add(h, ops({2, 2, 2, 2}), 60, false);  // 3: best score, over budget
+  add(h, ops({3, 3, 3, 0}), 40, true);   // 4: far from all
+  EXPECT_EQ(rerank_candidates(h, 3, 2), (std::vector<int>{0, 2, 4}));
+  // Apart by 0: plain top-k of the feasible.
+  EXPECT_EQ(rerank_candidates(h, 3, 0), (std::vector<int>{0, 1, 2}));
+  // Too few far apart: the near copy fills in, still best first.
+  EXPECT_EQ(rerank_candidates(h, 4, 3), (std::vector<int>{0, 1, 2, 4}));
+  // More asked than feasible: all the feasible ones.
+  EXPECT_EQ(rerank_candidates(h, 9, 2).size(), 4u);
+  EXPECT_EQ(rerank_candidates(h, 1, 2), (std::vector<int>{0}));
+}
+
+TEST(Rerank, NoFeasibleFallsBackToBestScores) {
+  History h;
+  add(h, ops({0, 0, 0, 0}), 10, false);
+  add(h, ops({1, 1, 1, 1}), 20, false);
+  EXPECT_EQ(rerank_candidates(h, 2, 1), (std::vector<int>{1, 0}));
+  EXPECT_TRUE(rerank_candidates(History(), 3, 1).empty());
+}
+
+TEST(Rerank, PickScoresStandaloneAccuracyWithPredictedLatency) {
+  History h;
+  add(h, ops({0, 0, 0, 0}), 50, true, /*latency_ms=*/5.0);
+  add(h, ops({1, 1, 1, 1}), 45, true, /*latency_ms=*/4.0);
+  const auto f = make_objective("hsconas:T=5,beta=-10");
+  // 80 on budget beats 80.5 at 20% under (80.5 - 2).
+  EXPECT_EQ(rerank_pick(h, {0, 1}, {80.0, 80.5}, *f), 0);
+  // 83 at 20% under (81) beats 80 on budget.
+  EXPECT_EQ(rerank_pick(h, {0, 1}, {80.0, 83.0}, *f), 1);
+  // Ties go to the earlier (the search's own order).
+  EXPECT_EQ(rerank_pick(h, {1, 0}, {82.0, 80.0}, *f), 0);
+}
+
+}  // namespace
+}  // namespace hwnas

@@ -57,9 +57,12 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     // MobileNetV2 baselines are x0.1 and x0.2; with the recheck and the
     // speed probes, 15,000 retraining and 20,000 fine-tuning images took
     // 20.6 min, and 12,000 retraining images 17.9 min on a quiet day and
-    // 20.3 on a slow one (session 5), hence 10,000.
+    // 20.3 on a slow one (session 5), hence 10,000. Re-ranking is off: it
+    // costs about 35 s a candidate, and at 4 and 6 ms its picks retrained
+    // no better than the search's own (session 6); --rerank 3 turns it on
+    // with 2 epochs over 5,000 images, the best short signal measured.
     p = {2, 1, 2, 256, 4, 20, 81, 0, 15000, 10000, 500, 1000, 0.1, 0.02, 0.01, 0.1, 1.0, 0,
-         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", 3, 1, 64, 6000, {0.5, 1.0}, {0.1, 0.2}};
+         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", 0, 2, 128, 5000, {0.5, 1.0}, {0.1, 0.2}};
   } else if (preset == "paper") {
     // HSCoNAS IV-A: supernet 100 epochs, batch 512, lr 0.5; fine-tune 15
     // epochs at 0.01 then 0.0035; N = 100; Algorithm 1 with G=20, P=50, K=20;

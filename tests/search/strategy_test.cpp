@@ -378,5 +378,20 @@ TEST(PopulationFill, RejectionNeedsMoreSamplesThanPenalty) {
   EXPECT_EQ(none.samples, 1000);
 }
 
+TEST(Evolution, InitialPopulationMeetsATightBudget) {
+  // 16 layers; toy latency 16 (all k3) .. 80. T = 18 leaves archs whose op
+  // indices sum to 2 or less: about 1 in 10^9 uniform samples, so rejection
+  // alone finds none and the walk down to the budget must.
+  auto space = make_space("hsconas:depths=4/4/4/4,widths=2");
+  ToyEvaluator eval;
+  ToyLatency lat;
+  const auto obj = make_objective("hsconas:T=18");
+  SearchCallbacks cb;
+  cb.on_generation = [](const History& h) { return h.generation() == 0; };
+  const History h = make_strategy("evolution:P=10,K=4")->search(*space, eval, lat, *obj, {3, 0}, cb);
+  ASSERT_EQ(h.size(), 10);
+  for (const SearchRecord& r : h.records()) EXPECT_TRUE(r.feasible) << r.arch_text << " " << r.latency_ms;
+}
+
 }  // namespace
 }  // namespace hwnas

@@ -64,9 +64,9 @@ void setup(CLI::App& app) {
       if (a->compare) {
         const RetrainResult r = retrain_stage(*ws, archs[i], a->standalone, "standalone_" + std::to_string(i),
                                               false, true);
-        standalone.push_back(r.test_accuracy);
-        row["standalone_test_accuracy"] = r.test_accuracy;
-        std::fprintf(stderr, "stand-alone %.2f%%", r.test_accuracy);
+        standalone.push_back(r.accuracy);
+        row["standalone_test_accuracy"] = r.accuracy;
+        std::fprintf(stderr, "stand-alone %.2f%%", r.accuracy);
       }
       rows.push_back(row);
     }

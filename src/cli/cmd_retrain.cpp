@@ -39,7 +39,7 @@ void setup(CLI::App& app) {
     const RetrainResult r = retrain_stage(*ws, arch, a->train, a->name, a->resume);
     if (!r.stats.finished) return;
     std::printf("arch %s\n", ws->space->format(arch).c_str());
-    std::printf("test accuracy %.2f%% after %d epochs (%.1f min, %lld parameters)\n", r.test_accuracy,
+    std::printf("test accuracy %.2f%% after %d epochs (%.1f min, %lld parameters)\n", r.accuracy,
                 a->train.epochs, r.stats.seconds / 60, static_cast<long long>(r.parameters));
   });
 }

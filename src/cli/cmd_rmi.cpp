@@ -130,7 +130,7 @@ Reference reference_stage(Workspace& ws, const RmiArgs& a, bool reuse_any) {
   const RetrainResult t = retrain_stage(ws, r.arch, a.reference_train, kReferenceName, a.resume);
   HWNAS_CHECK(t.stats.finished, "reference training stopped before its last step");
   r.net = t.net;
-  r.test_accuracy = t.test_accuracy;
+  r.test_accuracy = t.accuracy;
   return r;
 }
 

@@ -486,8 +486,8 @@ void run_pipeline(const PipelineOptions& o) {
                    const RetrainResult r = retrain_stage(*ws, c.arch, rr, str_cat("rerank_", i + 1), o.resume, false,
                                                          nullptr, Holdout::kSearchValid);
                    HWNAS_CHECK(r.stats.finished, "re-ranking training rerank_", i + 1, " stopped early");
-                   reranked.push_back({candidates[i], r.test_accuracy, objective->score(r.test_accuracy, c.latency_ms)});
-                   std::fprintf(stderr, "candidate %zu: %.2f%% on search-valid, score %.2f\n", i + 1, r.test_accuracy,
+                   reranked.push_back({candidates[i], r.accuracy, objective->score(r.accuracy, c.latency_ms)});
+                   std::fprintf(stderr, "candidate %zu: %.2f%% on search-valid, score %.2f\n", i + 1, r.accuracy,
                                 reranked.back().score);
                  }
                  return 0;
@@ -551,7 +551,7 @@ void run_pipeline(const PipelineOptions& o) {
                    const RetrainResult r = retrain_stage(*ws, f.arch, rk, name, o.resume, false, f.space);
                    HWNAS_CHECK(r.stats.finished, "retraining ", name, " stopped early");
                    if (k == 0) f.result = r;
-                   f.accuracies.push_back(r.test_accuracy);
+                   f.accuracies.push_back(r.accuracy);
                  }
                }
                return 0;

@@ -112,7 +112,7 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
     const json m = json::parse(run.read(meta));
     if (m.contains(accuracy_key)) {
       load_module(*r.net, run.file(final_pt));
-      r.test_accuracy = m[accuracy_key];
+      r.accuracy = m[accuracy_key];
       r.stats.seconds = m["stats"].value("seconds", 0.0);
       r.stats.steps = m["stats"].value("steps", 0);
       r.stats.finished = true;
@@ -129,11 +129,11 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
   r.stats = train(*r.net, [fixed](int64_t) { return fixed; }, train_set, ws.norm, o,
                   quiet ? StepCallback() : console_progress(name, std::max<int64_t>(1, n / o.batch_size), o.batch_size));
   if (!r.stats.finished) return r;
-  r.test_accuracy = evaluate_accuracy(*r.net, arch, held_out, ws.norm);
+  r.accuracy = evaluate_accuracy(*r.net, arch, held_out, ws.norm);
   save_module(*r.net, run.file(final_pt));
   run.write(meta, json{{"settings", settings},
                        {"stats", stats_json(r.stats)},
-                       {accuracy_key, r.test_accuracy},
+                       {accuracy_key, r.accuracy},
                        {"parameters", r.parameters}}
                       .dump(2));
   std::remove(run.file(ckpt).c_str());

@@ -28,7 +28,7 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
 struct RetrainResult {
   std::shared_ptr<NetworkImpl> net;
   TrainStats stats;
-  double test_accuracy = 0;  ///< % on the held-out set (see Holdout)
+  double accuracy = 0;  ///< % on the held-out set: test, or search-valid (see Holdout)
   int64_t parameters = 0;
 };
 

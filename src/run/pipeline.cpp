@@ -149,20 +149,20 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   kv("shrink-samples", o.shrink_samples);
   kv("bn-images", o.eval.bn_images);
   kv("valid-images", o.eval.valid_images);
-  kv("retrain-epochs", o.retrain.epochs);
-  kv("retrain-batch-size", o.retrain.batch_size);
-  kv("retrain-lr", o.retrain.lr);
-  kv("retrain-warmup-epochs", o.retrain.warmup_epochs);
-  kv("retrain-weight-decay", o.retrain.weight_decay);
-  kv("retrain-limit", o.retrain.limit);
+  // The flags add_train_options(cmd, &t, prefix) declares.
+  auto train_kv = [&](const std::string& prefix, const TrainOptions& t) {
+    kv(prefix + "epochs", t.epochs);
+    kv(prefix + "batch-size", t.batch_size);
+    kv(prefix + "lr", t.lr);
+    kv(prefix + "warmup-epochs", t.warmup_epochs);
+    kv(prefix + "weight-decay", t.weight_decay);
+    kv(prefix + "limit", t.limit);
+  };
+  train_kv("retrain-", o.retrain);
   kv("retrain-seeds", o.retrain_seeds);
   kv("rerank", o.rerank);
   kv("rerank-apart", o.rerank_apart);
-  kv("rerank-epochs", o.rerank_train.epochs);
-  kv("rerank-batch-size", o.rerank_train.batch_size);
-  kv("rerank-lr", o.rerank_train.lr);
-  kv("rerank-weight-decay", o.rerank_train.weight_decay);
-  kv("rerank-limit", o.rerank_train.limit);
+  train_kv("rerank-", o.rerank_train);
   y << YAML::Key << "baseline-widths" << YAML::Value << YAML::Flow << o.baseline_widths;
   y << YAML::Key << "mbv2-widths" << YAML::Value << YAML::Flow << o.mbv2_widths;
   y << YAML::EndMap << YAML::EndMap;

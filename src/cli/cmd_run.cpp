@@ -46,6 +46,9 @@ void setup(CLI::App& app) {
   cmd->add_flag("!--no-shrink", p.shrink, "Skip progressive space shrinking");
   cmd->add_option("--bn-images", p.eval.bn_images, "Search-train images for BN recalibration per candidate");
   cmd->add_option("--valid-images", p.eval.valid_images, "Search-valid images per candidate (0 = all)");
+  cmd->add_option("--calibrate", p.calibrate,
+                  "Calibrate the supernet's accuracy with N short stand-alone trainings of archs near the budget, "
+                  "trained as --rerank-* sets (0 = off)");
   cmd->add_option("--rerank", p.rerank,
                   "Re-rank the search's best N archs by a short stand-alone training (0 = take the search's pick)");
   cmd->add_option("--rerank-apart", p.rerank_apart, "Operators each re-ranking candidate differs from the others in")
@@ -70,6 +73,8 @@ void setup(CLI::App& app) {
     if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
     apply_preset(a->preset, &p, [cmd](const std::string& name) { return cmd->count("--" + name) > 0; });
     HWNAS_CHECK(p.rerank >= 0, "--rerank must be 0 or more (got ", p.rerank, ")");
+    HWNAS_CHECK(p.calibrate == 0 || p.calibrate >= 4, "--calibrate needs 0 (off) or at least 4 archs (got ",
+                p.calibrate, ")");
     HWNAS_CHECK(p.retrain_seeds >= 1, "--retrain-seeds must be at least 1 (got ", p.retrain_seeds, ")");
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     {

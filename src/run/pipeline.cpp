@@ -26,6 +26,7 @@
 #include "run/report.h"
 #include "run/supernet_stage.h"
 #include "search/objective.h"
+#include "search/calibration.h"
 #include "search/rerank.h"
 #include "search/shrinking.h"
 #include "search/strategy.h"
@@ -44,6 +45,7 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     const char* strategy;
     int rerank, rerank_epochs, rerank_batch;
     int64_t rerank_limit;
+    int calibrate;
     std::vector<double> baselines, mbv2;
   };
   Preset p;
@@ -62,16 +64,16 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     // no better than the search's own (session 6); --rerank 3 turns it on
     // with 2 epochs over 5,000 images, the best short signal measured.
     p = {2, 1, 2, 256, 4, 20, 81, 0, 15000, 10000, 500, 1000, 0.1, 0.02, 0.01, 0.1, 1.0, 0,
-         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", 0, 2, 128, 5000, {0.5, 1.0}, {0.1, 0.2}};
+         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", 0, 2, 128, 5000, 0, {0.5, 1.0}, {0.1, 0.2}};
   } else if (preset == "paper") {
     // HSCoNAS IV-A: supernet 100 epochs, batch 512, lr 0.5; fine-tune 15
     // epochs at 0.01 then 0.0035; N = 100; Algorithm 1 with G=20, P=50, K=20;
     // retraining as the backbone with batch 1024 and 5 warm-up epochs.
     p = {100, 15, 100, 512, 100, 100, 11, 0, 0, 0, 2000, 0, 0.5, 0.01, 0.0035, 0.5, 10.0, 5,
-         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", 0, 5, 256, 0, {0.25, 0.5, 0.75, 1.0}, {0.1, 0.2, 0.3, 0.4}};
+         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", 0, 5, 256, 0, 0, {0.25, 0.5, 0.75, 1.0}, {0.1, 0.2, 0.3, 0.4}};
   } else if (preset == "smoke") {
     p = {1, 1, 1, 64, 1, 2, 3, 512, 512, 512, 64, 200, 0.1, 0.02, 0.01, 0.05, 0.2, 0,
-         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", 2, 1, 64, 256, {1.0}, {0.2}};
+         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", 2, 1, 64, 256, 4, {1.0}, {0.2}};
   } else {
     HWNAS_CHECK(false, "unknown preset '", preset, "' (default, paper, smoke)");
   }
@@ -100,6 +102,7 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   set("valid-images", &o->eval.valid_images, p.valid_images);
   set("strategy", &o->strategy, std::string(p.strategy));
   set("rerank", &o->rerank, p.rerank);
+  set("calibrate", &o->calibrate, p.calibrate);
   set("rerank-epochs", &o->rerank_train.epochs, p.rerank_epochs);
   set("rerank-batch-size", &o->rerank_train.batch_size, p.rerank_batch);
   set("rerank-limit", &o->rerank_train.limit, p.rerank_limit);
@@ -160,6 +163,7 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   };
   train_kv("retrain-", o.retrain);
   kv("retrain-seeds", o.retrain_seeds);
+  kv("calibrate", o.calibrate);
   kv("rerank", o.rerank);
   kv("rerank-apart", o.rerank_apart);
   train_kv("rerank-", o.rerank_train);
@@ -340,6 +344,56 @@ Arch uniform_width(const SearchSpace& space, const std::string& op_name, double 
   return a;
 }
 
+/// Trains o.calibrate archs near the budget stand-alone (as the re-ranking
+/// candidates: o.rerank_train, scored on search-valid), fits the calibration
+/// and writes calibration.json. Each training is resumable (calib_<i>.pt).
+std::unique_ptr<CalibratedEvaluator> calibrate_stage(Workspace& ws, const SearchSpace& searched,
+                                                     SupernetEvaluator& supernet, const LatencyModel& latency,
+                                                     const Objective& objective, const PipelineOptions& o,
+                                                     const RunDir& run, std::string* summary) {
+  SearchOptions so;
+  so.seed = o.common.seed;
+  const SearchCallbacks none;
+  const SearchRun sampler(searched, supernet, latency, objective, so, none);
+  Rng rng = sampler.rng(1u << 20);  // a stream no generation uses
+  const std::vector<Arch> archs = sampler.sample_distinct_near_budget(o.calibrate, 0.8, rng);
+  TrainOptions rr = o.rerank_train;
+  rr.threads = o.common.threads;
+  rr.seed = o.common.seed;
+  std::vector<std::vector<double>> features;
+  std::vector<double> standalone;
+  json rows = json::array();
+  for (size_t i = 0; i < archs.size(); ++i) {
+    const double inherited = supernet.accuracy(archs[i]);
+    std::fprintf(stderr, "calibration arch %zu/%zu (supernet %.2f%%, %.3f ms): %s\n", i + 1, archs.size(), inherited,
+                 latency.predict_ms(archs[i]), searched.format(archs[i]).c_str());
+    const RetrainResult r = retrain_stage(ws, archs[i], rr, str_cat("calib_", i + 1), o.resume, false, nullptr,
+                                          Holdout::kSearchValid);
+    HWNAS_CHECK(r.stats.finished, "calibration training calib_", i + 1, " stopped early");
+    features.push_back(calibration_features(searched, archs[i], inherited));
+    standalone.push_back(r.accuracy);
+    std::fprintf(stderr, "calibration arch %zu/%zu: %.2f%% on search-valid\n", i + 1, archs.size(), r.accuracy);
+    rows.push_back({{"arch", searched.format(archs[i])},
+                    {"predicted_ms", latency.predict_ms(archs[i])},
+                    {"features", features.back()},
+                    {"search_valid_accuracy", r.accuracy}});
+  }
+  Calibration c = fit_calibration(features, standalone);
+  auto ev = std::make_unique<CalibratedEvaluator>(supernet, searched, c);
+  *summary = str_cat(ev->describe(), "; over ", archs.size(), " archs near T, Kendall tau against stand-alone: ",
+                     format_number(std::round(c.tau_inherited * 100) / 100), " for the supernet, ",
+                     format_number(std::round(c.tau_leave_one_out * 100) / 100), " calibrated (leave-one-out)");
+  std::fprintf(stderr, "%s\n", summary->c_str());
+  run.write("calibration.json", json{{"features", calibration_feature_names()},
+                                      {"coefficients", c.model.coef()},
+                                      {"intercept", c.model.intercept()},
+                                      {"tau_supernet", c.tau_inherited},
+                                      {"tau_calibrated_leave_one_out", c.tau_leave_one_out},
+                                      {"archs", rows}}
+                                     .dump(2));
+  return ev;
+}
+
 }  // namespace
 
 void run_pipeline(const PipelineOptions& o) {
@@ -438,15 +492,24 @@ void run_pipeline(const PipelineOptions& o) {
     }
   }
 
-  // 5. Evolutionary search under T (Algorithm 1) in the shrunk space.
+  // 5. Evolutionary search under T (Algorithm 1) in the shrunk space,
+  // optionally on a calibrated accuracy (search/calibration.h).
   const std::unique_ptr<Strategy> strategy = make_strategy(o.strategy);
+  std::string calibration_line;
   History history = clock.time("search", 5, kStages, "search: " + strategy->describe(), [&] {
-    auto ev = evaluator_for(net, weights);
+    auto supernet_ev = evaluator_for(net, weights);
+    Evaluator* ev = supernet_ev.get();
+    std::unique_ptr<CalibratedEvaluator> calibrated;
+    if (o.calibrate > 0) {
+      calibrated = calibrate_stage(*ws, *searched, *supernet_ev, latency, *objective, o, run, &calibration_line);
+      cache.save(weights, *supernet_ev);
+      ev = calibrated.get();
+    }
     SearchOptions so;
     so.seed = o.common.seed;
     SearchCallbacks cb;
     cb.on_generation = [&](const History& h) {
-      cache.save(weights, *ev);
+      cache.save(weights, *supernet_ev);
       h.write_csv(run.file("search.csv"));
       const int b = h.best_feasible_index();
       std::fprintf(stderr, "generation %d: %d archs evaluated, best feasible %s\n", h.generation(), h.size(),
@@ -455,7 +518,7 @@ void run_pipeline(const PipelineOptions& o) {
       return false;
     };
     History h = strategy->search(*searched, *ev, latency, *objective, so, cb);
-    cache.save(weights, *ev);
+    cache.save(weights, *supernet_ev);
     h.write_csv(run.file("search.csv"));
     return h;
   });
@@ -658,6 +721,7 @@ void run_pipeline(const PipelineOptions& o) {
   rep.history = &history;
   rep.best_index = best_i;
   rep.rerank = reranked;
+  rep.calibration = calibration_line;
   rep.rerank_training = str_cat(o.rerank_train.epochs, o.rerank_train.epochs == 1 ? " epoch" : " epochs", " over ",
                                 o.rerank_train.limit > 0 ? str_cat(o.rerank_train.limit, " ") : std::string("all "),
                                 "search-train images, batch ", o.rerank_train.batch_size);

@@ -33,6 +33,11 @@ struct PipelineOptions {
   SupernetEvalOptions eval;
   // Search (Algorithm 1)
   std::string strategy = "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25";
+  /// Calibration (not in HSCoNAS): this many archs near the budget trained
+  /// stand-alone like the re-ranking candidates (rerank_train) and scored
+  /// on search-valid; the search then sees the supernet's accuracy through a
+  /// ridge fit on them (search/calibration.h). 0 = the supernet's as it is.
+  int calibrate = 0;
   // Re-ranking (not in HSCoNAS): the search's best `rerank` candidates, at
   // least `rerank_apart` operators from each other, trained stand-alone on
   // search-train and scored on search-valid; the objective picks among them.

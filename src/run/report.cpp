@@ -110,7 +110,9 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << fmt(in.feasible_hi_ms, 3) << " ms) |\n"
      << "| latency model | " << in.latency_model << " |\n"
      << "| objective | `" << in.objective << "` |\n"
-     << "| strategy | `" << in.strategy << "` (" << in.history->size() << " archs evaluated) |\n\n";
+     << "| strategy | `" << in.strategy << "` (" << in.history->size() << " archs evaluated) |\n";
+  if (!in.calibration.empty()) md << "| accuracy | `" << in.calibration << "` (`calibration.json`) |\n";
+  md << "\n";
 
   md << "## Result\n\n";
   if (in.retrain_seeds > 1)

@@ -25,6 +25,10 @@ grep -q "re-ranking picks candidate" "$DIR/err.txt" || fail "no re-ranking pick 
 grep -q "## Re-ranking" "$DIR/run/report.md" || fail "report has no re-ranking table"
 grep -q '"standalone_search_valid_accuracy": [0-9]' "$DIR/run/best.json" || fail "best.json lacks the re-ranking accuracy"
 grep -q '"search_valid_accuracy"' "$DIR/run/rerank_1.json" || fail "re-ranking was not scored on search-valid"
+# The preset calibrates the supernet's accuracy with 4 short stand-alone trainings.
+[ "$(grep -c '"search_valid_accuracy"' "$DIR/run/calibration.json")" -eq 4 ] || fail "calibration.json does not hold 4 archs"
+grep -q '"tau_calibrated_leave_one_out"' "$DIR/run/calibration.json" || fail "calibration.json has no leave-one-out tau"
+grep -q '^| accuracy | `calibrated(supernet' "$DIR/run/report.md" || fail "report does not name the calibrated accuracy"
 # every evaluated arch is logged once
 [ "$(tail -n +2 "$DIR/run/search.csv" | cut -d, -f2- | sort | uniq -d | wc -l)" -eq 0 ] || fail "search.csv repeats an arch"
 
@@ -35,6 +39,7 @@ before=$(grep '^best arch' "$DIR/out.txt")
 [ "$before" = "$(grep '^best arch' "$DIR/out2.txt")" ] || fail "resume changed the result"
 grep -q "already trained; reusing it" "$DIR/err2.txt" || fail "resume retrained the supernet"
 ! grep -q "rerank_[0-9] epoch" "$DIR/err2.txt" || fail "resume re-ran the re-ranking trainings"
+! grep -q "calib_[0-9] epoch" "$DIR/err2.txt" || fail "resume re-ran the calibration trainings"
 # The resolved config.yaml reproduces the run.
 "$HWNAS" --config "$DIR/run/config.yaml" run --resume > "$DIR/out3.txt" 2> "$DIR/err3.txt" \
   || { tail -5 "$DIR/err3.txt"; fail "run from config.yaml exited non-zero"; }
@@ -75,6 +80,7 @@ expect_error "latency" run --latency 3parsecs --run-dir "$DIR/x"
 expect_error "has 1 layers" retrain --arch "k9@1" --run-dir "$DIR/x"
 expect_error "no such directory" run --dataset mnist-idx:/nonexistent --run-dir "$DIR/x"
 expect_error "rerank must be 0 or more" run --rerank -1 --run-dir "$DIR/x"
+expect_error "calibrate needs 0 (off) or at least 4" run --calibrate 2 --run-dir "$DIR/x"
 expect_error "retrain-seeds must be at least 1" run --retrain-seeds 0 --run-dir "$DIR/x"
 expect_error "not a run directory" run --reuse "$DIR/nonexistent" --run-dir "$DIR/x"
 echo "smoke run: ok"

@@ -1,0 +1,66 @@
+#include "search/calibration.h"
+
+#include "core/error.h"
+#include "core/predictors/metrics.h"
+#include "core/strings.h"
+
+namespace hwnas {
+
+std::vector<std::string> calibration_feature_names() { return {"inherited_accuracy", "layers", "mean_width"}; }
+
+std::vector<double> calibration_features(const SearchSpace& space, const Arch& arch, double inherited_accuracy) {
+  HWNAS_CHECK(static_cast<int>(arch.genes.size()) == space.num_layers(), "calibration: arch has ",
+              arch.genes.size(), " genes, space ", space.name, " has ", space.num_layers(), " layers");
+  int layers = 0;
+  double width_sum = 0.0;
+  for (const Gene& g : arch.genes) {
+    const OpDef& op = space.ops.at(g.op);
+    if (op.kind == "skip") continue;
+    ++layers;
+    width_sum += op.scalable ? space.width_factors.at(g.width) : 1.0;
+  }
+  return {inherited_accuracy, static_cast<double>(layers), layers ? width_sum / layers : 0.0};
+}
+
+Calibration fit_calibration(const std::vector<std::vector<double>>& features, const std::vector<double>& standalone) {
+  const int n = static_cast<int>(features.size());
+  HWNAS_CHECK(n == static_cast<int>(standalone.size()), "calibration: ", n, " feature rows for ",
+              standalone.size(), " accuracies");
+  HWNAS_CHECK(n >= 4, "calibration needs at least 4 archs, got ", n);
+  Calibration c;
+  const Matrix x = Matrix::from_rows(features);
+  // Leave-one-out: how well would the fit rank an arch it has not seen?
+  std::vector<double> loo(n), inherited(n);
+  for (int i = 0; i < n; ++i) {
+    std::vector<int> rest;
+    for (int j = 0; j < n; ++j)
+      if (j != i) rest.push_back(j);
+    std::vector<double> y;
+    for (int j : rest) y.push_back(standalone[j]);
+    LinearRegressor m(LinearOptions{0.1});
+    m.fit(x.select_rows(rest), y);
+    loo[i] = m.predict(features[i]);
+    inherited[i] = features[i][0];
+  }
+  c.tau_inherited = kendall_tau_b(inherited, standalone);
+  c.tau_leave_one_out = kendall_tau_b(loo, standalone);
+  c.model.fit(x, standalone);
+  return c;
+}
+
+CalibratedEvaluator::CalibratedEvaluator(Evaluator& base, const SearchSpace& space, Calibration calibration)
+    : base_(base), space_(space), calibration_(std::move(calibration)) {}
+
+double CalibratedEvaluator::accuracy(const Arch& arch) {
+  return calibration_.model.predict(calibration_features(space_, arch, base_.accuracy(arch)));
+}
+
+std::string CalibratedEvaluator::describe() const {
+  const std::vector<std::string> names = calibration_feature_names();
+  const std::vector<double>& w = calibration_.model.coef();
+  std::string terms;
+  for (size_t i = 0; i < names.size(); ++i) terms += str_cat(",", names[i], "=", format_number(w[i]));
+  return str_cat("calibrated(", base_.describe(), terms, ")");
+}
+
+}  // namespace hwnas

@@ -347,16 +347,15 @@ Arch uniform_width(const SearchSpace& space, const std::string& op_name, double 
 /// Trains o.calibrate archs near the budget stand-alone (as the re-ranking
 /// candidates: o.rerank_train, scored on search-valid), fits the calibration
 /// and writes calibration.json. Each training is resumable (calib_<i>.pt).
+/// Null when the fit ranks its own archs (left out) no better than the supernet.
 std::unique_ptr<CalibratedEvaluator> calibrate_stage(Workspace& ws, const SearchSpace& searched,
                                                      SupernetEvaluator& supernet, const LatencyModel& latency,
                                                      const Objective& objective, const PipelineOptions& o,
                                                      const RunDir& run, std::string* summary) {
-  SearchOptions so;
-  so.seed = o.common.seed;
-  const SearchCallbacks none;
-  const SearchRun sampler(searched, supernet, latency, objective, so, none);
-  Rng rng = sampler.rng(1u << 20);  // a stream no generation uses
-  const std::vector<Arch> archs = sampler.sample_distinct_near_budget(o.calibrate, 0.8, rng);
+  Rng rng = derive_rng(o.common.seed, Stage::kSearch, 1u << 20);  // a stream no generation uses
+  const std::vector<Arch> archs = calibration_archs(searched, latency, objective.target_ms(), o.calibrate, rng);
+  HWNAS_CHECK(archs.size() >= 4, "calibration: only ", archs.size(), " of ", o.calibrate,
+              " archs could be drawn within [0.8 T, T]; raise --latency or turn --calibrate off");
   TrainOptions rr = o.rerank_train;
   rr.threads = o.common.threads;
   rr.seed = o.common.seed;
@@ -380,18 +379,22 @@ std::unique_ptr<CalibratedEvaluator> calibrate_stage(Workspace& ws, const Search
   }
   Calibration c = fit_calibration(features, standalone);
   auto ev = std::make_unique<CalibratedEvaluator>(supernet, searched, c);
-  *summary = str_cat(ev->describe(), "; over ", archs.size(), " archs near T, Kendall tau against stand-alone: ",
+  // A fit that ranks unseen archs no better than the supernet is noise: keep the supernet's.
+  const bool used = c.tau_leave_one_out > c.tau_inherited;
+  *summary = str_cat(used ? ev->describe() : supernet.describe() + ", calibration not used", "; over ", archs.size(),
+                     " archs near T, Kendall tau against stand-alone: ",
                      format_number(std::round(c.tau_inherited * 100) / 100), " for the supernet, ",
                      format_number(std::round(c.tau_leave_one_out * 100) / 100), " calibrated (leave-one-out)");
-  std::fprintf(stderr, "%s\n", summary->c_str());
+  std::fprintf(stderr, "%s%s\n", used ? "" : "hwnas: warning: ", summary->c_str());
   run.write("calibration.json", json{{"features", calibration_feature_names()},
                                       {"coefficients", c.model.coef()},
                                       {"intercept", c.model.intercept()},
                                       {"tau_supernet", c.tau_inherited},
                                       {"tau_calibrated_leave_one_out", c.tau_leave_one_out},
+                                      {"used", used},
                                       {"archs", rows}}
                                      .dump(2));
-  return ev;
+  return used ? std::move(ev) : nullptr;
 }
 
 }  // namespace
@@ -503,7 +506,7 @@ void run_pipeline(const PipelineOptions& o) {
     if (o.calibrate > 0) {
       calibrated = calibrate_stage(*ws, *searched, *supernet_ev, latency, *objective, o, run, &calibration_line);
       cache.save(weights, *supernet_ev);
-      ev = calibrated.get();
+      if (calibrated) ev = calibrated.get();
     }
     SearchOptions so;
     so.seed = o.common.seed;

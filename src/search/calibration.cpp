@@ -1,5 +1,9 @@
 #include "search/calibration.h"
 
+#include <algorithm>
+#include <cmath>
+#include <set>
+
 #include "core/error.h"
 #include "core/predictors/metrics.h"
 #include "core/strings.h"
@@ -20,6 +24,45 @@ std::vector<double> calibration_features(const SearchSpace& space, const Arch& a
     width_sum += op.scalable ? space.width_factors.at(g.width) : 1.0;
   }
   return {inherited_accuracy, static_cast<double>(layers), layers ? width_sum / layers : 0.0};
+}
+
+std::vector<Arch> calibration_archs(const SearchSpace& space, const LatencyModel& latency, double target_ms, int n,
+                                    Rng& rng) {
+  const int kWidthLevels = 3, kTries = 3000;
+  const int skip_levels = std::max(1, (n + kWidthLevels - 1) / kWidthLevels);
+  std::vector<Arch> out;
+  std::set<Arch> seen;
+  for (int i = 0; i < n; ++i) {
+    const double skip_share = skip_levels > 1 ? 0.6 * (i % skip_levels) / (skip_levels - 1) : 0.3;
+    const double width_centre = (0.5 + (i / skip_levels) % kWidthLevels) / kWidthLevels;  // 1/6, 1/2, 5/6
+    for (int t = 0; t < kTries; ++t) {
+      Arch a;
+      for (int l = 0; l < space.num_layers(); ++l) {
+        const LayerSpec& layer = space.layers[l];
+        std::vector<int> skips, others;
+        for (int op : layer.ops) (space.ops[op].kind == "skip" ? skips : others).push_back(op);
+        Gene g;
+        if (others.empty() || (!skips.empty() && uniform01(rng) < skip_share)) {
+          g.op = skips.empty() ? layer.ops[0] : skips[uniform_int(rng, static_cast<int>(skips.size()))];
+        } else {
+          g.op = others[uniform_int(rng, static_cast<int>(others.size()))];
+        }
+        // The allowed width nearest to the centre plus a little noise.
+        const double w = width_centre + 0.3 * (uniform01(rng) - 0.5);
+        g.width = layer.widths[0];
+        for (int wi : layer.widths)
+          if (std::fabs(space.width_factors[wi] - w) < std::fabs(space.width_factors[g.width] - w)) g.width = wi;
+        a.genes.push_back(g);
+      }
+      a = space.canonical(a);
+      const double ms = latency.predict_ms(a);
+      if (ms <= target_ms && ms >= 0.8 * target_ms && seen.insert(a).second) {
+        out.push_back(a);
+        break;
+      }
+    }
+  }
+  return out;
 }
 
 Calibration fit_calibration(const std::vector<std::vector<double>>& features, const std::vector<double>& standalone) {

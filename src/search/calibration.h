@@ -12,7 +12,9 @@
 #include <vector>
 
 #include "core/evaluator.h"
+#include "core/latency_model.h"
 #include "core/predictors/linear.h"
+#include "core/rng.h"
 #include "core/search_space.h"
 
 namespace hwnas {
@@ -22,6 +24,16 @@ std::vector<std::string> calibration_feature_names();
 /// {inherited accuracy, number of non-skip layers, mean width factor of the
 /// non-skip layers (0 when every layer skips)}.
 std::vector<double> calibration_features(const SearchSpace& space, const Arch& arch, double inherited_accuracy);
+
+/// `n` distinct archs predicted within [0.8 T, T] that spread over what the
+/// fit must learn. Uniform samples near a budget all have about the same
+/// depth and mean width (16-19 layers, mean width 0.43-0.61 at T = 3 ms:
+/// nothing to fit), so arch i is drawn with its own skip share (0 - 0.6 of
+/// the layers that allow skip) and width centre (low, middle, high) on a
+/// grid, and kept when its predicted latency is near T. Fewer than `n`
+/// when some grid points cannot meet the budget.
+std::vector<Arch> calibration_archs(const SearchSpace& space, const LatencyModel& latency, double target_ms, int n,
+                                    Rng& rng);
 
 /// A fitted calibration and how well it ranks the archs it was fitted on.
 struct Calibration {

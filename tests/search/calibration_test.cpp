@@ -4,8 +4,10 @@
 
 #include <cmath>
 #include <map>
+#include <set>
 
 #include "core/error.h"
+#include "core/latency_model.h"
 #include "core/rng.h"
 
 namespace hwnas {
@@ -67,6 +69,43 @@ TEST(Calibration, RecoversAPlantedDepthEffectAndRanksBetterThanTheSupernet) {
   EXPECT_NEAR(c.model.coef()[1], -1.0, 0.15);
   EXPECT_GT(c.tau_leave_one_out, 0.7);
   EXPECT_GT(c.tau_leave_one_out, c.tau_inherited);
+}
+
+/// Latency: 0.15 ms per non-skip layer, plus 0.05 ms per unit of width factor.
+class ToyLatency : public LatencyModel {
+ public:
+  explicit ToyLatency(const SearchSpace& s) : space_(s) {}
+  double predict_ms(const Arch& a) const override {
+    const std::vector<double> f = calibration_features(space_, a, 0.0);
+    return 0.15 * f[1] + 0.05 * f[1] * f[2];
+  }
+  std::string describe() const override { return "toy"; }
+
+ private:
+  const SearchSpace& space_;
+};
+
+TEST(Calibration, ArchsMeetTheBudgetAndSpreadInDepthAndWidth) {
+  auto space = make_space("hsconas");
+  const ToyLatency latency(*space);
+  Rng rng(1);
+  const double T = 3.0;
+  const std::vector<Arch> archs = calibration_archs(*space, latency, T, 12, rng);
+  ASSERT_GE(archs.size(), 8u);  // a grid point or two cannot meet T
+  std::set<Arch> distinct(archs.begin(), archs.end());
+  EXPECT_EQ(distinct.size(), archs.size());
+  double min_layers = 99, max_layers = 0, min_width = 9, max_width = 0;
+  for (const Arch& a : archs) {
+    const double ms = latency.predict_ms(a);
+    EXPECT_LE(ms, T);
+    EXPECT_GE(ms, 0.8 * T);
+    const std::vector<double> f = calibration_features(*space, a, 0.0);
+    min_layers = std::min(min_layers, f[1]), max_layers = std::max(max_layers, f[1]);
+    min_width = std::min(min_width, f[2]), max_width = std::max(max_width, f[2]);
+  }
+  // Uniform samples near this budget spread over about 2 layers and 0.1 in width.
+  EXPECT_GE(max_layers - min_layers, 4);
+  EXPECT_GE(max_width - min_width, 0.4);
 }
 
 TEST(Calibration, TooFewArchsOrMismatchedSizesAreErrors) {

@@ -25,8 +25,8 @@
 #include "latency/validation.h"
 #include "run/report.h"
 #include "run/supernet_stage.h"
-#include "search/objective.h"
 #include "search/calibration.h"
+#include "search/objective.h"
 #include "search/rerank.h"
 #include "search/shrinking.h"
 #include "search/strategy.h"
@@ -364,16 +364,18 @@ std::unique_ptr<CalibratedEvaluator> calibrate_stage(Workspace& ws, const Search
   json rows = json::array();
   for (size_t i = 0; i < archs.size(); ++i) {
     const double inherited = supernet.accuracy(archs[i]);
+    const double predicted_ms = latency.predict_ms(archs[i]);
+    const std::string text = searched.format(archs[i]);
     std::fprintf(stderr, "calibration arch %zu/%zu (supernet %.2f%%, %.3f ms): %s\n", i + 1, archs.size(), inherited,
-                 latency.predict_ms(archs[i]), searched.format(archs[i]).c_str());
+                 predicted_ms, text.c_str());
     const RetrainResult r = retrain_stage(ws, archs[i], rr, str_cat("calib_", i + 1), o.resume, false, nullptr,
                                           Holdout::kSearchValid);
     HWNAS_CHECK(r.stats.finished, "calibration training calib_", i + 1, " stopped early");
     features.push_back(calibration_features(searched, archs[i], inherited));
     standalone.push_back(r.accuracy);
     std::fprintf(stderr, "calibration arch %zu/%zu: %.2f%% on search-valid\n", i + 1, archs.size(), r.accuracy);
-    rows.push_back({{"arch", searched.format(archs[i])},
-                    {"predicted_ms", latency.predict_ms(archs[i])},
+    rows.push_back({{"arch", text},
+                    {"predicted_ms", predicted_ms},
                     {"features", features.back()},
                     {"search_valid_accuracy", r.accuracy}});
   }

@@ -30,6 +30,10 @@ std::vector<Arch> calibration_archs(const SearchSpace& space, const LatencyModel
                                     Rng& rng) {
   const int kWidthLevels = 3, kTries = 3000;
   const int skip_levels = std::max(1, (n + kWidthLevels - 1) / kWidthLevels);
+  // Each layer's skip and other ops, split once for all the draws below.
+  std::vector<std::vector<int>> skips(space.num_layers()), others(space.num_layers());
+  for (int l = 0; l < space.num_layers(); ++l)
+    for (int op : space.layers[l].ops) (space.ops[op].kind == "skip" ? skips[l] : others[l]).push_back(op);
   std::vector<Arch> out;
   std::set<Arch> seen;
   for (int i = 0; i < n; ++i) {
@@ -39,13 +43,13 @@ std::vector<Arch> calibration_archs(const SearchSpace& space, const LatencyModel
       Arch a;
       for (int l = 0; l < space.num_layers(); ++l) {
         const LayerSpec& layer = space.layers[l];
-        std::vector<int> skips, others;
-        for (int op : layer.ops) (space.ops[op].kind == "skip" ? skips : others).push_back(op);
+        const std::vector<int>& sk = skips[l];
+        const std::vector<int>& ot = others[l];
         Gene g;
-        if (others.empty() || (!skips.empty() && uniform01(rng) < skip_share)) {
-          g.op = skips.empty() ? layer.ops[0] : skips[uniform_int(rng, static_cast<int>(skips.size()))];
+        if (ot.empty() || (!sk.empty() && uniform01(rng) < skip_share)) {
+          g.op = sk.empty() ? layer.ops[0] : sk[uniform_int(rng, static_cast<int>(sk.size()))];
         } else {
-          g.op = others[uniform_int(rng, static_cast<int>(others.size()))];
+          g.op = ot[uniform_int(rng, static_cast<int>(ot.size()))];
         }
         // The allowed width nearest to the centre plus a little noise.
         const double w = width_centre + 0.3 * (uniform01(rng) - 0.5);

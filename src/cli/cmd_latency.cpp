@@ -1,5 +1,5 @@
-// hwnas latency predict|validate: use a latency table and the models built
-// on it; validate every model against end-to-end measurements of held-out
+// hwnas latency predict|measure|validate: use a latency table and the models
+// built on it; measure archs end to end on the table's target; validate every model against end-to-end measurements of held-out
 // archs (RMSE, MAPE, max error, Kendall tau, within 5% / 10%), with a CSV
 // and a predicted-vs-measured plot.
 #include <cstdio>
@@ -32,9 +32,13 @@ struct LatencyArgs {
   std::string model = "lut+bias";
   std::vector<std::string> archs;
   int sample = 0;
+  // measure
+  int rounds = 2;
   // validate
   int fit = 100;
   int test = 100;
+  int spread_fit = 0;
+  bool spread_test = false;
   uint64_t seed = 0;
   std::vector<std::string> models;
   std::string one_hot = "op+width";
@@ -98,6 +102,34 @@ void predict(const LatencyArgs& a) {
   if (a.json_out) std::cout << json{{"model", model->describe()}, {"archs", out}}.dump(1) << "\n";
 }
 
+/// Times each arch end to end on the table's target with the table's timing
+/// settings, in `rounds` round-robin passes keeping each arch's least
+/// disturbed timing (a burst of load lasts seconds, longer than one arch).
+/// `hwnas run` calls this in a child process to check its search's pick.
+void measure(const LatencyArgs& a) {
+  const std::unique_ptr<SearchSpace> space = make_space(a.space);
+  const Lut lut = Lut::load(a.lut);
+  lut.check_space(*space);
+  HWNAS_CHECK(a.rounds >= 1 && a.rounds <= 10, "--rounds must be in 1..10, got ", a.rounds);
+  std::vector<Arch> archs;
+  for (const std::string& s : a.archs) archs.push_back(space->parse(s));
+  HWNAS_CHECK(!archs.empty(), "no archs to measure: give arch strings");
+  std::unique_ptr<Target> target = make_target(a.target.empty() ? default_target(lut) : a.target, a.token);
+  lut.check_target(target->info());
+  std::vector<SpaceArch> nets;
+  for (const Arch& arch : archs) nets.push_back({space.get(), arch});
+  const std::vector<Timing> t = measure_round_robin(*target, nets, lut.profile, a.rounds);
+  json out = json::array();
+  if (!a.json_out) std::printf("# %s, statistic %s\n%10s %6s  %s\n", target->info().id().c_str(),
+                               to_string(lut.profile.statistic).c_str(), "ms", "cv_%", "arch");
+  for (size_t i = 0; i < archs.size(); ++i) {
+    const std::string text = space->format(archs[i]);
+    if (a.json_out) out.push_back(json{{"arch", text}, {"ms", t[i].value_ms(lut.profile.statistic)}, {"timing", t[i].to_json()}});
+    else std::printf("%10.4f %6.1f  %s\n", t[i].value_ms(lut.profile.statistic), 100 * t[i].cv, text.c_str());
+  }
+  if (a.json_out) std::cout << json{{"target", target->info().id()}, {"archs", out}}.dump(1) << "\n";
+}
+
 void validate(const LatencyArgs& a) {
   const std::unique_ptr<SearchSpace> space = make_space(a.space);
   Lut lut = Lut::load(a.lut);
@@ -106,6 +138,8 @@ void validate(const LatencyArgs& a) {
   ValidationOptions opt;
   opt.fit_archs = a.fit;
   opt.test_archs = a.test;
+  opt.spread_fit_archs = a.spread_fit;
+  opt.spread_test = a.spread_test;
   opt.seed = a.seed;
   if (!a.models.empty()) opt.models = a.models;
   opt.one_hot = parse_one_hot_mode(a.one_hot);
@@ -168,24 +202,35 @@ void setup(CLI::App& app) {
 
   auto* p = cmd->add_subcommand("predict", "Predict the latency of archs with one model");
   add_common(p, a);
-  p->add_option("--model", a->model, "lut, lut+bias, flops, linear, lasso, bayesian-ridge, gp, mlp, measured")
+  p->add_option("--model", a->model, "lut, lut+bias, lut+scale, flops, linear, lasso, bayesian-ridge, gp, mlp, measured")
       ->capture_default_str();
   p->add_option("--sample", a->sample, "Also predict N uniformly sampled archs")->capture_default_str();
   p->add_option("archs", a->archs, "Arch strings, e.g. k3@1,k5@0.5,...");
   p->callback([a] { predict(*a); });
+
+  auto* m = cmd->add_subcommand("measure", "Time archs end to end on the table's target, with the table's settings");
+  add_common(m, a);
+  m->add_option("--rounds", a->rounds, "Round-robin passes; each arch keeps its least disturbed timing")
+      ->capture_default_str();
+  m->add_option("archs", a->archs, "Arch strings, e.g. k3@1,k5@0.5,...");
+  m->callback([a] { measure(*a); });
 
   auto* v = cmd->add_subcommand("validate", "Score every latency model on held-out archs measured on the target");
   add_common(v, a);
   v->add_option("--fit", a->fit, "M: archs measured to fit B, the FLOPs baseline and the predictors")
       ->capture_default_str();
   v->add_option("--archs", a->test, "N: held-out archs measured to score the models")->capture_default_str();
-  v->add_option("--models", a->models, "Models to score (default: lut+bias lut flops linear lasso bayesian-ridge gp mlp)")
+  v->add_option("--models", a->models, "Models to score (default: lut+bias lut+scale lut flops linear lasso bayesian-ridge gp mlp)")
       ->delimiter(',');
   v->add_option("--csv", a->csv, "Per-arch CSV (default: latency_validation.csv beside the table)");
   v->add_option("--plot", a->plot, "Predicted-vs-measured PNG (default: latency_validation.png beside the table; none = skip)");
   v->add_option("--warmup", a->warmup, "Warm-up per arch")->capture_default_str();
   v->add_option("--min-time", a->min_time, "Minimum time of one repetition")->capture_default_str();
   v->add_option("--repetitions", a->repetitions, "Timed repetitions per arch")->capture_default_str();
+  v->add_option("--spread-fit", a->spread_fit,
+                "K spread archs (every depth and width, not only uniform samples) added to the fit archs")
+      ->capture_default_str();
+  v->add_flag("--spread", a->spread_test, "Held-out archs spread over depth and width instead of uniform samples");
   v->add_flag("--remeasure", a->remeasure, "Measure every arch again instead of reusing the table's");
   v->add_flag("--quiet", a->quiet, "No progress on stderr");
   v->callback([a] { validate(*a); });

@@ -49,6 +49,10 @@ void setup(CLI::App& app) {
   cmd->add_option("--calibrate", p.calibrate,
                   "Calibrate the supernet's accuracy with N short stand-alone trainings of archs near the budget, "
                   "trained as --rerank-* sets (0 = off)");
+  cmd->add_option("--latency-check", p.latency_check,
+                  "Time the search's best N archs on the target; when the pick misses the budget by over 2.5%, "
+                  "refit B on them and search again (0 = off)");
+  cmd->add_option("--latency-rounds", p.latency_rounds, "Searches at most, with --latency-check")->capture_default_str();
   cmd->add_option("--rerank", p.rerank,
                   "Re-rank the search's best N archs by a short stand-alone training (0 = take the search's pick)");
   cmd->add_option("--rerank-apart", p.rerank_apart, "Operators each re-ranking candidate differs from the others in")
@@ -75,6 +79,10 @@ void setup(CLI::App& app) {
     HWNAS_CHECK(p.rerank >= 0, "--rerank must be 0 or more (got ", p.rerank, ")");
     HWNAS_CHECK(p.calibrate == 0 || p.calibrate >= 4, "--calibrate needs 0 (off) or at least 4 archs (got ",
                 p.calibrate, ")");
+    HWNAS_CHECK(p.latency_check >= 0 && p.latency_check <= 100, "--latency-check must be in 0..100 (got ",
+                p.latency_check, ")");
+    HWNAS_CHECK(p.latency_rounds >= 1 && p.latency_rounds <= 10, "--latency-rounds must be in 1..10 (got ",
+                p.latency_rounds, ")");
     HWNAS_CHECK(p.retrain_seeds >= 1, "--retrain-seeds must be at least 1 (got ", p.retrain_seeds, ")");
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     {

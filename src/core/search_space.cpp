@@ -116,6 +116,33 @@ Arch SearchSpace::sample(Rng& rng) const {
   return a;
 }
 
+Arch SearchSpace::sample_shaped(Rng& rng, double skip_share, double width_centre, int favoured_op) const {
+  Arch a;
+  for (int l = 0; l < num_layers(); ++l) {
+    const LayerSpec& layer = layers[l];
+    std::vector<int> skips, others;
+    for (int op : layer.ops) (ops[op].kind == "skip" ? skips : others).push_back(op);
+    Gene g;
+    if (others.empty() || (!skips.empty() && uniform01(rng) < skip_share)) {
+      g.op = skips.empty() ? layer.ops[0] : skips[uniform_int(rng, static_cast<int>(skips.size()))];
+    } else {
+      const bool favoured = std::find(others.begin(), others.end(), favoured_op) != others.end();
+      g.op = favoured && uniform01(rng) < 0.6 ? favoured_op : others[uniform_int(rng, static_cast<int>(others.size()))];
+    }
+    g.width = nearest_width(layer.widths, width_centre + 0.3 * (uniform01(rng) - 0.5));
+    a.genes.push_back(g);
+  }
+  return a;
+}
+
+int SearchSpace::nearest_width(const std::vector<int>& allowed, double w) const {
+  HWNAS_CHECK(!allowed.empty(), "space ", name, ": no allowed widths");
+  int best = allowed[0];
+  for (int wi : allowed)
+    if (std::fabs(width_factors[wi] - w) < std::fabs(width_factors[best] - w)) best = wi;
+  return best;
+}
+
 Arch SearchSpace::mutate(const Arch& a, double prob, Rng& rng) const {
   Arch out = a;
   for (int l = 0; l < num_layers(); ++l)

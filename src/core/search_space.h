@@ -86,6 +86,15 @@ class SearchSpace {
   /// Uniform op per layer among the allowed, then uniform width.
   Arch sample(Rng& rng) const;
   Gene sample_gene(int layer, Rng& rng) const;
+  /// An arch of a chosen shape, to spread samples where uniform ones never
+  /// go (uniform archs all have ~16-19 layers at mean width ~0.55): each
+  /// layer is skip with probability `skip_share` (where allowed), else
+  /// `favoured_op` with probability 0.6 (when >= 0 and allowed there), else
+  /// a uniform non-skip op; its width is the allowed one nearest
+  /// `width_centre` + U(-0.15, 0.15). Not canonical.
+  Arch sample_shaped(Rng& rng, double skip_share, double width_centre, int favoured_op = -1) const;
+  /// The index among `allowed` width-factor indices nearest to factor `w`.
+  int nearest_width(const std::vector<int>& allowed, double w) const;
   /// Each layer resampled with probability `prob` (ops and widths).
   Arch mutate(const Arch& a, double prob, Rng& rng) const;
   /// Each layer taken from `b` with probability `prob`, else from `a`.

@@ -52,6 +52,24 @@ double LutBiasModel::sum_ms(const Arch& arch) const {
   return sum;
 }
 
+std::vector<double> LutBiasModel::op_sums_ms(const Arch& arch) const {
+  HWNAS_CHECK(static_cast<int>(arch.genes.size()) == space_->num_layers(), "arch has ", arch.genes.size(),
+              " layers, space has ", space_->num_layers());
+  std::vector<double> sums(space_->ops.size(), 0.0);
+  for (int l = 0; l < space_->num_layers(); ++l) {
+    const Gene& g = arch.genes[l];
+    const bool in_range = g.op >= 0 && g.op < static_cast<int>(layer_ms_[l].size()) && g.width >= 0 &&
+                          g.width < static_cast<int>(layer_ms_[l][g.op].size());
+    const double ms = in_range ? layer_ms_[l][g.op][g.width] : std::numeric_limits<double>::quiet_NaN();
+    if (std::isnan(ms)) {
+      lut_.sum_ms(*space_, arch);  // not a precomputed gene: the table names the problem
+      HWNAS_CHECK(false, "layer ", l + 1, ": gene not in space ", space_->description);
+    }
+    sums[g.op] += ms;
+  }
+  return sums;
+}
+
 double LutBiasModel::predict_ms(const Arch& arch) const {
   return sum_ms(arch) + bias_ms_;  // HSCoNAS Eq. 3
 }
@@ -60,6 +78,50 @@ std::string LutBiasModel::describe() const {
   char buf[64];
   std::snprintf(buf, sizeof buf, "lut+bias(B=%.4gms)", bias_ms_);
   return bias_ms_ == 0 ? "lut" : buf;
+}
+
+LutScaleModel::LutScaleModel(const SearchSpace& space, Lut lut, const MeasuredArchs& data)
+    : space_(space.clone()), sums_(space, std::move(lut), 0.0), scales_(space.ops.size(), 1.0) {
+  const int n = static_cast<int>(data.size());
+  HWNAS_CHECK(n >= 2 && data.ms.size() == data.size(), "lut+scale needs at least 2 measured archs, got ", n);
+  std::vector<int> scaled;  // op indices with a d_k
+  for (int op = 0; op < static_cast<int>(space.ops.size()); ++op)
+    if (space.ops[op].kind != "skip") scaled.push_back(op);
+  // Ridge least squares of (measured - table sum) on [1, S_k...], the
+  // intercept B unpenalised. lambda = 0.05 n: d_k = 0.2 costs about what a
+  // 0.01 ms residual on every arch does at S_k ~ 1 ms.
+  const int p = 1 + static_cast<int>(scaled.size());
+  Matrix a(p, p);
+  std::vector<double> b(p, 0.0);
+  for (int i = 0; i < n; ++i) {
+    const std::vector<double> s = sums_.op_sums_ms(data.archs[i]);
+    std::vector<double> x = {1.0};
+    for (int op : scaled) x.push_back(s[op]);
+    const double r = data.ms[i] - sums_.sum_ms(data.archs[i]);
+    HWNAS_CHECK(std::isfinite(data.ms[i]), "lut+scale: measured latency of arch ", i + 1, " is not finite");
+    for (int j = 0; j < p; ++j) {
+      b[j] += x[j] * r;
+      for (int k = 0; k < p; ++k) a(j, k) += x[j] * x[k];
+    }
+  }
+  for (int j = 1; j < p; ++j) a(j, j) += 0.05 * n;
+  const std::vector<double> theta = solve_spd(a, b);
+  bias_ms_ = theta[0];
+  for (size_t j = 0; j < scaled.size(); ++j) scales_[scaled[j]] = 1.0 + theta[j + 1];
+}
+
+double LutScaleModel::predict_ms(const Arch& arch) const {
+  const std::vector<double> s = sums_.op_sums_ms(arch);
+  double ms = sums_.sum_ms(arch) + bias_ms_;
+  for (size_t op = 0; op < s.size(); ++op) ms += (scales_[op] - 1.0) * s[op];
+  return ms;
+}
+
+std::string LutScaleModel::describe() const {
+  std::string out = str_cat("lut+scale(B=", format_number(std::round(bias_ms_ * 1e4) / 1e4), "ms");
+  for (size_t op = 0; op < scales_.size(); ++op)
+    if (space_->ops[op].kind != "skip") out += str_cat(",", space_->ops[op].name, "=x", format_number(std::round(scales_[op] * 1000) / 1000));
+  return out + ")";
 }
 
 RegressorModel::RegressorModel(const SearchSpace& space, std::unique_ptr<Regressor> regressor,
@@ -121,6 +183,11 @@ std::unique_ptr<LatencyModel> make_latency_model(const std::string& spec, const 
     }
     return std::make_unique<LutBiasModel>(space, *ctx.lut, b);
   }
+  if (spec == "lut+scale") {
+    HWNAS_CHECK(ctx.lut != nullptr, "latency model lut+scale needs a latency table (--lut FILE)");
+    HWNAS_CHECK(have_fit, "latency model lut+scale needs measured archs to fit on (the table's, or --fit archs)");
+    return std::make_unique<LutScaleModel>(space, *ctx.lut, *ctx.fit);
+  }
   if (spec == "measured") {
     HWNAS_CHECK(ctx.target != nullptr, "latency model measured needs a target (--target)");
     return std::make_unique<MeasuredModel>(space, ctx.target, ctx.profile);
@@ -148,6 +215,7 @@ std::vector<std::pair<std::string, std::string>> list_latency_models() {
   std::vector<std::pair<std::string, std::string>> out = {
       {"lut", "sum of the table's op latencies (HSCoNAS Eq. 3, B = 0)"},
       {"lut+bias", "table sum + B fitted on M measured archs (HSCoNAS Eq. 3, 4)"},
+      {"lut+scale", "table sum with a fitted scale per op kind, + B (measured archs)"},
       {"measured", "run end to end on the target (ground truth, slow)"},
   };
   for (const auto& [name, help] : list_regressors())

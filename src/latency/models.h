@@ -1,6 +1,8 @@
 // Latency models behind the one LatencyModel interface (core/latency_model.h):
 //   lut        sum of the table's op latencies (HSCoNAS Eq. 3 with B = 0)
 //   lut+bias   the same plus B fitted on M measured archs (HSCoNAS Eq. 3, 4)
+//   lut+scale  B plus a scale per op kind on its layers' table sum, fitted
+//              on measured archs (hwnas's extension of Eq. 3; see below)
 //   flops      ms = a * MACs + b by least squares on the analytic MACs of
 //              core/flops.h: the hardware-agnostic baseline (FlopsRegressor)
 //   <regressor> a learned predictor from core/predictors on the one-hot arch
@@ -47,6 +49,9 @@ class LutBiasModel : public LatencyModel {
   double bias_ms() const { return bias_ms_; }
   /// The table sum alone (Eq. 3 without B).
   double sum_ms(const Arch& arch) const;
+  /// The table sum split by op: [op index] = sum over the layers running it.
+  /// The stem and head are not in it: sum_ms = stem + head + these.
+  std::vector<double> op_sums_ms(const Arch& arch) const;
 
  private:
   std::unique_ptr<SearchSpace> space_;
@@ -56,6 +61,32 @@ class LutBiasModel : public LatencyModel {
   // is L array reads instead of L key strings and map lookups.
   double fixed_ms_ = 0;                              ///< stem + head
   std::vector<std::vector<std::vector<double>>> layer_ms_;  ///< [layer][op][width], NaN = not allowed
+};
+
+/// LAT(arch) = sum_ms(arch) + B + sum over non-skip ops k of d_k * S_k(arch),
+/// S_k the table sum of the layers running op k: each op's table latency
+/// scaled by a_k = 1 + d_k. Ops timed alone are not what they cost inside a
+/// net (caches, allocator, what runs before them), and not by one constant:
+/// on a Xeon VM one B left the table 18% over on a shallow, wide net whose
+/// layers were mostly k7 and x at width 0.7 - 0.9, and 2% under on a deep,
+/// thin all-k3 one. The d_k are ridge-shrunk towards 0 (plain Eq. 3 + 4), so
+/// an op the fit archs rarely run keeps its table latency.
+class LutScaleModel : public LatencyModel {
+ public:
+  /// Fits B and the d_k on `data` (at least 2 archs); the table must cover the space.
+  LutScaleModel(const SearchSpace& space, Lut lut, const MeasuredArchs& data);
+  double predict_ms(const Arch& arch) const override;
+  /// "lut+scale(B=...ms,k3=x0.95,...)".
+  std::string describe() const override;
+  double bias_ms() const { return bias_ms_; }
+  /// a_k = 1 + d_k per op index (1 for skip ops and ops never fitted).
+  const std::vector<double>& scales() const { return scales_; }
+
+ private:
+  std::unique_ptr<SearchSpace> space_;
+  LutBiasModel sums_;
+  double bias_ms_ = 0;
+  std::vector<double> scales_;
 };
 
 /// A Regressor from core/predictors on features of the arch: the one-hot

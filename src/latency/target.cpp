@@ -1,5 +1,7 @@
 #include "latency/target.h"
 
+#include <optional>
+
 #include <torch/version.h>
 #include <unistd.h>
 
@@ -203,6 +205,20 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
   const Clock clock = parse_clock(o.get("clock", "wall"));
   o.finish();
   return std::make_unique<LocalTorchTarget>(threads, batch, clock);
+}
+
+std::vector<Timing> measure_round_robin(Target& target, const std::vector<SpaceArch>& nets, const ProfileOptions& opt,
+                                        int rounds) {
+  HWNAS_CHECK(rounds >= 1, "measure: rounds must be at least 1, got ", rounds);
+  std::vector<std::optional<Timing>> t(nets.size());
+  for (int r = 0; r < rounds; ++r)
+    for (size_t i = 0; i < nets.size(); ++i) {
+      const Timing now = target.measure_arch(*nets[i].first, nets[i].second, opt);
+      t[i] = t[i] ? less_disturbed(*t[i], now, opt.statistic) : now;
+    }
+  std::vector<Timing> out;
+  for (const auto& x : t) out.push_back(*x);
+  return out;
 }
 
 }  // namespace hwnas

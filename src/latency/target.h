@@ -11,6 +11,8 @@
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/arch.h"
 #include "core/op_spec.h"
@@ -58,5 +60,13 @@ class Target {
 /// Builds a target from its factory string (see the top of this file).
 /// `token` authenticates against a remote agent when the string has none.
 std::unique_ptr<Target> make_target(const std::string& spec, const std::string& token = "");
+
+/// A network to time: its space (the searched one, or a baseline's) and arch.
+using SpaceArch = std::pair<const SearchSpace*, Arch>;
+/// Times every net `rounds` times, round-robin, each keeping its least
+/// disturbed timing: a burst of load on a shared machine lasts seconds,
+/// longer than one net's timing, so it cannot fall on every round of one net.
+std::vector<Timing> measure_round_robin(Target& target, const std::vector<SpaceArch>& nets, const ProfileOptions& opt,
+                                        int rounds);
 
 }  // namespace hwnas

@@ -26,36 +26,58 @@ Arch validation_arch(const SearchSpace& space, uint64_t seed, int step, int i) {
   return space.canonical(space.sample(rng));
 }
 
+Arch spread_arch(const SearchSpace& space, uint64_t seed, int step, int i) {
+  Rng rng = derive_rng(seed, Stage::kProfile, static_cast<uint64_t>(step), static_cast<uint64_t>(i));
+  std::vector<int> favoured = {-1};  // no favourite, then each non-skip op in turn
+  for (int op = 0; op < static_cast<int>(space.ops.size()); ++op)
+    if (space.ops[op].kind != "skip") favoured.push_back(op);
+  // Skip share, width and favourite cycle with coprime periods 4 and 3 (and
+  // 1 + #ops), so any 12 consecutive archs cover every depth x width cell.
+  const double skip_share = 0.2 * (i % 4);
+  const double width_centre = (0.5 + i % 3) / 3;
+  return space.canonical(space.sample_shaped(rng, skip_share, width_centre, favoured[i % favoured.size()]));
+}
+
 namespace {
 
 std::vector<Arch> distinct_archs(const SearchSpace& space, uint64_t seed, int step, int n,
-                                 const std::vector<Arch>& exclude) {
+                                 const std::vector<Arch>& exclude, bool spread) {
   std::set<Arch> seen(exclude.begin(), exclude.end());
   std::vector<Arch> out;
   // Tiny spaces may have fewer distinct archs than asked for; stop trying eventually.
   for (int i = 0; static_cast<int>(out.size()) < n; ++i) {
     HWNAS_CHECK(i < 100 * n + 1000, "space ", space.description, " has too few distinct archs for ", n,
                 " samples");
-    const Arch a = validation_arch(space, seed, step, i);
+    const Arch a = spread ? spread_arch(space, seed, step, i) : validation_arch(space, seed, step, i);
     if (seen.insert(a).second) out.push_back(a);
   }
   return out;
 }
 
+// derive_rng steps of the four arch sets.
+constexpr int kFitStep = 1, kHeldOutStep = 2, kSpreadFitStep = 3, kSpreadHeldOutStep = 4;
+
 }  // namespace
 
 std::vector<Arch> fit_archs(const SearchSpace& space, uint64_t seed, int n) {
-  return distinct_archs(space, seed, 1, n, {});
+  return distinct_archs(space, seed, kFitStep, n, {}, false);
 }
 
-std::vector<Arch> held_out_archs(const SearchSpace& space, uint64_t seed, int n, const std::vector<Arch>& exclude) {
-  return distinct_archs(space, seed, 2, n, exclude);
+std::vector<Arch> spread_fit_archs(const SearchSpace& space, uint64_t seed, int n, const std::vector<Arch>& exclude) {
+  return distinct_archs(space, seed, kSpreadFitStep, n, exclude, true);
+}
+
+std::vector<Arch> held_out_archs(const SearchSpace& space, uint64_t seed, int n, const std::vector<Arch>& exclude,
+                                 bool spread) {
+  return distinct_archs(space, seed, spread ? kSpreadHeldOutStep : kHeldOutStep, n, exclude, spread);
 }
 
 void ValidationOptions::validate() const {
   HWNAS_CHECK(fit_archs >= 2 && fit_archs <= 100000, "validate: fit archs must be in 2..100000, got ", fit_archs);
   HWNAS_CHECK(test_archs >= 2 && test_archs <= 100000, "validate: held-out archs must be in 2..100000, got ",
               test_archs);
+  HWNAS_CHECK(spread_fit_archs >= 0 && spread_fit_archs <= 100000, "validate: spread fit archs must be in 0..100000, got ",
+              spread_fit_archs);
   HWNAS_CHECK(!models.empty(), "validate: no models to validate");
   for (const std::string& m : models)
     HWNAS_CHECK(m != "measured", "validate: 'measured' is the reference every model is scored against, not a model");
@@ -73,7 +95,8 @@ ValidationReport validate_latency_models(const SearchSpace& space, Lut* lut, Tar
   r.target = target->info();
   r.statistic = lut->profile.statistic;
   r.fit.archs = fit_archs(space, opt.seed, opt.fit_archs);
-  r.test_archs = held_out_archs(space, opt.seed, opt.test_archs, r.fit.archs);
+  for (const Arch& a : spread_fit_archs(space, opt.seed, opt.spread_fit_archs, r.fit.archs)) r.fit.archs.push_back(a);
+  r.test_archs = held_out_archs(space, opt.seed, opt.test_archs, r.fit.archs, opt.spread_test);
   r.fit.ms.assign(r.fit.archs.size(), 0);
   r.measured_ms.assign(r.test_archs.size(), 0);
 

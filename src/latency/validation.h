@@ -25,16 +25,28 @@ namespace hwnas {
 /// The i-th fit arch (step 1) or held-out arch (step 2) of `seed`: uniform
 /// samples drawn from derive_rng(seed, Stage::kProfile, step, i).
 Arch validation_arch(const SearchSpace& space, uint64_t seed, int step, int i);
+/// The i-th spread arch of a step: SearchSpace::sample_shaped over a grid of
+/// skip share {0, .2, .4, .6} x width centre {1/6, 1/2, 5/6} x favoured op
+/// (none or each non-skip op), cycling with i. Uniform archs cluster at one
+/// depth and width; a latency model fitted or scored on them alone says
+/// nothing about the shallow, wide nets a search under a tight budget picks.
+Arch spread_arch(const SearchSpace& space, uint64_t seed, int step, int i);
 /// `n` distinct fit archs of `seed` (the bias archs of hwnas profile are the first M).
 std::vector<Arch> fit_archs(const SearchSpace& space, uint64_t seed, int n);
-/// `n` distinct held-out archs of `seed`, none of them in `exclude`.
-std::vector<Arch> held_out_archs(const SearchSpace& space, uint64_t seed, int n, const std::vector<Arch>& exclude);
+/// `n` distinct spread fit archs of `seed`, none in `exclude` (the spread
+/// archs of hwnas profile are the first K).
+std::vector<Arch> spread_fit_archs(const SearchSpace& space, uint64_t seed, int n, const std::vector<Arch>& exclude);
+/// `n` distinct held-out archs of `seed`, uniform or spread, none of them in `exclude`.
+std::vector<Arch> held_out_archs(const SearchSpace& space, uint64_t seed, int n, const std::vector<Arch>& exclude,
+                                 bool spread = false);
 
 struct ValidationOptions {
   int fit_archs = 100;   ///< M: archs the models are fitted on
   int test_archs = 100;  ///< N: held-out archs they are scored on
+  int spread_fit_archs = 0;  ///< K spread archs added to the fit set (spread_fit_archs)
+  bool spread_test = false;  ///< held-out archs spread (spread_arch) instead of uniform
   uint64_t seed = 0;
-  std::vector<std::string> models = {"lut+bias", "lut", "flops", "linear", "lasso", "bayesian-ridge", "gp", "mlp"};
+  std::vector<std::string> models = {"lut+bias", "lut+scale", "lut", "flops", "linear", "lasso", "bayesian-ridge", "gp", "mlp"};
   OneHotMode one_hot = OneHotMode::kOpWidth;
   ProfileOptions profile;  ///< for the end-to-end measurements
   bool reuse = true;       ///< take arch timings already in the table

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <numeric>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -45,7 +46,7 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     const char* strategy;
     int rerank, rerank_epochs, rerank_batch;
     int64_t rerank_limit;
-    int calibrate;
+    int calibrate, latency_check;
     std::vector<double> baselines, mbv2;
   };
   Preset p;
@@ -64,16 +65,16 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
     // no better than the search's own (session 6); --rerank 3 turns it on
     // with 2 epochs over 5,000 images, the best short signal measured.
     p = {2, 1, 2, 256, 4, 20, 81, 0, 15000, 10000, 500, 1000, 0.1, 0.02, 0.01, 0.1, 1.0, 0,
-         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", 0, 2, 128, 5000, 0, {0.5, 1.0}, {0.1, 0.2}};
+         "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", 0, 2, 128, 5000, 0, 0, {0.5, 1.0}, {0.1, 0.2}};
   } else if (preset == "paper") {
     // HSCoNAS IV-A: supernet 100 epochs, batch 512, lr 0.5; fine-tune 15
     // epochs at 0.01 then 0.0035; N = 100; Algorithm 1 with G=20, P=50, K=20;
     // retraining as the backbone with batch 1024 and 5 warm-up epochs.
     p = {100, 15, 100, 512, 100, 100, 11, 0, 0, 0, 2000, 0, 0.5, 0.01, 0.0035, 0.5, 10.0, 5,
-         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", 0, 5, 256, 0, 0, {0.25, 0.5, 0.75, 1.0}, {0.1, 0.2, 0.3, 0.4}};
+         "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25", 0, 5, 256, 0, 0, 0, {0.25, 0.5, 0.75, 1.0}, {0.1, 0.2, 0.3, 0.4}};
   } else if (preset == "smoke") {
     p = {1, 1, 1, 64, 1, 2, 3, 512, 512, 512, 64, 200, 0.1, 0.02, 0.01, 0.05, 0.2, 0,
-         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", 2, 1, 64, 256, 4, {1.0}, {0.2}};
+         "evolution:G=1,K=2,P=4,pc=0.25,pm=0.25", 2, 1, 64, 256, 4, 2, {1.0}, {0.2}};
   } else {
     HWNAS_CHECK(false, "unknown preset '", preset, "' (default, paper, smoke)");
   }
@@ -103,6 +104,7 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   set("strategy", &o->strategy, std::string(p.strategy));
   set("rerank", &o->rerank, p.rerank);
   set("calibrate", &o->calibrate, p.calibrate);
+  set("latency-check", &o->latency_check, p.latency_check);
   set("rerank-epochs", &o->rerank_train.epochs, p.rerank_epochs);
   set("rerank-batch-size", &o->rerank_train.batch_size, p.rerank_batch);
   set("rerank-limit", &o->rerank_train.limit, p.rerank_limit);
@@ -164,6 +166,8 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   train_kv("retrain-", o.retrain);
   kv("retrain-seeds", o.retrain_seeds);
   kv("calibrate", o.calibrate);
+  kv("latency-check", o.latency_check);
+  kv("latency-rounds", o.latency_rounds);
   kv("rerank", o.rerank);
   kv("rerank-apart", o.rerank_apart);
   train_kv("rerank-", o.rerank_train);
@@ -259,23 +263,26 @@ void measure_in_fresh_process(const std::vector<std::string>& command_line) {
 /// are timed in `rounds` round-robin passes and each keeps its least disturbed
 /// timing, so a burst of load on a shared machine cannot fall on all the
 /// repetitions of one network.
-std::vector<Timing> measure_finals(const RunDir& run, Target& target,
-                                   const std::vector<std::pair<const SearchSpace*, Arch>>& nets,
+std::vector<Timing> measure_finals(const RunDir& run, Target& target, const std::vector<SpaceArch>& nets,
                                    const ProfileOptions& popt, const std::vector<bool>& again = {}, int rounds = 3) {
   json m = read_measured(run);
   std::vector<std::optional<Timing>> t(nets.size());
   for (size_t i = 0; i < nets.size(); ++i) t[i] = cached_measurement(m, target, *nets[i].first, nets[i].second);
   std::vector<size_t> todo;
+  std::vector<SpaceArch> todo_nets;
   for (size_t i = 0; i < nets.size(); ++i)
-    if ((i < again.size() && again[i]) || !t[i]) todo.push_back(i);
+    if ((i < again.size() && again[i]) || !t[i]) {
+      todo.push_back(i);
+      todo_nets.push_back(nets[i]);
+    }
   ProfileOptions longer = popt;
   longer.repetitions = std::max(popt.repetitions, 11);  // final numbers: more repetitions
-  for (int r = 0; r < rounds && !todo.empty(); ++r)
-    for (size_t i : todo) {
-      const Timing now = target.measure_arch(*nets[i].first, nets[i].second, longer);
-      t[i] = t[i] ? less_disturbed(*t[i], now, popt.statistic) : now;
-    }
-  for (size_t i : todo) m[nets[i].first->format(nets[i].second)] = {{"target", target.info().id()}, {"timing", t[i]->to_json()}};
+  const std::vector<Timing> now = todo.empty() ? std::vector<Timing>{} : measure_round_robin(target, todo_nets, longer, rounds);
+  for (size_t k = 0; k < todo.size(); ++k) {
+    const size_t i = todo[k];
+    t[i] = t[i] ? less_disturbed(*t[i], now[k], popt.statistic) : now[k];
+    m[nets[i].first->format(nets[i].second)] = {{"target", target.info().id()}, {"timing", t[i]->to_json()}};
+  }
   if (!todo.empty()) run.write("measured.json", m.dump(2));
   std::vector<Timing> out;
   for (const auto& x : t) out.push_back(*x);
@@ -336,12 +343,52 @@ std::pair<Arch, Arch> latency_extremes(const SearchSpace& space, const LatencyMo
 Arch uniform_width(const SearchSpace& space, const std::string& op_name, double w) {
   const int op = space.op_index(op_name);
   HWNAS_CHECK(op >= 0, "space ", space.name, " has no ", op_name, " op for a baseline");
-  int wi = 0;
-  for (size_t i = 0; i < space.width_factors.size(); ++i)
-    if (std::fabs(space.width_factors[i] - w) < std::fabs(space.width_factors[wi] - w)) wi = static_cast<int>(i);
+  std::vector<int> all(space.width_factors.size());
+  std::iota(all.begin(), all.end(), 0);
+  const int wi = space.nearest_width(all, w);
   Arch a;
   for (int l = 0; l < space.num_layers(); ++l) a.genes.push_back({op, wi});
   return a;
+}
+
+/// End-to-end latency of each of `archs` on the target, for the latency
+/// check. A local target is timed in a child process (hwnas latency
+/// measure): this one has trained and evaluated for minutes, and such a
+/// process times networks slower (see measure_in_fresh_process). Timings are
+/// kept in `cache` (arch text -> ms; latency_check.json) for --resume.
+std::vector<double> check_latencies(const PipelineOptions& o, const RunDir& run, const SearchSpace& space,
+                                    Target& target, const std::vector<Arch>& archs, json* cache) {
+  std::vector<Arch> todo;
+  for (const Arch& a : archs)
+    if (!cache->contains(space.format(a))) todo.push_back(a);
+  if (!todo.empty())
+    std::fprintf(stderr, "latency check: timing %zu of the search's best %zu archs on %s\n", todo.size(), archs.size(),
+                 target.info().id().c_str());
+  if (!todo.empty() && target.info().kind == "local-torch" && !o.command_line.empty()) {
+    // This binary by its own path: in the shell popen starts, /proc/self/exe is the shell.
+    const std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
+    std::string cmd = str_cat("'", exe, "' latency measure --json --rounds 2 --lut '", run.file("lut.json"),
+                              "' --space '", o.common.space, "' --target '", o.target, "'");
+    for (const Arch& a : todo) cmd += " " + space.format(a);
+    std::fflush(stderr);
+    FILE* pipe = popen(cmd.c_str(), "r");
+    HWNAS_CHECK(pipe != nullptr, "latency check: could not start hwnas latency measure: ", std::strerror(errno));
+    std::string out;
+    char buf[4096];
+    for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+    const int status = pclose(pipe);
+    HWNAS_CHECK(status == 0, "latency check: hwnas latency measure failed (status ", status, ")");
+    const json result = json::parse(out);
+    for (const json& row : result.at("archs")) (*cache)[row.at("arch").get<std::string>()] = row.at("ms");
+  } else if (!todo.empty()) {
+    std::vector<SpaceArch> nets;
+    for (const Arch& a : todo) nets.push_back({&space, a});
+    const std::vector<Timing> t = measure_round_robin(target, nets, o.profile, 2);
+    for (size_t i = 0; i < todo.size(); ++i) (*cache)[space.format(todo[i])] = t[i].value_ms(o.profile.statistic);
+  }
+  std::vector<double> ms;
+  for (const Arch& a : archs) ms.push_back((*cache)[space.format(a)].get<double>());
+  return ms;
 }
 
 /// Trains o.calibrate archs near the budget stand-alone (as the re-ranking
@@ -500,7 +547,10 @@ void run_pipeline(const PipelineOptions& o) {
   // 5. Evolutionary search under T (Algorithm 1) in the shrunk space,
   // optionally on a calibrated accuracy (search/calibration.h).
   const std::unique_ptr<Strategy> strategy = make_strategy(o.strategy);
-  std::string calibration_line;
+  std::string calibration_line, latency_check_line;
+  int checked_pick = -1;  ///< the latency check's pick, an index into the final history
+  // The model the search uses: the table's B, or B refitted by the latency check.
+  auto search_latency = std::make_unique<LutBiasModel>(space, lut, latency.bias_ms());
   History history = clock.time("search", 5, kStages, "search: " + strategy->describe(), [&] {
     auto supernet_ev = evaluator_for(net, weights);
     Evaluator* ev = supernet_ev.get();
@@ -522,12 +572,67 @@ void run_pipeline(const PipelineOptions& o) {
                                                  format_number(std::round(h.at(b).latency_ms * 1000) / 1000), " ms").c_str());
       return false;
     };
-    History h = strategy->search(*searched, *ev, latency, *objective, so, cb);
-    cache.save(weights, *supernet_ev);
-    h.write_csv(run.file("search.csv"));
+    // The latency check: time the search's best candidates; when its pick
+    // misses T, B is refitted on them (Eq. 4 near the solution) and the
+    // search runs again with it.
+    json measured_cache = json::object();
+    if (run.has("latency_check.json")) measured_cache = json::parse(run.read("latency_check.json")).value("measured", json::object());
+    json rounds = json::array();
+    History h;
+    for (int round = 1;; ++round) {
+      h = strategy->search(*searched, *ev, *search_latency, *objective, so, cb);
+      cache.save(weights, *supernet_ev);
+      h.write_csv(run.file("search.csv"));
+      if (o.latency_check == 0) break;
+      if (o.latency_rounds > 1) h.write_csv(run.file(str_cat("search_round", round, ".csv")));
+      const std::vector<int> cands = rerank_candidates(h, o.latency_check, 1);  // the pick first
+      std::vector<Arch> archs;
+      for (int i : cands) archs.push_back(h.at(i).arch);
+      const std::vector<double> ms = check_latencies(o, run, space, *target, archs, &measured_cache);
+      // Re-score the candidates with their measured latency; the best
+      // measured within T (else the best score) becomes the pick.
+      std::vector<double> gaps;
+      json rows = json::array();
+      int chosen = -1;
+      double chosen_score = 0;
+      bool chosen_feasible = false;
+      for (size_t i = 0; i < archs.size(); ++i) {
+        const SearchRecord& c = h.at(cands[i]);
+        gaps.push_back(ms[i] - search_latency->sum_ms(archs[i]));
+        const double sc = objective->score(c.accuracy, ms[i]);
+        const bool feasible = objective->feasible(ms[i]);
+        if (chosen < 0 || (feasible && !chosen_feasible) || (feasible == chosen_feasible && sc > chosen_score)) {
+          chosen = static_cast<int>(i);
+          chosen_score = sc;
+          chosen_feasible = feasible;
+        }
+        rows.push_back({{"arch", c.arch_text}, {"accuracy", c.accuracy}, {"predicted_ms", c.latency_ms},
+                        {"measured_ms", ms[i]}, {"score_measured", sc}});
+      }
+      checked_pick = cands[chosen];
+      const double local_b = median(gaps), miss = ms[chosen] / T - 1;
+      std::fprintf(stderr, "latency check, round %d: the search's pick is predicted %.3f ms, measured %.3f ms; by measured "
+                   "latency candidate %d wins: %.3f ms (%+.1f%% vs T); B near them %.4f ms (the model's %.4f ms)\n",
+                   round, h.at(cands[0]).latency_ms, ms[0], chosen + 1, ms[chosen], 100 * miss, local_b,
+                   search_latency->bias_ms());
+      rounds.push_back({{"round", round}, {"model", search_latency->describe()}, {"chosen", chosen + 1},
+                        {"chosen_measured_ms", ms[chosen]}, {"miss", miss}, {"local_bias_ms", local_b}, {"archs", rows}});
+      run.write("latency_check.json", json{{"budget_ms", T}, {"rounds", rounds}, {"measured", measured_cache}}.dump(2));
+      const bool close = std::fabs(miss) <= 0.025;
+      if (close || round >= o.latency_rounds) {
+        latency_check_line = str_cat(round, round == 1 ? " search" : " searches", "; its best ", archs.size(),
+                                     " archs timed on the target, candidate ", chosen + 1, " picked at ",
+                                     format_number(std::round(ms[chosen] * 1000) / 1000), " ms (",
+                                     miss >= 0 ? "+" : "", format_number(std::round(miss * 1000) / 10), "% vs T)",
+                                     close ? "" : ", outside 2.5% after the last round", " (`latency_check.json`)");
+        break;
+      }
+      std::fprintf(stderr, "latency check: searching again with B = %.4f ms\n", local_b);
+      search_latency = std::make_unique<LutBiasModel>(space, lut, local_b);
+    }
     return h;
   });
-  int best_i = history.best_feasible_index();
+  int best_i = checked_pick >= 0 ? checked_pick : history.best_feasible_index();
   if (best_i < 0) {
     // Keep the run useful: take the best Eq. 2 score (the closest trade-off)
     // and say loudly that it misses the budget.
@@ -626,7 +731,7 @@ void run_pipeline(const PipelineOptions& o) {
              });
 
   // 8. Measure every final network on the target.
-  std::vector<std::pair<const SearchSpace*, Arch>> nets;
+  std::vector<SpaceArch> nets;
   for (const Final& f : finals) nets.push_back({f.space, f.arch});
   // Probes of the machine's speed: bias archs the table timed at profiling,
   // timed again beside the finals. Their ratio says how much of a miss is
@@ -717,7 +822,8 @@ void run_pipeline(const PipelineOptions& o) {
   rep.latency_budget_ms = T;
   rep.feasible_lo_ms = lo_ms;
   rep.feasible_hi_ms = hi_ms;
-  rep.latency_model = latency.describe();
+  rep.latency_model = search_latency->describe();
+  rep.latency_check = latency_check_line;
   rep.drift_since_profile = drift;
   rep.retrain_seeds = seeds;
   rep.first_seed = o.common.seed;
@@ -742,7 +848,7 @@ void run_pipeline(const PipelineOptions& o) {
     n.parameters = f.result.parameters;
     n.macs = arch_cost(*f.space, f.arch).macs;
     // The LUT covers this space's ops only; MobileNetV2 is measured, not predicted.
-    n.predicted_ms = f.space == &space ? latency.predict_ms(f.arch) : std::nan("");
+    n.predicted_ms = f.space == &space ? search_latency->predict_ms(f.arch) : std::nan("");
     n.measured_ms = f.measured.value_ms(o.profile.statistic);
     n.measured_cv = f.measured.cv;
     rep.nets.push_back(n);

@@ -38,6 +38,13 @@ struct PipelineOptions {
   /// on search-valid; the search then sees the supernet's accuracy through a
   /// ridge fit on them (search/calibration.h). 0 = the supernet's as it is.
   int calibrate = 0;
+  /// Latency check (not in HSCoNAS): the search's best `latency_check`
+  /// candidates are timed on the target. When its pick misses T by more
+  /// than 2.5%, B is refitted (Eq. 4) on those archs, near the solution
+  /// rather than on uniform samples, and the search runs again: at most
+  /// `latency_rounds` searches in all. 0 = trust the latency model.
+  int latency_check = 0;
+  int latency_rounds = 2;
   // Re-ranking (not in HSCoNAS): the search's best `rerank` candidates, at
   // least `rerank_apart` operators from each other, trained stand-alone on
   // search-train and scored on search-valid; the objective picks among them.

@@ -112,6 +112,7 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << "| objective | `" << in.objective << "` |\n"
      << "| strategy | `" << in.strategy << "` (" << in.history->size() << " archs evaluated) |\n";
   if (!in.calibration.empty()) md << "| accuracy | `" << in.calibration << "` (`calibration.json`) |\n";
+  if (!in.latency_check.empty()) md << "| latency check | " << in.latency_check << " |\n";
   md << "\n";
 
   md << "## Result\n\n";

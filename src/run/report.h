@@ -53,6 +53,7 @@ struct ReportInput {
   int best_index = -1;
   std::vector<RerankRow> rerank;           ///< empty: the search's own pick
   std::string calibration;                 ///< one line on the calibrated accuracy; empty: off
+  std::string latency_check;               ///< one line on the latency check; empty: off
   std::string rerank_training;             ///< e.g. "1 epoch over 6000 search-train images"
   std::vector<double> shrink_log10_sizes;  ///< before, after stage 1, after stage 2
   std::vector<ReportNet> nets;             ///< searched first, then baselines

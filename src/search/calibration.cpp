@@ -30,35 +30,13 @@ std::vector<Arch> calibration_archs(const SearchSpace& space, const LatencyModel
                                     Rng& rng) {
   const int kWidthLevels = 3, kTries = 3000;
   const int skip_levels = std::max(1, (n + kWidthLevels - 1) / kWidthLevels);
-  // Each layer's skip and other ops, split once for all the draws below.
-  std::vector<std::vector<int>> skips(space.num_layers()), others(space.num_layers());
-  for (int l = 0; l < space.num_layers(); ++l)
-    for (int op : space.layers[l].ops) (space.ops[op].kind == "skip" ? skips[l] : others[l]).push_back(op);
   std::vector<Arch> out;
   std::set<Arch> seen;
   for (int i = 0; i < n; ++i) {
     const double skip_share = skip_levels > 1 ? 0.6 * (i % skip_levels) / (skip_levels - 1) : 0.3;
     const double width_centre = (0.5 + (i / skip_levels) % kWidthLevels) / kWidthLevels;  // 1/6, 1/2, 5/6
     for (int t = 0; t < kTries; ++t) {
-      Arch a;
-      for (int l = 0; l < space.num_layers(); ++l) {
-        const LayerSpec& layer = space.layers[l];
-        const std::vector<int>& sk = skips[l];
-        const std::vector<int>& ot = others[l];
-        Gene g;
-        if (ot.empty() || (!sk.empty() && uniform01(rng) < skip_share)) {
-          g.op = sk.empty() ? layer.ops[0] : sk[uniform_int(rng, static_cast<int>(sk.size()))];
-        } else {
-          g.op = ot[uniform_int(rng, static_cast<int>(ot.size()))];
-        }
-        // The allowed width nearest to the centre plus a little noise.
-        const double w = width_centre + 0.3 * (uniform01(rng) - 0.5);
-        g.width = layer.widths[0];
-        for (int wi : layer.widths)
-          if (std::fabs(space.width_factors[wi] - w) < std::fabs(space.width_factors[g.width] - w)) g.width = wi;
-        a.genes.push_back(g);
-      }
-      a = space.canonical(a);
+      const Arch a = space.canonical(space.sample_shaped(rng, skip_share, width_centre));
       const double ms = latency.predict_ms(a);
       if (ms <= target_ms && ms >= 0.8 * target_ms && seen.insert(a).second) {
         out.push_back(a);

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "core/error.h"
+#include "core/rng.h"
 
 namespace hwnas {
 namespace {
@@ -74,6 +75,43 @@ TEST(HsconasSpace, SamplerCoversEveryOpAndWidth) {
     seen.insert({g.op, s->ops[g.op].scalable ? g.width : -1});
   }
   EXPECT_EQ(seen.size(), 4u * 10u + 1u);
+}
+
+TEST(HsconasSpace, ShapedSamplesFollowSkipShareWidthAndFavouredOp) {
+  auto s = make_space("hsconas");
+  Rng rng(3);
+  const int k7 = s->op_index("k7");
+  int skips_none = 0, skips_half = 0, layers = 0, k7s = 0, others = 0;
+  double width = 0;
+  for (int i = 0; i < 200; ++i) {
+    const Arch a = s->sample_shaped(rng, 0.0, 0.8, k7);
+    const Arch b = s->sample_shaped(rng, 0.5, 0.2);
+    s->validate(a);
+    s->validate(b);
+    for (int l = 0; l < s->num_layers(); ++l) {
+      skips_none += s->ops[a.genes[l].op].kind == "skip";
+      skips_half += s->ops[b.genes[l].op].kind == "skip";
+      (a.genes[l].op == k7 ? k7s : others) += 1;
+      width += s->width_factors[a.genes[l].width];
+      ++layers;
+    }
+  }
+  EXPECT_EQ(skips_none, 0);
+  // Layers that allow skip (all but the stride-2 ones) skip about half the time.
+  EXPECT_GT(skips_half, 0.35 * layers);
+  EXPECT_LT(skips_half, 0.5 * layers);
+  EXPECT_NEAR(width / layers, 0.8, 0.05);
+  EXPECT_GT(k7s, 2 * others);  // 0.6 + 0.4 / 4 = 70% k7
+}
+
+TEST(HsconasSpace, NearestWidthAmongTheAllowed) {
+  auto s = make_space("hsconas");
+  std::vector<int> all(s->width_factors.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  EXPECT_DOUBLE_EQ(s->width_factors[s->nearest_width(all, 0.33)], 0.3);
+  EXPECT_DOUBLE_EQ(s->width_factors[s->nearest_width(all, 7.0)], 1.0);
+  EXPECT_DOUBLE_EQ(s->width_factors[s->nearest_width({all[0], all.back()}, 0.4)], s->width_factors[all[0]]);
+  EXPECT_THROW(s->nearest_width({}, 0.5), Error);
 }
 
 TEST(HsconasSpace, MutationAndCrossoverStayValid) {

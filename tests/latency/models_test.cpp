@@ -6,6 +6,9 @@
 #include "core/flops.h"
 #include "core/io.h"
 #include "core/predictors/metrics.h"
+#include "latency/validation.h"
+
+#include <algorithm>
 
 namespace hwnas {
 namespace {
@@ -70,6 +73,67 @@ TEST(LatencyModels, LutBiasPrecomputedSumEqualsTheTableSum) {
     const Arch a = space->sample(rng);
     EXPECT_NEAR(model.predict_ms(a), lut.sum_ms(*space, a) + 0.25, 1e-12) << space->format(a);
   }
+}
+
+TEST(LatencyModels, LutScaleRecoversPerOpScalesThatOneBiasCannot) {
+  // "Measured" = table sum with every k5 layer at 0.6x its table latency,
+  // plus 0.05 ms: a gap that grows with the number of k5 layers.
+  auto space = make_space("hsconas");
+  Lut lut = Lut::empty(*space, synthetic_target(), ProfileOptions());
+  for (const OpSpec& s : space_op_specs(*space, 1)) lut.ops[s.key()].median_ms = 0.01 + 2e-6 * op_cost(s).macs;
+  const int k5 = space->op_index("k5");
+  LutBiasModel sums(*space, lut, 0.0);
+  auto truth = [&](const Arch& a) { return sums.sum_ms(a) - 0.4 * sums.op_sums_ms(a)[k5] + 0.05; };
+  MeasuredArchs fit, test;
+  for (int i = 0; i < 120; ++i) {
+    MeasuredArchs& m = i < 60 ? fit : test;
+    m.archs.push_back(spread_arch(*space, 3, 1, i));
+    m.ms.push_back(truth(m.archs.back()));
+  }
+  LutScaleModel model(*space, lut, fit);
+  EXPECT_NEAR(model.scales()[k5], 0.6, 0.05);
+  EXPECT_NEAR(model.scales()[space->op_index("k3")], 1.0, 0.05);
+  EXPECT_EQ(model.scales()[space->op_index("skip")], 1.0);
+  EXPECT_NEAR(model.bias_ms(), 0.05, 0.05);
+  LatencyModelContext ctx;
+  ctx.space = space.get();
+  ctx.lut = &lut;
+  ctx.fit = &fit;
+  const auto bias = make_latency_model("lut+bias", ctx);
+  EXPECT_LT(mape_on(model, test), 0.5 * mape_on(*bias, test));
+  EXPECT_NE(model.describe().find("k5=x0.6"), std::string::npos) << model.describe();
+  MeasuredArchs one;
+  one.archs = {fit.archs[0]};
+  one.ms = {fit.ms[0]};
+  EXPECT_THROW(LutScaleModel(*space, lut, one), Error);
+}
+
+TEST(LatencyModels, SpreadArchsReachDepthsAndWidthsUniformSamplesMiss) {
+  auto space = make_space("hsconas");
+  int min_layers = 99, max_layers = 0;
+  double min_width = 9, max_width = 0;
+  for (const Arch& a : spread_fit_archs(*space, 0, 24, {})) {
+    int layers = 0;
+    double w = 0;
+    for (const Gene& g : a.genes)
+      if (space->ops[g.op].kind != "skip") {
+        ++layers;
+        w += space->width_factors[g.width];
+      }
+    min_layers = std::min(min_layers, layers);
+    max_layers = std::max(max_layers, layers);
+    min_width = std::min(min_width, w / layers);
+    max_width = std::max(max_width, w / layers);
+  }
+  EXPECT_LE(min_layers, 11);
+  EXPECT_EQ(max_layers, 20);
+  EXPECT_LT(min_width, 0.25);
+  EXPECT_GT(max_width, 0.75);
+  // Deterministic per seed, and distinct from the fit set when asked.
+  EXPECT_EQ(spread_arch(*space, 5, 3, 7), spread_arch(*space, 5, 3, 7));
+  const std::vector<Arch> fit = spread_fit_archs(*space, 0, 10, {});
+  for (const Arch& a : held_out_archs(*space, 0, 10, fit, true))
+    EXPECT_EQ(std::count(fit.begin(), fit.end(), a), 0);
 }
 
 TEST(LatencyModels, FlopsBaselineIsExactWhenLatencyIsAffineInMacs) {

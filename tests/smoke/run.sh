@@ -29,6 +29,9 @@ grep -q '"search_valid_accuracy"' "$DIR/run/rerank_1.json" || fail "re-ranking w
 [ "$(grep -c '"search_valid_accuracy"' "$DIR/run/calibration.json")" -eq 4 ] || fail "calibration.json does not hold 4 archs"
 grep -q '"tau_calibrated_leave_one_out"' "$DIR/run/calibration.json" || fail "calibration.json has no leave-one-out tau"
 grep -q '^| accuracy | `.*Kendall tau' "$DIR/run/report.md" || fail "report does not say how the accuracy was calibrated"
+# The preset times the search's best 2 archs on the target, searching again when the pick misses T.
+grep -q '"chosen_measured_ms"' "$DIR/run/latency_check.json" || fail "latency_check.json has no measured pick"
+grep -q '^| latency check | .* timed on the target' "$DIR/run/report.md" || fail "report has no latency check row"
 # every evaluated arch is logged once
 [ "$(tail -n +2 "$DIR/run/search.csv" | cut -d, -f2- | sort | uniq -d | wc -l)" -eq 0 ] || fail "search.csv repeats an arch"
 
@@ -40,6 +43,7 @@ before=$(grep '^best arch' "$DIR/out.txt")
 grep -q "already trained; reusing it" "$DIR/err2.txt" || fail "resume retrained the supernet"
 ! grep -q "rerank_[0-9] epoch" "$DIR/err2.txt" || fail "resume re-ran the re-ranking trainings"
 ! grep -q "calib_[0-9] epoch" "$DIR/err2.txt" || fail "resume re-ran the calibration trainings"
+! grep -q "latency check: timing" "$DIR/err2.txt" || fail "resume timed the latency check's archs again"
 # The resolved config.yaml reproduces the run.
 "$HWNAS" --config "$DIR/run/config.yaml" run --resume > "$DIR/out3.txt" 2> "$DIR/err3.txt" \
   || { tail -5 "$DIR/err3.txt"; fail "run from config.yaml exited non-zero"; }
@@ -81,6 +85,9 @@ expect_error "has 1 layers" retrain --arch "k9@1" --run-dir "$DIR/x"
 expect_error "no such directory" run --dataset mnist-idx:/nonexistent --run-dir "$DIR/x"
 expect_error "rerank must be 0 or more" run --rerank -1 --run-dir "$DIR/x"
 expect_error "calibrate needs 0 (off) or at least 4" run --calibrate 2 --run-dir "$DIR/x"
+expect_error "latency-check must be in 0..100" run --latency-check -1 --run-dir "$DIR/x"
+expect_error "latency-rounds must be in 1..10" run --latency-rounds 0 --run-dir "$DIR/x"
+expect_error "no archs to measure" latency measure --lut "$DIR/run/lut.json"
 expect_error "retrain-seeds must be at least 1" run --retrain-seeds 0 --run-dir "$DIR/x"
 expect_error "not a run directory" run --reuse "$DIR/nonexistent" --run-dir "$DIR/x"
 echo "smoke run: ok"

@@ -43,6 +43,7 @@ struct PipelineOptions {
   /// than 2.5%, B is refitted (Eq. 4) on those archs, near the solution
   /// rather than on uniform samples, and the search runs again: at most
   /// `latency_rounds` searches in all. 0 = trust the latency model.
+  /// Presets: default 6 archs and 1 round, paper off, smoke 2 and 2.
   int latency_check = 0;
   int latency_rounds = 2;
   // Re-ranking (not in HSCoNAS): the search's best `rerank` candidates, at

@@ -50,8 +50,8 @@ void setup(CLI::App& app) {
                   "Calibrate the supernet's accuracy with N short stand-alone trainings of archs near the budget, "
                   "trained as --rerank-* sets (0 = off)");
   cmd->add_option("--latency-check", p.latency_check,
-                  "Time the search's best N archs on the target; when the pick misses the budget by over 2.5%, "
-                  "refit B on them and search again (0 = off)");
+                  "Time the search's best N archs on the target and pick by measured latency; when the model is "
+                  "off on them by over 2.5% of T, refit B on them and search again (0 = off)");
   cmd->add_option("--latency-rounds", p.latency_rounds, "Searches at most, with --latency-check")->capture_default_str();
   cmd->add_option("--rerank", p.rerank,
                   "Re-rank the search's best N archs by a short stand-alone training (0 = take the search's pick)");

@@ -626,9 +626,9 @@ void run_pipeline(const PipelineOptions& o) {
                                                  format_number(std::round(h.at(b).latency_ms * 1000) / 1000), " ms").c_str());
       return false;
     };
-    // The latency check: time the search's best candidates; when its pick
-    // misses T, B is refitted on them (Eq. 4 near the solution) and the
-    // search runs again with it.
+    // The latency check: time the search's best candidates and pick by
+    // measured latency; when the model is off on them, B is refitted on
+    // them (Eq. 4 near the solution) and the search runs again with it.
     json measured_cache = json::object();
     if (run.has("latency_check.json")) measured_cache = json::parse(run.read("latency_check.json")).value("measured", json::object());
     json rounds = json::array();
@@ -665,20 +665,27 @@ void run_pipeline(const PipelineOptions& o) {
       }
       checked_pick = cands[chosen];
       const double local_b = median(gaps), miss = ms[chosen] / T - 1;
+      const double model_off = (local_b - search_latency->bias_ms()) / T;
       std::fprintf(stderr, "latency check, round %d: the search's pick is predicted %.3f ms, measured %.3f ms; by measured "
                    "latency candidate %d wins: %.3f ms (%+.1f%% vs T); B near them %.4f ms (the model's %.4f ms)\n",
                    round, h.at(cands[0]).latency_ms, ms[0], chosen + 1, ms[chosen], 100 * miss, local_b,
                    search_latency->bias_ms());
       rounds.push_back({{"round", round}, {"model", search_latency->describe()}, {"chosen", chosen + 1},
+                        {"model_off_share_of_T", model_off},
                         {"chosen_measured_ms", ms[chosen]}, {"miss", miss}, {"local_bias_ms", local_b}, {"archs", rows}});
       run.write("latency_check.json", json{{"budget_ms", T}, {"rounds", rounds}, {"measured", measured_cache}}.dump(2));
-      const bool close = std::fabs(miss) <= 0.025;
-      if (close || round >= o.latency_rounds) {
+      // Search again only when the model is off near the solution: a pick
+      // far from T that the model predicted well is the objective's choice
+      // (Eq. 2 trades latency for accuracy), and the same model would
+      // search the same way.
+      const bool model_ok = std::fabs(model_off) <= 0.025;
+      if (model_ok || round >= o.latency_rounds) {
         latency_check_line = str_cat(round, round == 1 ? " search" : " searches", "; its best ", archs.size(),
                                      " archs timed on the target, candidate ", chosen + 1, " picked at ",
                                      format_number(std::round(ms[chosen] * 1000) / 1000), " ms (",
-                                     miss >= 0 ? "+" : "", format_number(std::round(miss * 1000) / 10), "% vs T)",
-                                     close ? "" : ", outside 2.5% after the last round", " (`latency_check.json`)");
+                                     miss >= 0 ? "+" : "", format_number(std::round(miss * 1000) / 10),
+                                     "% vs T); the model ", model_ok ? "within" : "still off by more than",
+                                     " 2.5% of T on them (`latency_check.json`)");
         break;
       }
       std::fprintf(stderr, "latency check: searching again with B = %.4f ms\n", local_b);

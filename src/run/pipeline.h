@@ -39,11 +39,12 @@ struct PipelineOptions {
   /// ridge fit on them (search/calibration.h). 0 = the supernet's as it is.
   int calibrate = 0;
   /// Latency check (not in HSCoNAS): the search's best `latency_check`
-  /// candidates are timed on the target. When its pick misses T by more
-  /// than 2.5%, B is refitted (Eq. 4) on those archs, near the solution
-  /// rather than on uniform samples, and the search runs again: at most
-  /// `latency_rounds` searches in all. 0 = trust the latency model.
-  /// Presets: default 6 archs and 1 round, paper off, smoke 2 and 2.
+  /// candidates are timed on the target and the one that scores best with
+  /// its measured latency is the pick. When the model is off on them (their
+  /// median gap, Eq. 4's B, differs from the model's B by over 2.5% of T), B
+  /// is refitted on them, near the solution rather than on uniform samples,
+  /// and the search runs again: at most `latency_rounds` searches in all.
+  /// 0 = trust the latency model.
   int latency_check = 0;
   int latency_rounds = 2;
   // Re-ranking (not in HSCoNAS): the search's best `rerank` candidates, at

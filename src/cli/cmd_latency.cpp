@@ -1,7 +1,8 @@
 // hwnas latency predict|measure|validate: use a latency table and the models
-// built on it; measure archs end to end on the table's target; validate every model against end-to-end measurements of held-out
-// archs (RMSE, MAPE, max error, Kendall tau, within 5% / 10%), with a CSV
-// and a predicted-vs-measured plot.
+// built on it; time archs end to end on the table's target; validate every
+// model against end-to-end measurements of held-out archs (RMSE, MAPE, max
+// error, Kendall tau, within 5% / 10%), with a CSV and a predicted-vs-measured
+// plot.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>

@@ -37,15 +37,19 @@ double LutBiasModel::fit_bias(const SearchSpace& space, const Lut& lut, const Me
   return median(gaps);
 }
 
+double LutBiasModel::gene_ms(int layer, const Gene& g) const {
+  const auto& ops = layer_ms_[layer];
+  const bool in_range = g.op >= 0 && g.op < static_cast<int>(ops.size()) && g.width >= 0 &&
+                        g.width < static_cast<int>(ops[g.op].size());
+  return in_range ? ops[g.op][g.width] : std::numeric_limits<double>::quiet_NaN();
+}
+
 double LutBiasModel::sum_ms(const Arch& arch) const {
   HWNAS_CHECK(static_cast<int>(arch.genes.size()) == space_->num_layers(), "arch has ", arch.genes.size(),
               " layers, space has ", space_->num_layers());
   double sum = fixed_ms_;
   for (int l = 0; l < space_->num_layers(); ++l) {
-    const Gene& g = arch.genes[l];
-    const bool in_range = g.op >= 0 && g.op < static_cast<int>(layer_ms_[l].size()) && g.width >= 0 &&
-                          g.width < static_cast<int>(layer_ms_[l][g.op].size());
-    const double ms = in_range ? layer_ms_[l][g.op][g.width] : std::numeric_limits<double>::quiet_NaN();
+    const double ms = gene_ms(l, arch.genes[l]);
     if (std::isnan(ms)) return lut_.sum_ms(*space_, arch);  // not a precomputed gene: the table names the problem
     sum += ms;
   }
@@ -53,19 +57,12 @@ double LutBiasModel::sum_ms(const Arch& arch) const {
 }
 
 std::vector<double> LutBiasModel::op_sums_ms(const Arch& arch) const {
-  HWNAS_CHECK(static_cast<int>(arch.genes.size()) == space_->num_layers(), "arch has ", arch.genes.size(),
-              " layers, space has ", space_->num_layers());
+  const double total = sum_ms(arch);  // checks the arch, and throws naming a gene the table lacks
   std::vector<double> sums(space_->ops.size(), 0.0);
   for (int l = 0; l < space_->num_layers(); ++l) {
-    const Gene& g = arch.genes[l];
-    const bool in_range = g.op >= 0 && g.op < static_cast<int>(layer_ms_[l].size()) && g.width >= 0 &&
-                          g.width < static_cast<int>(layer_ms_[l][g.op].size());
-    const double ms = in_range ? layer_ms_[l][g.op][g.width] : std::numeric_limits<double>::quiet_NaN();
-    if (std::isnan(ms)) {
-      lut_.sum_ms(*space_, arch);  // not a precomputed gene: the table names the problem
-      HWNAS_CHECK(false, "layer ", l + 1, ": gene not in space ", space_->description);
-    }
-    sums[g.op] += ms;
+    const double ms = gene_ms(l, arch.genes[l]);
+    HWNAS_CHECK(!std::isnan(ms), "layer ", l + 1, ": gene not in space ", space_->description, " (table sum ", total, ")");
+    sums[arch.genes[l].op] += ms;
   }
   return sums;
 }
@@ -112,8 +109,8 @@ LutScaleModel::LutScaleModel(const SearchSpace& space, Lut lut, const MeasuredAr
 
 double LutScaleModel::predict_ms(const Arch& arch) const {
   const std::vector<double> s = sums_.op_sums_ms(arch);
-  double ms = sums_.sum_ms(arch) + bias_ms_;
-  for (size_t op = 0; op < s.size(); ++op) ms += (scales_[op] - 1.0) * s[op];
+  double ms = sums_.fixed_ms() + bias_ms_;
+  for (size_t op = 0; op < s.size(); ++op) ms += scales_[op] * s[op];
   return ms;
 }
 

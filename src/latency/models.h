@@ -52,11 +52,15 @@ class LutBiasModel : public LatencyModel {
   /// The table sum split by op: [op index] = sum over the layers running it.
   /// The stem and head are not in it: sum_ms = stem + head + these.
   std::vector<double> op_sums_ms(const Arch& arch) const;
+  /// The stem and head's table latency, in every arch's sum.
+  double fixed_ms() const { return fixed_ms_; }
 
  private:
   std::unique_ptr<SearchSpace> space_;
   Lut lut_;
   double bias_ms_;
+  /// The table latency of `layer` running gene `g`, NaN when not precomputed.
+  double gene_ms(int layer, const Gene& g) const;
   // Table latencies resolved once per (layer, op, width), so predict_ms()
   // is L array reads instead of L key strings and map lookups.
   double fixed_ms_ = 0;                              ///< stem + head

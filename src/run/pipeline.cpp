@@ -355,6 +355,34 @@ Arch uniform_width(const SearchSpace& space, const std::string& op_name, double 
   return a;
 }
 
+/// Probes of the machine's speed: the first `n` bias archs the table timed
+/// at profiling, timed again beside other networks. Their ratio to the
+/// profile time says how much of a difference is the machine's (shared
+/// hosts drift by 10% in minutes), not the model's.
+struct SpeedProbes {
+  std::vector<Arch> archs;
+  std::vector<double> then_ms;  ///< each probe's timing at profiling
+  SpeedProbes(const SearchSpace& space, const Lut& lut, uint64_t seed, int n, Statistic statistic)
+      : statistic_(statistic) {
+    for (const Arch& a : fit_archs(space, seed, n)) {
+      const auto it = lut.archs.find(space.format(a));
+      if (it == lut.archs.end()) continue;
+      archs.push_back(a);
+      then_ms.push_back(it->second.value_ms(statistic));
+    }
+  }
+  /// Median ratio - 1 of the probes' timings now (`now[first + k]` for probe
+  /// k) to then; NaN without probes.
+  double drift(const std::vector<Timing>& now, size_t first) const {
+    std::vector<double> ratios;
+    for (size_t k = 0; k < then_ms.size(); ++k) ratios.push_back(now[first + k].value_ms(statistic_) / then_ms[k]);
+    return ratios.empty() ? std::nan("") : median(ratios) - 1;
+  }
+
+ private:
+  Statistic statistic_;
+};
+
 /// End-to-end latency of each of `archs` on the target, for the latency
 /// check. A local target is timed in a child process (hwnas latency
 /// measure): this one has trained and evaluated for minutes, and such a
@@ -374,14 +402,9 @@ std::vector<double> check_latencies(const PipelineOptions& o, const RunDir& run,
   if (!todo.empty()) {
     std::fprintf(stderr, "latency check: timing %zu of the search's best %zu archs on %s\n", todo.size(), archs.size(),
                  target.info().id().c_str());
+    const SpeedProbes probes(space, lut, o.common.seed, std::min(3, o.bias_archs), o.profile.statistic);
     std::vector<Arch> nets = todo;
-    std::vector<double> then_ms;
-    for (const Arch& a : fit_archs(space, o.common.seed, std::min(3, o.bias_archs))) {
-      const auto it = lut.archs.find(space.format(a));
-      if (it == lut.archs.end()) continue;
-      nets.push_back(a);
-      then_ms.push_back(it->second.value_ms(o.profile.statistic));
-    }
+    nets.insert(nets.end(), probes.archs.begin(), probes.archs.end());
     auto time_all = [&]() -> std::vector<Timing> {
       if (target.info().kind != "local-torch" || o.command_line.empty()) {
         std::vector<SpaceArch> pairs;
@@ -408,18 +431,16 @@ std::vector<double> check_latencies(const PipelineOptions& o, const RunDir& run,
                   nets.size(), " archs");
       return t;
     };
-    std::vector<std::optional<Timing>> best(nets.size());
+    std::vector<Timing> best;
     double drift = 0;
     for (int attempt = 0; attempt < 3; ++attempt) {
       const std::vector<Timing> t = time_all();
       for (size_t i = 0; i < nets.size(); ++i)
-        best[i] = best[i] ? less_disturbed(*best[i], t[i], o.profile.statistic) : t[i];
-      std::vector<double> ratios;
-      for (size_t k = 0; k < then_ms.size(); ++k)
-        ratios.push_back(best[todo.size() + k]->value_ms(o.profile.statistic) / then_ms[k]);
-      drift = ratios.empty() ? 0.0 : median(ratios) - 1;
+        if (attempt == 0) best.push_back(t[i]);
+        else best[i] = less_disturbed(best[i], t[i], o.profile.statistic);
+      drift = probes.archs.empty() ? 0.0 : probes.drift(best, todo.size());
       int spread = 0;
-      for (size_t i = 0; i < todo.size(); ++i) spread += disturbed(*best[i]);
+      for (size_t i = 0; i < todo.size(); ++i) spread += disturbed(best[i]);
       if (drift <= 0.05 && spread == 0) break;
       const std::string why = drift > 0.05 ? str_cat("the bias archs take ", format_ratio(1 + drift), " their time at profiling")
                                            : str_cat(spread, " timings spread far above their minimum");
@@ -438,7 +459,7 @@ std::vector<double> check_latencies(const PipelineOptions& o, const RunDir& run,
       std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling; timings divided by it\n",
                    format_ratio(1 + drift).c_str());
     for (size_t i = 0; i < todo.size(); ++i)
-      (*cache)[space.format(todo[i])] = best[i]->value_ms(o.profile.statistic) / (1 + drift);
+      (*cache)[space.format(todo[i])] = best[i].value_ms(o.profile.statistic) / (1 + drift);
   }
   std::vector<double> ms;
   for (const Arch& a : archs) ms.push_back((*cache)[space.format(a)].get<double>());
@@ -794,16 +815,8 @@ void run_pipeline(const PipelineOptions& o) {
   // 8. Measure every final network on the target.
   std::vector<SpaceArch> nets;
   for (const Final& f : finals) nets.push_back({f.space, f.arch});
-  // Probes of the machine's speed: bias archs the table timed at profiling,
-  // timed again beside the finals. Their ratio says how much of a miss is
-  // the machine's (shared hosts drift by 10% in minutes), not the model's.
-  std::vector<double> then_ms;
-  for (const Arch& a : fit_archs(space, o.common.seed, std::min(5, o.bias_archs))) {
-    const auto it = lut.archs.find(space.format(a));
-    if (it == lut.archs.end()) continue;
-    nets.push_back({&space, a});
-    then_ms.push_back(it->second.value_ms(o.profile.statistic));
-  }
+  const SpeedProbes probes(space, lut, o.common.seed, std::min(5, o.bias_archs), o.profile.statistic);
+  for (const Arch& a : probes.archs) nets.push_back({&space, a});
   const json measured = read_measured(run);
   auto cached = [&](size_t begin, size_t end) {
     return std::all_of(nets.begin() + begin, nets.begin() + end, [&](const auto& n) {
@@ -832,10 +845,7 @@ void run_pipeline(const PipelineOptions& o) {
         sleep(5);
       }
       t = measure_finals(run, *target, nets, o.profile, again);
-      std::vector<double> ratios;
-      for (size_t k = 0; k < then_ms.size(); ++k)
-        ratios.push_back(t[finals.size() + k].value_ms(o.profile.statistic) / then_ms[k]);
-      drift = ratios.empty() ? std::nan("") : median(ratios) - 1;
+      drift = probes.drift(t, finals.size());
       const bool slow = drift > 0.05;
       // A slow machine re-times everything; otherwise the spread nets and
       // the probes (which keep the machine's speed current).
@@ -869,7 +879,7 @@ void run_pipeline(const PipelineOptions& o) {
     }
     if (!std::isnan(drift)) {
       std::fprintf(stderr, "machine speed: %zu of the table's bias archs, timed again, take %s their time at profiling (median)\n",
-                   then_ms.size(), format_ratio(1 + drift).c_str());
+                   probes.archs.size(), format_ratio(1 + drift).c_str());
     }
     return 0;
   });

@@ -391,9 +391,12 @@ struct SpeedProbes {
 /// probes of the machine's speed: when they run over 5% slower than at
 /// profiling, or an arch's repetitions spread far above their minimum,
 /// everything is timed again after 5 s (at most 3 attempts), each arch
-/// keeping its least disturbed timing, and the timings are divided by the
-/// probes' ratio. Timings are kept in `cache` (arch text -> ms;
-/// latency_check.json) for --resume.
+/// keeping its least disturbed timing. A drift that outlasts the attempts is
+/// reported, not divided out: the measure stage reports what the target
+/// does, so the check must pick by the same clock (session 8 divided, and at
+/// 3 ms its pick read 2.970 ms in the check and 3.156 ms in the measure
+/// stage). Timings are kept in `cache` (arch text -> ms; latency_check.json)
+/// for --resume.
 std::vector<double> check_latencies(const PipelineOptions& o, const RunDir& run, const SearchSpace& space,
                                     const Lut& lut, Target& target, const std::vector<Arch>& archs, json* cache) {
   std::vector<Arch> todo;
@@ -451,15 +454,9 @@ std::vector<double> check_latencies(const PipelineOptions& o, const RunDir& run,
       std::fprintf(stderr, "latency check: machine disturbed (%s); timing again in 5 s\n", why.c_str());
       sleep(5);
     }
-    // In the table's time: a machine running the probes x% slower than at
-    // profiling (right after the search, this VM ran them 1.09x slower for
-    // minutes, where the measure stage later read 1.00x) ran these archs
-    // about as much slower, and T and B are in the table's time.
     if (drift != 0)
-      std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling; timings divided by it\n",
-                   format_ratio(1 + drift).c_str());
-    for (size_t i = 0; i < todo.size(); ++i)
-      (*cache)[space.format(todo[i])] = best[i].value_ms(o.profile.statistic) / (1 + drift);
+      std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling\n", format_ratio(1 + drift).c_str());
+    for (size_t i = 0; i < todo.size(); ++i) (*cache)[space.format(todo[i])] = best[i].value_ms(o.profile.statistic);
   }
   std::vector<double> ms;
   for (const Arch& a : archs) ms.push_back((*cache)[space.format(a)].get<double>());
@@ -626,6 +623,12 @@ void run_pipeline(const PipelineOptions& o) {
   int checked_pick = -1;  ///< the latency check's pick, an index into the final history
   // The model the search uses: the table's B, or B refitted by the latency check.
   auto search_latency = std::make_unique<LutBiasModel>(space, lut, latency.bias_ms());
+  // The latency check's timings (arch text -> ms) and rounds, latency_check.json.
+  json measured_cache = json::object(), rounds = json::array();
+  if (run.has("latency_check.json")) measured_cache = json::parse(run.read("latency_check.json")).value("measured", json::object());
+  auto write_latency_check = [&] {
+    run.write("latency_check.json", json{{"budget_ms", T}, {"rounds", rounds}, {"measured", measured_cache}}.dump(2));
+  };
   History history = clock.time("search", 5, kStages, "search: " + strategy->describe(), [&] {
     auto supernet_ev = evaluator_for(net, weights);
     Evaluator* ev = supernet_ev.get();
@@ -650,9 +653,6 @@ void run_pipeline(const PipelineOptions& o) {
     // The latency check: time the search's best candidates and pick by
     // measured latency; when the model is off on them, B is refitted on
     // them (Eq. 4 near the solution) and the search runs again with it.
-    json measured_cache = json::object();
-    if (run.has("latency_check.json")) measured_cache = json::parse(run.read("latency_check.json")).value("measured", json::object());
-    json rounds = json::array();
     History h;
     for (int round = 1;; ++round) {
       h = strategy->search(*searched, *ev, *search_latency, *objective, so, cb);
@@ -666,24 +666,16 @@ void run_pipeline(const PipelineOptions& o) {
       const std::vector<double> ms = check_latencies(o, run, space, lut, *target, archs, &measured_cache);
       // Re-score the candidates with their measured latency; the best
       // measured within T (else the best score) becomes the pick.
-      std::vector<double> gaps;
+      std::vector<double> gaps, accuracy;
       json rows = json::array();
-      int chosen = -1;
-      double chosen_score = 0;
-      bool chosen_feasible = false;
       for (size_t i = 0; i < archs.size(); ++i) {
         const SearchRecord& c = h.at(cands[i]);
         gaps.push_back(ms[i] - search_latency->sum_ms(archs[i]));
-        const double sc = objective->score(c.accuracy, ms[i]);
-        const bool feasible = objective->feasible(ms[i]);
-        if (chosen < 0 || (feasible && !chosen_feasible) || (feasible == chosen_feasible && sc > chosen_score)) {
-          chosen = static_cast<int>(i);
-          chosen_score = sc;
-          chosen_feasible = feasible;
-        }
+        accuracy.push_back(c.accuracy);
         rows.push_back({{"arch", c.arch_text}, {"accuracy", c.accuracy}, {"predicted_ms", c.latency_ms},
-                        {"measured_ms", ms[i]}, {"score_measured", sc}});
+                        {"measured_ms", ms[i]}, {"score_measured", objective->score(c.accuracy, ms[i])}});
       }
+      const int chosen = pick_by_objective(accuracy, ms, *objective);
       checked_pick = cands[chosen];
       const double local_b = median(gaps), miss = ms[chosen] / T - 1;
       const double model_off = (local_b - search_latency->bias_ms()) / T;
@@ -694,7 +686,7 @@ void run_pipeline(const PipelineOptions& o) {
       rounds.push_back({{"round", round}, {"model", search_latency->describe()}, {"chosen", chosen + 1},
                         {"model_off_share_of_T", model_off},
                         {"chosen_measured_ms", ms[chosen]}, {"miss", miss}, {"local_bias_ms", local_b}, {"archs", rows}});
-      run.write("latency_check.json", json{{"budget_ms", T}, {"rounds", rounds}, {"measured", measured_cache}}.dump(2));
+      write_latency_check();
       // Search again only when the model is off near the solution: a pick
       // far from T that the model predicted well is the objective's choice
       // (Eq. 2 trades latency for accuracy), and the same model would
@@ -726,9 +718,18 @@ void run_pipeline(const PipelineOptions& o) {
   // 6. Re-rank: a supernet trained for minutes ranks archs poorly, so the
   // best few candidates are trained stand-alone for a moment on search-train
   // and scored on search-valid (the test set stays unseen until step 7).
+  // With the latency check on, they are scored with their measured latency.
   std::vector<RerankRow> reranked;
   if (o.rerank > 1) {
     const std::vector<int> candidates = rerank_candidates(history, o.rerank, o.rerank_apart);
+    std::vector<double> latency_ms;
+    for (int i : candidates) latency_ms.push_back(history.at(i).latency_ms);
+    if (o.latency_check > 0) {
+      std::vector<Arch> archs;
+      for (int i : candidates) archs.push_back(history.at(i).arch);
+      latency_ms = check_latencies(o, run, space, lut, *target, archs, &measured_cache);
+      write_latency_check();
+    }
     TrainOptions rr = o.rerank_train;
     rr.threads = o.common.threads;
     rr.seed = o.common.seed;
@@ -741,7 +742,7 @@ void run_pipeline(const PipelineOptions& o) {
                    const RetrainResult r = retrain_stage(*ws, c.arch, rr, str_cat("rerank_", i + 1), o.resume, false,
                                                          nullptr, Holdout::kSearchValid);
                    HWNAS_CHECK(r.stats.finished, "re-ranking training rerank_", i + 1, " stopped early");
-                   reranked.push_back({candidates[i], r.accuracy, objective->score(r.accuracy, c.latency_ms)});
+                   reranked.push_back({candidates[i], r.accuracy, latency_ms[i], objective->score(r.accuracy, latency_ms[i])});
                    std::fprintf(stderr, "candidate %zu: %.2f%% on search-valid, score %.2f\n", i + 1, r.accuracy,
                                 reranked.back().score);
                  }
@@ -749,13 +750,14 @@ void run_pipeline(const PipelineOptions& o) {
                });
     std::vector<double> accuracy;
     for (const RerankRow& r : reranked) accuracy.push_back(r.standalone_accuracy);
-    const int pick = rerank_pick(history, candidates, accuracy, *objective);
+    const int pick = pick_by_objective(accuracy, latency_ms, *objective);
     std::ostringstream csv;
-    csv << "candidate,arch,supernet_accuracy,predicted_ms,search_score,standalone_accuracy,score,chosen\n";
+    csv << "candidate,arch,supernet_accuracy,predicted_ms,search_score,measured_ms,standalone_accuracy,score,chosen\n";
     for (size_t i = 0; i < reranked.size(); ++i) {
       const SearchRecord& c = history.at(reranked[i].history_index);
-      csv << i + 1 << ",\"" << c.arch_text << "\"," << c.accuracy << "," << c.latency_ms << "," << c.score << ","
-          << reranked[i].standalone_accuracy << "," << reranked[i].score << "," << (static_cast<int>(i) == pick) << "\n";
+      csv << i + 1 << ",\"" << c.arch_text << "\"," << c.accuracy << "," << c.latency_ms << "," << c.score << ",";
+      if (o.latency_check > 0) csv << latency_ms[i];
+      csv << "," << reranked[i].standalone_accuracy << "," << reranked[i].score << "," << (static_cast<int>(i) == pick) << "\n";
     }
     run.write("rerank.csv", csv.str());
     std::fprintf(stderr, "re-ranking picks candidate %d%s\n", pick + 1,

@@ -149,9 +149,11 @@ void write_report(const RunDir& run, const ReportInput& in) {
 
   if (!in.rerank.empty()) {
     md << "\n## Re-ranking\n\nThe search's best candidates, each trained stand-alone (" << in.rerank_training
-       << ") and scored on search-valid; the objective with that accuracy picks the network above "
-          "(`rerank.csv`).\n\n"
-       << "| # | arch | supernet acc | search score | predicted latency | stand-alone acc | score |\n"
+       << ") and scored on search-valid; the objective with that accuracy and the "
+       << (in.latency_check.empty() ? "predicted" : "measured (latency check)")
+       << " latency picks the network above (`rerank.csv`).\n\n"
+       << "| # | arch | supernet acc | search score | " << (in.latency_check.empty() ? "predicted" : "measured")
+       << " latency | stand-alone acc | score |\n"
        << "|---:|---|---:|---:|---:|---:|---:|\n";
     for (size_t i = 0; i < in.rerank.size(); ++i) {
       const RerankRow& r = in.rerank[i];
@@ -159,7 +161,7 @@ void write_report(const RunDir& run, const ReportInput& in) {
       const bool chosen = r.history_index == in.best_index;
       const std::string b = chosen ? "**" : "";
       md << "| " << i + 1 << " | `" << c.arch_text << "` | " << fmt(c.accuracy) << "% | " << fmt(c.score) << " | "
-         << fmt(c.latency_ms, 3) << " ms | " << b << fmt(r.standalone_accuracy) << "%" << b << " | " << b
+         << fmt(r.latency_ms, 3) << " ms | " << b << fmt(r.standalone_accuracy) << "%" << b << " | " << b
          << fmt(r.score) << b << " |\n";
     }
   }

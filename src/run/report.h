@@ -36,7 +36,8 @@ struct ReportNet {
 struct RerankRow {
   int history_index = 0;          ///< its record in the search history
   double standalone_accuracy = 0;  ///< % on search-valid after the short training
-  double score = 0;               ///< the objective with that accuracy
+  double latency_ms = 0;          ///< what it was scored with: measured by the latency check, else predicted
+  double score = 0;               ///< the objective with that accuracy and latency
 };
 
 struct ReportInput {

@@ -38,14 +38,18 @@ std::vector<int> rerank_candidates(const History& h, int k, int min_apart) {
   return picked;
 }
 
-int rerank_pick(const History& h, const std::vector<int>& candidates,
-                const std::vector<double>& standalone_accuracy, const Objective& objective) {
-  HWNAS_ASSERT(!candidates.empty() && candidates.size() == standalone_accuracy.size());
+int pick_by_objective(const std::vector<double>& accuracy, const std::vector<double>& latency_ms,
+                      const Objective& objective) {
+  HWNAS_ASSERT(!accuracy.empty() && accuracy.size() == latency_ms.size());
   int best = 0;
-  for (size_t i = 1; i < candidates.size(); ++i)
-    if (objective.score(standalone_accuracy[i], h.at(candidates[i]).latency_ms) >
-        objective.score(standalone_accuracy[best], h.at(candidates[best]).latency_ms))
+  for (size_t i = 1; i < accuracy.size(); ++i) {
+    const bool feasible = objective.feasible(latency_ms[i]), best_feasible = objective.feasible(latency_ms[best]);
+    if (feasible != best_feasible) {
+      if (feasible) best = static_cast<int>(i);
+    } else if (objective.score(accuracy[i], latency_ms[i]) > objective.score(accuracy[best], latency_ms[best])) {
       best = static_cast<int>(i);
+    }
+  }
   return best;
 }
 

@@ -21,9 +21,12 @@ int operators_apart(const Arch& a, const Arch& b);
 /// fill the rest. With no feasible record, the best-scoring ones.
 std::vector<int> rerank_candidates(const History& h, int k, int min_apart);
 
-/// Index into `candidates` of the one whose stand-alone accuracy and
-/// predicted latency score best under `objective` (ties: the earlier).
-int rerank_pick(const History& h, const std::vector<int>& candidates,
-                const std::vector<double>& standalone_accuracy, const Objective& objective);
+/// Index of the candidate that the objective picks given each one's
+/// accuracy and latency: the best score among those within the budget, or
+/// the best score when none is (ties: the earlier). The re-ranking stage
+/// (stand-alone accuracy) and the latency check (measured latency) both pick
+/// with it.
+int pick_by_objective(const std::vector<double>& accuracy, const std::vector<double>& latency_ms,
+                      const Objective& objective);
 
 }  // namespace hwnas

@@ -56,17 +56,19 @@ TEST(Rerank, NoFeasibleFallsBackToBestScores) {
   EXPECT_TRUE(rerank_candidates(History(), 3, 1).empty());
 }
 
-TEST(Rerank, PickScoresStandaloneAccuracyWithPredictedLatency) {
-  History h;
-  add(h, ops({0, 0, 0, 0}), 50, true, /*latency_ms=*/5.0);
-  add(h, ops({1, 1, 1, 1}), 45, true, /*latency_ms=*/4.0);
+TEST(Rerank, PickScoresAccuracyWithLatencyPreferringTheBudget) {
   const auto f = make_objective("hsconas:T=5,beta=-10");
   // 80 on budget beats 80.5 at 20% under (80.5 - 2).
-  EXPECT_EQ(rerank_pick(h, {0, 1}, {80.0, 80.5}, *f), 0);
+  EXPECT_EQ(pick_by_objective({80.0, 80.5}, {5.0, 4.0}, *f), 0);
   // 83 at 20% under (81) beats 80 on budget.
-  EXPECT_EQ(rerank_pick(h, {0, 1}, {80.0, 83.0}, *f), 1);
+  EXPECT_EQ(pick_by_objective({80.0, 83.0}, {5.0, 4.0}, *f), 1);
   // Ties go to the earlier (the search's own order).
-  EXPECT_EQ(rerank_pick(h, {1, 0}, {82.0, 80.0}, *f), 0);
+  EXPECT_EQ(pick_by_objective({82.0, 80.0}, {4.0, 5.0}, *f), 0);
+  // Over the budget loses to any within it, even with a better score:
+  // 85 at 2% over scores 84.8, 80 at 20% under 78.
+  EXPECT_EQ(pick_by_objective({85.0, 80.0}, {5.1, 4.0}, *f), 1);
+  // None within the budget: the best score (81 at 2% over beats 82 at 20% over).
+  EXPECT_EQ(pick_by_objective({82.0, 81.0}, {6.0, 5.1}, *f), 1);
 }
 
 }  // namespace

@@ -22,6 +22,9 @@ grep -q "| layer | stage |" "$DIR/run/report.md" || fail "report has no layer ta
 [ "$(tail -n +2 "$DIR/run/rerank.csv" | wc -l)" -eq 2 ] || fail "rerank.csv does not hold 2 candidates"
 [ "$(awk -F, 'NR > 1 { s += $NF } END { print s }' "$DIR/run/rerank.csv")" -eq 1 ] || fail "rerank.csv does not mark one pick"
 grep -q "re-ranking picks candidate" "$DIR/err.txt" || fail "no re-ranking pick reported"
+# With the latency check on, the candidates are scored with their measured latency.
+[ "$(awk -F, 'NR > 1 && $(NF - 3) > 0' "$DIR/run/rerank.csv" | wc -l)" -eq 2 ] || fail "rerank.csv lacks measured latencies"
+grep -q "| measured latency | stand-alone acc |" "$DIR/run/report.md" || fail "re-ranking table does not use measured latency"
 grep -q "## Re-ranking" "$DIR/run/report.md" || fail "report has no re-ranking table"
 grep -q '"standalone_search_valid_accuracy": [0-9]' "$DIR/run/best.json" || fail "best.json lacks the re-ranking accuracy"
 grep -q '"search_valid_accuracy"' "$DIR/run/rerank_1.json" || fail "re-ranking was not scored on search-valid"

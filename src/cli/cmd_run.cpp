@@ -48,7 +48,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--valid-images", p.eval.valid_images, "Search-valid images per candidate (0 = all)");
   cmd->add_option("--calibrate", p.calibrate,
                   "Calibrate the supernet's accuracy with N short stand-alone trainings of archs near the budget, "
-                  "trained as --rerank-* sets (0 = off)");
+                  "trained as --calibrate-* sets (0 = off)");
+  add_train_options(cmd, &p.calibrate_train, "calibrate-");
   cmd->add_option("--latency-check", p.latency_check,
                   "Time the search's best N archs on the target and pick by measured latency; when the model is "
                   "off on them by over 2.5% of T, refit B on them and search again (0 = off)");

@@ -34,10 +34,12 @@ struct PipelineOptions {
   // Search (Algorithm 1)
   std::string strategy = "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25";
   /// Calibration (not in HSCoNAS): this many archs near the budget trained
-  /// stand-alone like the re-ranking candidates (rerank_train) and scored
-  /// on search-valid; the search then sees the supernet's accuracy through a
-  /// ridge fit on them (search/calibration.h). 0 = the supernet's as it is.
+  /// stand-alone (calibrate_train; the presets train them like re-ranking
+  /// candidates) and scored on search-valid; the search then sees the
+  /// supernet's accuracy through a ridge fit on them (search/calibration.h).
+  /// 0 = the supernet's as it is.
   int calibrate = 0;
+  TrainOptions calibrate_train;
   /// Latency check (not in HSCoNAS): the search's best `latency_check`
   /// candidates are timed on the target and the one that scores best with
   /// its measured latency is the pick. When the model is off on them (their

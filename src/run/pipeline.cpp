@@ -227,6 +227,12 @@ class EvalCache {
     if (!data_.contains(weights)) return;
     for (auto& [arch, acc] : data_[weights].items()) ev->preload(arch, acc.get<double>());
   }
+  /// Drops what was measured on an older `weights`: trained again (its
+  /// files deleted, or a shrinking that chose other ops), the same name
+  /// holds other weights.
+  void forget(const std::string& weights) {
+    if (data_.erase(weights) > 0) run_.write("eval_cache.json", data_.dump());
+  }
   void save(const std::string& weights, const SupernetEvaluator& ev) {
     data_[weights] = ev.cache();
     run_.write("eval_cache.json", data_.dump());
@@ -581,6 +587,7 @@ void run_pipeline(const PipelineOptions& o) {
     return train_supernet_stage(*ws, sn, "supernet", o.resume);
   });
   HWNAS_CHECK(super.stats.finished, "supernet training stopped early");
+  if (!super.reused) cache.forget("supernet.pt");
 
   // 3-4. Progressive space shrinking (Definition 1) with fine-tuning after each stage.
   std::unique_ptr<SearchSpace> searched = space.clone();
@@ -619,6 +626,7 @@ void run_pipeline(const PipelineOptions& o) {
         return train_supernet_stage(*ws, f, name, o.resume, searched.get(), weights);
       });
       HWNAS_CHECK(tuned.stats.finished, "fine-tuning stopped early");
+      if (!tuned.reused) cache.forget(name + ".pt");
       net = tuned.supernet;
       weights = name + ".pt";
     }

@@ -69,6 +69,7 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
     r.stats.last_loss = m["stats"].value("last_loss", 0.0);
     r.stats.last_accuracy = m["stats"].value("last_train_accuracy", 0.0);
     r.stats.finished = true;
+    r.reused = true;
     std::fprintf(stderr, "hwnas: %s already trained; reusing it\n", run.file(final_pt).c_str());
     return r;
   }

@@ -15,6 +15,7 @@ namespace hwnas {
 struct SupernetResult {
   std::shared_ptr<NetworkImpl> supernet;
   TrainStats stats;
+  bool reused = false;  ///< loaded as finished from the run directory, not trained now
 };
 
 /// Trains (or resumes, or loads when finished) the supernet `<name>.pt` in

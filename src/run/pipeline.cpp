@@ -856,13 +856,13 @@ void run_pipeline(const PipelineOptions& o) {
     // drops by 2% more is the machine's floor: retrying would not move it.
     std::vector<Timing> t, before;
     std::string why;           ///< what made the last attempt look disturbed
-    std::vector<bool> again;   ///< what the next attempt re-times
     for (int attempt = 0; attempt < (all_cached ? 1 : 3); ++attempt) {
       if (attempt > 0) {
         std::fprintf(stderr, "%s; timing again in 5 s\n", why.c_str());
         sleep(5);
       }
-      t = measure_finals(run, *target, nets, o.profile, again);
+      // The first attempt takes cached timings; later ones re-time every network.
+      t = measure_finals(run, *target, nets, o.profile, std::vector<bool>(nets.size(), attempt > 0));
       drift = probes.drift(t, finals.size());
       const bool slow = drift > 0.05;
       // Another attempt re-times every network, not only the spread ones: a
@@ -871,7 +871,6 @@ void run_pipeline(const PipelineOptions& o) {
       // 3 ms: the searched net read 4.411 ms at cv 3.3% in a first attempt
       // and was kept while the two spread baselines were re-timed; the
       // latency check had read 2.737 ms, and a second measure stage 2.718 ms).
-      again.assign(nets.size(), true);
       std::vector<std::string> spread;
       for (size_t i = 0; i < finals.size(); ++i)
         if (disturbed(t[i])) spread.push_back(str_cat(finals[i].label, " ", format_ratio(t[i].median_ms / t[i].min_ms)));

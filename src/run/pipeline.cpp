@@ -29,6 +29,7 @@
 #include "search/calibration.h"
 #include "search/objective.h"
 #include "search/rerank.h"
+#include "search/widen.h"
 #include "search/shrinking.h"
 #include "search/strategy.h"
 
@@ -180,6 +181,7 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   train_kv("calibrate-", o.calibrate_train);
   kv("latency-check", o.latency_check);
   kv("latency-rounds", o.latency_rounds);
+  kv("widen", o.widen);
   kv("rerank", o.rerank);
   kv("rerank-apart", o.rerank_apart);
   train_kv("rerank-", o.rerank_train);
@@ -645,10 +647,13 @@ void run_pipeline(const PipelineOptions& o) {
   auto write_latency_check = [&] {
     run.write("latency_check.json", json{{"budget_ms", T}, {"rounds", rounds}, {"measured", measured_cache}}.dump(2));
   };
+  // The search's accuracy: the supernet's, or calibrated (kept for widening).
+  std::unique_ptr<SupernetEvaluator> supernet_ev;
+  std::unique_ptr<CalibratedEvaluator> calibrated;
+  Evaluator* ev = nullptr;
   History history = clock.time("search", 5, kStages, "search: " + strategy->describe(), [&] {
-    auto supernet_ev = evaluator_for(net, weights);
-    Evaluator* ev = supernet_ev.get();
-    std::unique_ptr<CalibratedEvaluator> calibrated;
+    supernet_ev = evaluator_for(net, weights);
+    ev = supernet_ev.get();
     if (o.calibrate > 0) {
       calibrated = calibrate_stage(*ws, *searched, *supernet_ev, latency, *objective, o, run, &calibration_line);
       cache.save(weights, *supernet_ev);
@@ -731,34 +736,101 @@ void run_pipeline(const PipelineOptions& o) {
                  "one (%.3f ms); raise the search budget (--strategy) or --latency\n", T, history.at(best_i).latency_ms);
   }
 
+  // The archs that go on: the re-ranking's candidates, or the pick alone.
+  std::vector<SearchRecord> candidates;
+  if (o.rerank > 1)
+    for (int i : rerank_candidates(history, o.rerank, o.rerank_apart)) candidates.push_back(history.at(i));
+  else
+    candidates.push_back(history.at(best_i));
+  // Their latency: measured by the latency check, else the search's prediction.
+  std::vector<double> latency_ms;
+  for (const SearchRecord& c : candidates) latency_ms.push_back(c.latency_ms);
+  auto time_candidates = [&] {
+    if (o.latency_check == 0) return;
+    std::vector<Arch> archs;
+    for (const SearchRecord& c : candidates) archs.push_back(c.arch);
+    latency_ms = check_latencies(o, run, space, lut, *target, archs, &measured_cache);
+    write_latency_check();
+  };
+
+  // 5b. Widen: spend what the pick leaves of T on channels (search/widen.h).
+  std::vector<WidenRow> widened;
+  if (o.widen) {
+    clock.time("widen", 5, kStages, str_cat("widen ", candidates.size(), candidates.size() == 1 ? " arch" : " archs",
+                                            " to the budget"), [&] {
+      auto record = [&](const Arch& a) {
+        SearchRecord r;
+        r.arch = space.canonical(a);
+        r.arch_text = space.format(r.arch);
+        r.accuracy = ev->accuracy(r.arch);
+        r.latency_ms = search_latency->predict_ms(r.arch);
+        r.score = objective->score(r.accuracy, r.latency_ms);
+        r.feasible = objective->feasible(r.latency_ms);
+        return r;
+      };
+      for (SearchRecord& c : candidates) {
+        widened.push_back({c, {}, std::nan("")});
+        c = record(widen_to_budget(*searched, c.arch, *search_latency, T));
+      }
+      time_candidates();
+      // A widened arch the model misses by over 2.5% of T is widened again
+      // from the original, with B refitted on it (the table's miss is per
+      // arch: session 8), and kept when it measures within T or closer to it.
+      if (o.latency_check > 0) {
+        for (size_t i = 0; i < candidates.size(); ++i) {
+          if (std::fabs(latency_ms[i] / T - 1) <= 0.025) continue;
+          const LutBiasModel refit(space, lut, latency_ms[i] - search_latency->sum_ms(candidates[i].arch));
+          const Arch again = space.canonical(widen_to_budget(*searched, widened[i].original.arch, refit, T));
+          if (again == candidates[i].arch) continue;
+          const double ms = check_latencies(o, run, space, lut, *target, {again}, &measured_cache)[0];
+          write_latency_check();
+          const bool better = ms <= T ? (latency_ms[i] > T || ms > latency_ms[i]) : ms < latency_ms[i];
+          std::fprintf(stderr, "widen: candidate %zu measured %.3f ms; widened again with B = %.4f ms: %.3f ms (%s)\n",
+                       i + 1, latency_ms[i], refit.bias_ms(), ms, better ? "kept" : "dropped");
+          if (better) {
+            candidates[i] = record(again);
+            latency_ms[i] = ms;
+          }
+        }
+      }
+      cache.save(weights, *supernet_ev);
+      for (size_t i = 0; i < candidates.size(); ++i) {
+        widened[i].widened = candidates[i];
+        widened[i].measured_ms = o.latency_check > 0 ? latency_ms[i] : std::nan("");
+        std::fprintf(stderr, "widen: candidate %zu, mean width %.2f -> %.2f, predicted %.3f -> %.3f ms%s\n", i + 1,
+                     mean_width(space, widened[i].original.arch), mean_width(space, candidates[i].arch),
+                     widened[i].original.latency_ms, candidates[i].latency_ms,
+                     o.latency_check > 0 ? str_cat(", measured ", format_number(std::round(latency_ms[i] * 1000) / 1000),
+                                                   " ms").c_str() : "");
+      }
+      return 0;
+    });
+  } else if (o.rerank > 1) {
+    time_candidates();
+  }
+  int pick = o.widen || o.rerank > 1 ? 0 : -1;  ///< index into candidates; -1: the search's own pick
+  if (o.widen && o.rerank <= 1 && o.latency_check > 0 && latency_ms[0] > T * 1.05)
+    std::fprintf(stderr, "hwnas: warning: the widened pick measures %.3f ms, over T\n", latency_ms[0]);
+
   // 6. Re-rank: a supernet trained for minutes ranks archs poorly, so the
   // best few candidates are trained stand-alone for a moment on search-train
   // and scored on search-valid (the test set stays unseen until step 7).
   // With the latency check on, they are scored with their measured latency.
   std::vector<RerankRow> reranked;
   if (o.rerank > 1) {
-    const std::vector<int> candidates = rerank_candidates(history, o.rerank, o.rerank_apart);
-    std::vector<double> latency_ms;
-    for (int i : candidates) latency_ms.push_back(history.at(i).latency_ms);
-    if (o.latency_check > 0) {
-      std::vector<Arch> archs;
-      for (int i : candidates) archs.push_back(history.at(i).arch);
-      latency_ms = check_latencies(o, run, space, lut, *target, archs, &measured_cache);
-      write_latency_check();
-    }
     TrainOptions rr = o.rerank_train;
     rr.threads = o.common.threads;
     rr.seed = o.common.seed;
     clock.time("rerank", 6, kStages,
                str_cat("re-rank the search's best ", candidates.size(), " archs by stand-alone training"), [&] {
                  for (size_t i = 0; i < candidates.size(); ++i) {
-                   const SearchRecord& c = history.at(candidates[i]);
+                   const SearchRecord& c = candidates[i];
                    std::fprintf(stderr, "candidate %zu (supernet %.2f%%, %.3f ms): %s\n", i + 1, c.accuracy,
                                 c.latency_ms, c.arch_text.c_str());
                    const RetrainResult r = retrain_stage(*ws, c.arch, rr, str_cat("rerank_", i + 1), o.resume, false,
                                                          nullptr, Holdout::kSearchValid);
                    HWNAS_CHECK(r.stats.finished, "re-ranking training rerank_", i + 1, " stopped early");
-                   reranked.push_back({candidates[i], r.accuracy, latency_ms[i], objective->score(r.accuracy, latency_ms[i])});
+                   reranked.push_back({c, r.accuracy, latency_ms[i], objective->score(r.accuracy, latency_ms[i])});
                    std::fprintf(stderr, "candidate %zu: %.2f%% on search-valid, score %.2f\n", i + 1, r.accuracy,
                                 reranked.back().score);
                  }
@@ -766,21 +838,36 @@ void run_pipeline(const PipelineOptions& o) {
                });
     std::vector<double> accuracy;
     for (const RerankRow& r : reranked) accuracy.push_back(r.standalone_accuracy);
-    const int pick = pick_by_objective(accuracy, latency_ms, *objective);
+    pick = pick_by_objective(accuracy, latency_ms, *objective);
+    reranked[pick].chosen = true;
     std::ostringstream csv;
     csv << "candidate,arch,supernet_accuracy,predicted_ms,search_score,measured_ms,standalone_accuracy,score,chosen\n";
     for (size_t i = 0; i < reranked.size(); ++i) {
-      const SearchRecord& c = history.at(reranked[i].history_index);
+      const SearchRecord& c = reranked[i].candidate;
       csv << i + 1 << ",\"" << c.arch_text << "\"," << c.accuracy << "," << c.latency_ms << "," << c.score << ",";
       if (o.latency_check > 0) csv << latency_ms[i];
-      csv << "," << reranked[i].standalone_accuracy << "," << reranked[i].score << "," << (static_cast<int>(i) == pick) << "\n";
+      csv << "," << reranked[i].standalone_accuracy << "," << reranked[i].score << "," << reranked[i].chosen << "\n";
     }
     run.write("rerank.csv", csv.str());
     std::fprintf(stderr, "re-ranking picks candidate %d%s\n", pick + 1,
-                 candidates[pick] == best_i ? ", the search's own pick" : "");
-    best_i = candidates[pick];
+                 (o.widen ? widened[pick].original : candidates[pick]).arch_text == history.at(best_i).arch_text
+                     ? ", the search's own pick" : "");
   }
-  const SearchRecord best = history.at(best_i);
+  if (!widened.empty()) {
+    std::ostringstream csv;
+    csv << "candidate,predicted_ms,mean_width,widened_predicted_ms,widened_mean_width,measured_ms,chosen,arch,"
+           "widened_arch\n";
+    for (size_t i = 0; i < widened.size(); ++i) {
+      const WidenRow& w = widened[i];
+      csv << i + 1 << "," << w.original.latency_ms << "," << mean_width(space, w.original.arch) << ","
+          << w.widened.latency_ms << "," << mean_width(space, w.widened.arch) << ",";
+      if (!std::isnan(w.measured_ms)) csv << w.measured_ms;
+      csv << "," << (static_cast<int>(i) == pick) << ",\"" << w.original.arch_text << "\",\"" << w.widened.arch_text
+          << "\"\n";
+    }
+    run.write("widen.csv", csv.str());
+  }
+  const SearchRecord best = pick >= 0 ? candidates[pick] : history.at(best_i);
 
   // 7. Retrain the best arch and the baselines from scratch.
   TrainOptions rt = o.retrain;
@@ -923,8 +1010,8 @@ void run_pipeline(const PipelineOptions& o) {
   rep.objective = objective->describe();
   rep.strategy = strategy->describe();
   rep.history = &history;
-  rep.best_index = best_i;
   rep.rerank = reranked;
+  rep.widen = widened;
   rep.calibration = calibration_line;
   rep.rerank_training = str_cat(o.rerank_train.epochs, o.rerank_train.epochs == 1 ? " epoch" : " epochs", " over ",
                                 o.rerank_train.limit > 0 ? str_cat(o.rerank_train.limit, " ") : std::string("all "),
@@ -964,7 +1051,7 @@ void run_pipeline(const PipelineOptions& o) {
                  {"search_valid_accuracy", best.accuracy},
                  {"standalone_search_valid_accuracy", [&] {
                     for (const RerankRow& r : reranked)
-                      if (r.history_index == best_i) return json(r.standalone_accuracy);
+                      if (r.chosen) return json(r.standalone_accuracy);
                     return json();
                   }()},
                  {"predicted_latency_ms", s.predicted_ms},

@@ -49,6 +49,12 @@ struct PipelineOptions {
   /// 0 = trust the latency model.
   int latency_check = 0;
   int latency_rounds = 2;
+  /// Widening (HSCoNAS's channel scaling, section III-B, after the search):
+  /// the search's pick, or each re-ranking candidate, gets its widths raised
+  /// while the search's latency model keeps it within T (search/widen.h).
+  /// With the latency check, a widened arch is timed, and one that misses T
+  /// by over 2.5% is widened again from the original with B refitted on it.
+  bool widen = false;
   // Re-ranking (not in HSCoNAS): the search's best `rerank` candidates, at
   // least `rerank_apart` operators from each other, trained stand-alone on
   // search-train and scored on search-valid; the objective picks among them.

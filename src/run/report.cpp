@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "run/plot.h"
+#include "search/widen.h"
 
 namespace hwnas {
 namespace {
@@ -157,12 +158,26 @@ void write_report(const RunDir& run, const ReportInput& in) {
        << "|---:|---|---:|---:|---:|---:|---:|\n";
     for (size_t i = 0; i < in.rerank.size(); ++i) {
       const RerankRow& r = in.rerank[i];
-      const SearchRecord& c = in.history->at(r.history_index);
-      const bool chosen = r.history_index == in.best_index;
-      const std::string b = chosen ? "**" : "";
+      const SearchRecord& c = r.candidate;
+      const std::string b = r.chosen ? "**" : "";
       md << "| " << i + 1 << " | `" << c.arch_text << "` | " << fmt(c.accuracy) << "% | " << fmt(c.score) << " | "
          << fmt(r.latency_ms, 3) << " ms | " << b << fmt(r.standalone_accuracy) << "%" << b << " | " << b
          << fmt(r.score) << b << " |\n";
+    }
+  }
+
+  if (!in.widen.empty()) {
+    md << "\n## Widening\n\nThe widths of " << (in.widen.size() == 1 ? "the search's pick" : "each candidate")
+       << " raised, cheapest latency step first, while the search's latency model keeps it within T (HSCoNAS's "
+          "channel scaling: more channels, more accuracy; `widen.csv`).\n\n"
+       << "| # | mean width | predicted latency | measured | supernet acc |\n|---:|---:|---:|---:|---:|\n";
+    for (size_t i = 0; i < in.widen.size(); ++i) {
+      const WidenRow& w = in.widen[i];
+      md << "| " << i + 1 << " | " << fmt(mean_width(space, w.original.arch)) << " -> "
+         << fmt(mean_width(space, w.widened.arch)) << " | " << fmt(w.original.latency_ms, 3)
+         << " -> " << fmt(w.widened.latency_ms, 3) << " ms | "
+         << (std::isnan(w.measured_ms) ? std::string("-") : fmt(w.measured_ms, 3) + " ms") << " | "
+         << fmt(w.original.accuracy) << "% -> " << fmt(w.widened.accuracy) << "% |\n";
     }
   }
 
@@ -184,7 +199,8 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << "\n![search progress](search_progress.png)\n\n![latency histogram](latency_hist.png)\n\n"
      << "![pareto](pareto.png)\n\n"
      << "Data: `search.csv` (every evaluated arch), `pareto.csv`, `lut.json`, `shrink.json`, `measured.json`, "
-        "`stages.json`" << (in.rerank.empty() ? "" : ", `rerank.csv`") << ".\n";
+        "`stages.json`" << (in.rerank.empty() ? "" : ", `rerank.csv`")
+     << (in.widen.empty() ? "" : ", `widen.csv`") << ".\n";
   run.write("report.md", md.str());
 }
 

@@ -34,10 +34,17 @@ struct ReportNet {
 
 /// One candidate of the re-ranking stage.
 struct RerankRow {
-  int history_index = 0;          ///< its record in the search history
+  SearchRecord candidate;          ///< as the search scored it (widened: by the same evaluator and model)
   double standalone_accuracy = 0;  ///< % on search-valid after the short training
-  double latency_ms = 0;          ///< what it was scored with: measured by the latency check, else predicted
-  double score = 0;               ///< the objective with that accuracy and latency
+  double latency_ms = 0;           ///< what it was scored with: measured by the latency check, else predicted
+  double score = 0;                ///< the objective with that accuracy and latency
+  bool chosen = false;             ///< the re-ranking's pick
+};
+
+/// One arch of the widening stage (search/widen.h).
+struct WidenRow {
+  SearchRecord original, widened;   ///< before and after, scored as the search scores
+  double measured_ms = std::nan("");  ///< the widened arch on the target (NaN: no latency check)
 };
 
 struct ReportInput {
@@ -51,8 +58,8 @@ struct ReportInput {
   int retrain_seeds = 1;  ///< trainings per network, seeds first_seed..
   unsigned first_seed = 0;
   const History* history = nullptr;
-  int best_index = -1;
-  std::vector<RerankRow> rerank;           ///< empty: the search's own pick
+  std::vector<RerankRow> rerank;           ///< empty: no re-ranking
+  std::vector<WidenRow> widen;             ///< empty: no widening
   std::string calibration;                 ///< one line on the calibrated accuracy; empty: off
   std::string latency_check;               ///< one line on the latency check; empty: off
   std::string rerank_training;             ///< e.g. "1 epoch over 6000 search-train images"

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/predictors/metrics.h"
 #include "core/strings.h"
+#include "search/widen.h"
 
 namespace hwnas {
 
@@ -16,14 +17,8 @@ std::vector<double> calibration_features(const SearchSpace& space, const Arch& a
   HWNAS_CHECK(static_cast<int>(arch.genes.size()) == space.num_layers(), "calibration: arch has ",
               arch.genes.size(), " genes, space ", space.name, " has ", space.num_layers(), " layers");
   int layers = 0;
-  double width_sum = 0.0;
-  for (const Gene& g : arch.genes) {
-    const OpDef& op = space.ops.at(g.op);
-    if (op.kind == "skip") continue;
-    ++layers;
-    width_sum += op.scalable ? space.width_factors.at(g.width) : 1.0;
-  }
-  return {inherited_accuracy, static_cast<double>(layers), layers ? width_sum / layers : 0.0};
+  for (const Gene& g : arch.genes) layers += space.ops.at(g.op).kind != "skip";
+  return {inherited_accuracy, static_cast<double>(layers), mean_width(space, arch)};
 }
 
 std::vector<Arch> calibration_archs(const SearchSpace& space, const LatencyModel& latency, double target_ms, int n,

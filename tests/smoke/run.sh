@@ -55,15 +55,24 @@ grep -q "already trained; reusing it" "$DIR/err2.txt" || fail "resume retrained 
 # A second budget with --reuse: the table, supernet and baselines come from the first run.
 T2=$(sed -n 's/^| latency budget T | \([0-9.]*\) ms.*/\1/p' "$DIR/run/report.md" | awk '{print $1 * 1.1 "ms"}')
 [ -n "$T2" ] || fail "report.md has no latency budget row"
-"$HWNAS" run --preset smoke --run-dir "$DIR/run2" --threads 1 --latency "$T2" --reuse "$DIR/run" > "$DIR/out4.txt" 2> "$DIR/err4.txt" \
-  || { tail -5 "$DIR/err4.txt"; fail "run --reuse exited non-zero"; }
+# It also widens the re-ranking candidates to the budget.
+"$HWNAS" run --preset smoke --run-dir "$DIR/run2" --threads 1 --latency "$T2" --reuse "$DIR/run" --widen \
+  > "$DIR/out4.txt" 2> "$DIR/err4.txt" || { tail -5 "$DIR/err4.txt"; fail "run --reuse exited non-zero"; }
 grep -q "reusing from .*lut.json, supernet.pt" "$DIR/err4.txt" || fail "--reuse copied nothing"
 grep -q "already trained; reusing it" "$DIR/err4.txt" || fail "--reuse retrained the supernet"
 ! grep -q "profiling [1-9]" "$DIR/err4.txt" || fail "--reuse profiled the target again"
 ! grep -q "baseline_[a-z0-9_.]* epoch" "$DIR/err4.txt" || fail "--reuse retrained a baseline"
 [ -s "$DIR/run2/report.md" ] || fail "run --reuse wrote no report"
+# widen.csv: candidate,predicted_ms,mean_width,widened_predicted_ms,widened_mean_width,measured_ms,chosen,...
+[ "$(tail -n +2 "$DIR/run2/widen.csv" | wc -l)" -eq 2 ] || fail "widen.csv does not hold the 2 candidates"
+[ -z "$(awk -F, 'NR > 1 && ($5 < $3 || $4 < $2 || $6 <= 0)' "$DIR/run2/widen.csv")" ] \
+  || fail "widen.csv: a candidate got narrower or faster, or was not timed"
+[ "$(awk -F, 'NR > 1 { s += $7 } END { print s }' "$DIR/run2/widen.csv")" -eq 1 ] || fail "widen.csv does not mark one pick"
+grep -q '^## Widening' "$DIR/run2/report.md" || fail "report has no widening section"
+picked=$(awk -F'"' 'NR > 1 { split($1, f, ","); if (f[7] == 1) print $4 }' "$DIR/run2/widen.csv")
+grep -qF "\"arch\": \"$picked\"" "$DIR/run2/best.json" || fail "best.json is not the widened pick ($picked)"
 # More seeds on --resume: only the new trainings run; mean and sd reported.
-"$HWNAS" run --preset smoke --run-dir "$DIR/run2" --threads 1 --latency "$T2" --resume --retrain-seeds 2 \
+"$HWNAS" run --preset smoke --run-dir "$DIR/run2" --threads 1 --latency "$T2" --resume --widen --retrain-seeds 2 \
   > "$DIR/out5.txt" 2> "$DIR/err5.txt" || { tail -5 "$DIR/err5.txt"; fail "resume with --retrain-seeds 2 exited non-zero"; }
 grep -q "final_seed1 epoch" "$DIR/err5.txt" || fail "--retrain-seeds 2 did not train the searched net a second time"
 grep -q "baseline_shufflenetv2_w1_seed1 epoch" "$DIR/err5.txt" || fail "--retrain-seeds 2 did not train a baseline again"

@@ -1,0 +1,27 @@
+// Widening a searched arch to the latency budget. HSCoNAS's dynamic channel
+// scaling is there to "find the maximum number of channels for each layer
+// under the specified latency, since more channels usually imply higher
+// accuracy" (section III-B). A supernet trained for minutes cannot see width
+// (docs/benchmarks/pipeline.md, session 7: a 3 ms net trained 1.8 points
+// better with every width raised to 1.0), and Eq. 2's trade-off leaves the
+// search's picks 5 - 17% under T (session 9), so this spends what is left of
+// the budget on channels, with the operators kept.
+#pragma once
+
+#include "core/latency_model.h"
+#include "core/search_space.h"
+
+namespace hwnas {
+
+/// Mean width factor of an arch's non-skip layers (a width-free op counts as
+/// 1.0; 0 when every layer skips).
+double mean_width(const SearchSpace& space, const Arch& arch);
+
+/// `arch` with its widths raised one allowed step at a time, each time at
+/// the layer whose step adds the least predicted latency, for as long as the
+/// prediction stays within `target_ms`. Operators are kept; width-free ops
+/// (skip) are left alone. Returns the canonical `arch` unchanged when no
+/// step fits, including when it is already over the budget.
+Arch widen_to_budget(const SearchSpace& space, const Arch& arch, const LatencyModel& latency, double target_ms);
+
+}  // namespace hwnas

@@ -1,0 +1,86 @@
+#include "search/widen.h"
+
+#include <gtest/gtest.h>
+
+#include "core/latency_model.h"
+
+namespace hwnas {
+namespace {
+
+/// Latency: 0.1 ms per non-skip layer plus (l + 1) * 0.01 ms per unit of its
+/// width factor, so a width step costs more the later the layer.
+class LayeredLatency : public LatencyModel {
+ public:
+  explicit LayeredLatency(const SearchSpace& s) : space_(s) {}
+  double predict_ms(const Arch& a) const override {
+    double ms = 0;
+    for (int l = 0; l < space_.num_layers(); ++l) {
+      const Gene& g = a.genes[l];
+      if (!space_.ops[g.op].scalable) continue;
+      ms += 0.1 + 0.01 * (l + 1) * space_.width_factors[g.width];
+    }
+    return ms;
+  }
+  std::string describe() const override { return "layered"; }
+
+ private:
+  const SearchSpace& space_;
+};
+
+int op_index(const SearchSpace& s, const std::string& name) {
+  for (size_t i = 0; i < s.ops.size(); ++i)
+    if (s.ops[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+/// Every layer k3 at the narrowest width, except every fourth one skips.
+Arch narrow_arch(const SearchSpace& s) {
+  Arch a;
+  for (int l = 0; l < s.num_layers(); ++l)
+    a.genes.push_back({l % 4 == 3 ? op_index(s, "skip") : op_index(s, "k3"), s.layers[l].widths.front()});
+  return s.canonical(a);
+}
+
+TEST(Widen, SpendsTheBudgetOnWidthAndKeepsOperators) {
+  auto space = make_space("hsconas");
+  const LayeredLatency latency(*space);
+  const Arch a = narrow_arch(*space);
+  const double T = latency.predict_ms(a) + 0.5;
+  const Arch w = widen_to_budget(*space, a, latency, T);
+  EXPECT_LE(latency.predict_ms(w), T);
+  EXPECT_GT(latency.predict_ms(w), latency.predict_ms(a));
+  for (int l = 0; l < space->num_layers(); ++l) {
+    EXPECT_EQ(w.genes[l].op, a.genes[l].op) << "layer " << l;
+    EXPECT_GE(space->width_factors[w.genes[l].width], space->width_factors[a.genes[l].width]);
+  }
+  // Maximal: no further single step fits the budget.
+  for (int l = 0; l < space->num_layers(); ++l) {
+    if (!space->ops[w.genes[l].op].scalable || w.genes[l].width == space->layers[l].widths.back()) continue;
+    Arch more = w;
+    ++more.genes[l].width;
+    EXPECT_GT(latency.predict_ms(more), T) << "layer " << l << " could still widen";
+  }
+}
+
+TEST(Widen, TakesTheCheapestStepsFirst) {
+  auto space = make_space("hsconas");
+  const LayeredLatency latency(*space);
+  const Arch a = narrow_arch(*space);
+  // Room for three width steps of the first layer (0.001 ms each), not one of the second (0.002 ms).
+  const Arch w = widen_to_budget(*space, a, latency, latency.predict_ms(a) + 0.0035);
+  EXPECT_GT(w.genes[0].width, a.genes[0].width);
+  for (int l = 1; l < space->num_layers(); ++l) EXPECT_EQ(w.genes[l].width, a.genes[l].width) << "layer " << l;
+}
+
+TEST(Widen, LeavesAnArchOverTheBudgetOrAtFullWidthAlone) {
+  auto space = make_space("hsconas");
+  const LayeredLatency latency(*space);
+  const Arch a = narrow_arch(*space);
+  EXPECT_EQ(widen_to_budget(*space, a, latency, latency.predict_ms(a) - 0.1), a);
+  const Arch full = widen_to_budget(*space, a, latency, 1e9);
+  for (int l = 0; l < space->num_layers(); ++l) EXPECT_EQ(full.genes[l].width, space->layers[l].widths.back());
+  EXPECT_EQ(widen_to_budget(*space, full, latency, 1e9), full);
+}
+
+}  // namespace
+}  // namespace hwnas

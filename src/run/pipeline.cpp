@@ -419,7 +419,7 @@ std::vector<double> check_latencies(const PipelineOptions& o, const RunDir& run,
   for (const Arch& a : archs)
     if (!cache->contains(space.format(a))) todo.push_back(a);
   if (!todo.empty()) {
-    std::fprintf(stderr, "latency check: timing %zu of the search's best %zu archs on %s\n", todo.size(), archs.size(),
+    std::fprintf(stderr, "latency check: timing %zu new of %zu archs on %s\n", todo.size(), archs.size(),
                  target.info().id().c_str());
     const SpeedProbes probes(space, lut, o.common.seed, std::min(3, o.bias_archs), o.profile.statistic);
     std::vector<Arch> nets = todo;

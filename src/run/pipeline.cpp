@@ -29,9 +29,9 @@
 #include "search/calibration.h"
 #include "search/objective.h"
 #include "search/rerank.h"
-#include "search/widen.h"
 #include "search/shrinking.h"
 #include "search/strategy.h"
+#include "search/widen.h"
 
 namespace hwnas {
 

@@ -147,3 +147,22 @@ TEST(Factory, UnknownSpaceAndOptionAreRefused) {
 
 }  // namespace
 }  // namespace hwnas
+
+namespace hwnas {
+namespace {
+
+TEST(HsconasSpace, MaxWidthAddsFactorsAboveOne) {
+  auto s = make_space("hsconas:max-width=1.5");
+  ASSERT_EQ(s->width_factors.size(), 15u);
+  EXPECT_DOUBLE_EQ(s->width_factors.front(), 0.1);
+  EXPECT_DOUBLE_EQ(s->width_factors.back(), 1.5);
+  // A block at 1.5 has 1.5x the internal channels of one at 1.0 (layer 1: 16).
+  const int k3 = s->op_index("k3");
+  EXPECT_EQ(s->mid_channels(0, Gene{k3, 9}), 16);
+  EXPECT_EQ(s->mid_channels(0, Gene{k3, 14}), 24);
+  EXPECT_THROW(make_space("hsconas:max-width=5"), Error);
+  EXPECT_THROW(make_space("hsconas:max-width=0"), Error);
+}
+
+}  // namespace
+}  // namespace hwnas

@@ -1,8 +1,10 @@
 // HSCoNAS search space (HSCoNAS section III-B, short version section II):
 // 20 searchable layers in 4 stages (4, 4, 8, 4); candidates ShuffleNetV2
 // blocks with kernel 3/5/7, the Xception-like ChoiceX block and skip; width
-// factors 0.1..1.0 scale each block's internal channels.
+// factors 0.1..1.0 (max-width: up to 4) scale each block's internal channels.
 #include "core/spaces/spaces.h"
+
+#include <cmath>
 
 #include "core/error.h"
 #include "core/factory.h"
@@ -47,9 +49,16 @@ std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std:
   }
   read_chain_options("hsconas", o, &bb, &chain);
   const int n_widths = o.get_int("widths", 10);
+  // Factors above 1.0 make blocks wider than ShuffleNetV2's half of the
+  // output: HSCoNAS sets the maximum channels S^l "according to the
+  // hardware characteristics", and at batch 1 on a CPU width is cheap.
+  const double max_width = o.get_double("max-width", 1.0);
   o.finish();
   HWNAS_CHECK(n_widths >= 1 && n_widths <= 100, "hsconas: widths must be in 1..100");
-  for (int i = 1; i <= n_widths; ++i) space->width_factors.push_back(static_cast<double>(i) / n_widths);
+  HWNAS_CHECK(max_width >= 1.0 / n_widths && max_width <= 4.0, "hsconas: max-width must be in ",
+              format_number(1.0 / n_widths), "..4 (got ", format_number(max_width), ")");
+  const int n_factors = static_cast<int>(std::lround(max_width * n_widths));
+  for (int i = 1; i <= n_factors; ++i) space->width_factors.push_back(static_cast<double>(i) / n_widths);
 
   //                 name    kind        k  e  se     scalable reshapes
   space->ops.push_back({"k3", "shuffle", 3, 0, false, true, true});

@@ -758,16 +758,7 @@ void run_pipeline(const PipelineOptions& o) {
   if (o.widen) {
     clock.time("widen", 5, kStages, str_cat("widen ", candidates.size(), candidates.size() == 1 ? " arch" : " archs",
                                             " to the budget"), [&] {
-      auto record = [&](const Arch& a) {
-        SearchRecord r;
-        r.arch = space.canonical(a);
-        r.arch_text = space.format(r.arch);
-        r.accuracy = ev->accuracy(r.arch);
-        r.latency_ms = search_latency->predict_ms(r.arch);
-        r.score = objective->score(r.accuracy, r.latency_ms);
-        r.feasible = objective->feasible(r.latency_ms);
-        return r;
-      };
+      auto record = [&](const Arch& a) { return score_arch(space, a, *ev, *search_latency, *objective); };
       for (SearchRecord& c : candidates) {
         widened.push_back({c, {}, std::nan("")});
         c = record(widen_to_budget(*searched, c.arch, *search_latency, T));
@@ -808,7 +799,7 @@ void run_pipeline(const PipelineOptions& o) {
   } else if (o.rerank > 1) {
     time_candidates();
   }
-  int pick = o.widen || o.rerank > 1 ? 0 : -1;  ///< index into candidates; -1: the search's own pick
+  int pick = 0;  ///< index into candidates: the re-ranking's pick, else the (widened) search pick
   if (o.widen && o.rerank <= 1 && o.latency_check > 0 && latency_ms[0] > T * 1.05)
     std::fprintf(stderr, "hwnas: warning: the widened pick measures %.3f ms, over T\n", latency_ms[0]);
 
@@ -867,7 +858,7 @@ void run_pipeline(const PipelineOptions& o) {
     }
     run.write("widen.csv", csv.str());
   }
-  const SearchRecord best = pick >= 0 ? candidates[pick] : history.at(best_i);
+  const SearchRecord best = candidates[pick];
 
   // 7. Retrain the best arch and the baselines from scratch.
   TrainOptions rt = o.retrain;

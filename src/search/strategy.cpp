@@ -89,21 +89,26 @@ bool SearchRun::budget_left() const {
   return options_.max_evals == 0 || history_.size() < options_.max_evals;
 }
 
-int SearchRun::evaluate(const Arch& arch) {
+SearchRecord score_arch(const SearchSpace& space, const Arch& arch, Evaluator& evaluator, const LatencyModel& latency,
+                        const Objective& objective) {
   SearchRecord r;
-  r.arch = space_.canonical(arch);
-  r.arch_text = space_.format(r.arch);
-  const int known = history_.find(r.arch_text);
+  r.arch = space.canonical(arch);
+  r.arch_text = space.format(r.arch);
+  r.accuracy = evaluator.accuracy(r.arch);
+  r.latency_ms = latency.predict_ms(r.arch);
+  r.score = objective.score(r.accuracy, r.latency_ms);
+  r.feasible = objective.feasible(r.latency_ms);
+  HWNAS_CHECK(!std::isnan(r.score), "search: objective ", objective.describe(), " gave NaN for ", r.arch_text,
+              " (accuracy ", r.accuracy, ", latency ", r.latency_ms, " ms)");
+  return r;
+}
+
+int SearchRun::evaluate(const Arch& arch) {
+  const int known = history_.find(space_.format(space_.canonical(arch)));
   if (known >= 0) return known;
   if (!budget_left()) return -1;
+  SearchRecord r = score_arch(space_, arch, evaluator_, latency_, objective_);
   r.generation = generation_;
-  r.accuracy = evaluator_.accuracy(r.arch);
-  r.latency_ms = latency_.predict_ms(r.arch);
-  r.score = objective_.score(r.accuracy, r.latency_ms);
-  r.feasible = objective_.feasible(r.latency_ms);
-  HWNAS_CHECK(!std::isnan(r.score), "search: objective ", objective_.describe(),
-              " gave NaN for ", r.arch_text, " (accuracy ", r.accuracy, ", latency ",
-              r.latency_ms, " ms)");
   return history_.add(std::move(r));
 }
 

@@ -33,6 +33,12 @@ struct SearchRecord {
   bool feasible = false;   ///< Objective::feasible(latency_ms)
 };
 
+/// `arch` (made canonical) scored as a search scores it: accuracy, predicted
+/// latency and the objective (generation 0). Throws hwnas::Error when the
+/// objective gives NaN.
+SearchRecord score_arch(const SearchSpace& space, const Arch& arch, Evaluator& evaluator, const LatencyModel& latency,
+                        const Objective& objective);
+
 /// Every distinct arch a search evaluated, in evaluation order, plus the
 /// current population. Evaluating an arch twice costs nothing and is not
 /// recorded twice (lookup by arch text).

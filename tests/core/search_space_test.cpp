@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "core/spaces/chain.h"
 
 namespace hwnas {
 namespace {
@@ -162,6 +163,30 @@ TEST(HsconasSpace, MaxWidthAddsFactorsAboveOne) {
   EXPECT_EQ(s->mid_channels(0, Gene{k3, 14}), 24);
   EXPECT_THROW(make_space("hsconas:max-width=5"), Error);
   EXPECT_THROW(make_space("hsconas:max-width=0"), Error);
+}
+
+TEST(HsconasSpace, OpsOptionAddsTheMobileNetV2Block) {
+  auto s = make_space("hsconas:ops=k3/skip/mb3e6");
+  ASSERT_EQ(s->ops.size(), 3u);
+  const int mb = s->op_index("mb3e6");
+  const OpDef& op = s->ops.at(mb);
+  EXPECT_EQ(op.kind, "mb");
+  EXPECT_EQ(op.expand, 6);
+  EXPECT_TRUE(op.shuffle_out);  // beside Choice units
+  // Its expansion is what the widths scale: layer 2 has 32 inputs, so 192 at
+  // 1.0 and 19 at 0.1, as in the MobileNetV2 baseline space.
+  EXPECT_EQ(s->mid_channels(1, Gene{mb, 9}), 192);
+  EXPECT_EQ(s->mid_channels(1, Gene{mb, 0}), 19);
+  auto base = mobilenetv2_space(*s);
+  EXPECT_EQ(base->mid_channels(1, Gene{0, 0}), 19);
+  // The MobileNetV2 baseline is an arch of the space.
+  std::string uniform;
+  for (int l = 0; l < s->num_layers(); ++l) uniform += (l ? "," : "") + std::string("mb3e6@0.1");
+  EXPECT_NO_THROW(s->parse(uniform));
+  EXPECT_FALSE(make_space("hsconas:ops=mb3e6")->ops.front().shuffle_out);  // no Choice units to match
+  EXPECT_THROW(make_space("hsconas:ops=k3/mb9e6"), Error);
+  EXPECT_THROW(make_space("hsconas:ops=k3/k3"), Error);
+  EXPECT_THROW(make_space("hsconas:ops=skip"), Error);
 }
 
 }  // namespace

@@ -57,13 +57,17 @@ void read_chain_options(const std::string& owner, FactoryOptions& o, Backbone* b
   HWNAS_CHECK(bb->num_classes >= 2, owner, ": classes must be >= 2, got ", bb->num_classes);
 }
 
+OpDef mb_op(int k, int e) {
+  //           name                  kind  k  e  se     scalable reshapes
+  return OpDef{str_cat("mb", k, "e", e), "mb", k, e, false, true, true};
+}
+
 std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like) {
   HWNAS_CHECK(like.family == "chain", "space ", like.name, " has no MobileNetV2 baseline");
   std::unique_ptr<SearchSpace> s = like.clone();
   s->name = "mobilenetv2";
   s->description = like.description + " (MobileNetV2 baseline)";
-  //              name     kind  k  e  se     scalable reshapes
-  s->ops = {OpDef{"mb3e6", "mb", 3, 6, false, true, true}};
+  s->ops = {mb_op(3, 6)};
   for (LayerSpec& l : s->layers) l.ops = {0};
   return s;
 }

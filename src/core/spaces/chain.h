@@ -28,6 +28,11 @@ void build_chain_layers(SearchSpace* space, const ChainLayout& layout);
 /// defaults and checks them; `owner` names the space in errors.
 void read_chain_options(const std::string& owner, FactoryOptions& o, Backbone* bb, ChainLayout* chain);
 
+/// MobileNetV2's inverted residual with kernel k and expansion e, its
+/// expansion scaled by the width factors: one definition for the baseline
+/// space and the spaces that search over it.
+OpDef mb_op(int k, int e);
+
 /// The MobileNetV2-style baseline space of a chain space: the same backbone
 /// and layers, every layer an inverted residual (MB, kernel 3, expansion 6)
 /// whose expansion is scaled by the space's width factors.

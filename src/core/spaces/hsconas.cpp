@@ -4,6 +4,7 @@
 // factors 0.1..1.0 (max-width: up to 4) scale each block's internal channels.
 #include "core/spaces/spaces.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/error.h"
@@ -12,6 +13,25 @@
 #include "core/strings.h"
 
 namespace hwnas {
+namespace {
+
+/// One candidate by name: k3 k5 k7 (ShuffleNetV2 units), x (ChoiceX), skip,
+/// or mbKeE (inverted residual, kernel K in 3/5/7, expansion E in 3/6).
+OpDef hsconas_op(const std::string& name) {
+  //                                name    kind        k  e  se     scalable reshapes
+  if (name == "k3") return OpDef{"k3", "shuffle", 3, 0, false, true, true};
+  if (name == "k5") return OpDef{"k5", "shuffle", 5, 0, false, true, true};
+  if (name == "k7") return OpDef{"k7", "shuffle", 7, 0, false, true, true};
+  if (name == "x") return OpDef{"x", "shufflex", 3, 0, false, true, true};
+  if (name == "skip") return OpDef{"skip", "skip", 0, 0, false, false, false};
+  for (int k : {3, 5, 7})
+    for (int e : {3, 6})
+      if (name == str_cat("mb", k, "e", e)) return mb_op(k, e);
+  HWNAS_CHECK(false, "hsconas: ops: unknown op '", name, "' (k3 k5 k7 x skip mb3e3 mb3e6 mb5e3 mb5e6 mb7e3 mb7e6)");
+  return {};
+}
+
+}  // namespace
 
 std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std::string>& opts) {
   FactoryOptions o("hsconas", opts);
@@ -53,6 +73,7 @@ std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std:
   // output: HSCoNAS sets the maximum channels S^l "according to the
   // hardware characteristics", and at batch 1 on a CPU width is cheap.
   const double max_width = o.get_double("max-width", 1.0);
+  const std::string ops = o.get("ops", "k3/k5/k7/x/skip");
   o.finish();
   HWNAS_CHECK(n_widths >= 1 && n_widths <= 100, "hsconas: widths must be in 1..100");
   HWNAS_CHECK(max_width >= 1.0 / n_widths && max_width <= 4.0, "hsconas: max-width must be in ",
@@ -60,12 +81,22 @@ std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std:
   const int n_factors = static_cast<int>(std::lround(max_width * n_widths));
   for (int i = 1; i <= n_factors; ++i) space->width_factors.push_back(static_cast<double>(i) / n_widths);
 
-  //                 name    kind        k  e  se     scalable reshapes
-  space->ops.push_back({"k3", "shuffle", 3, 0, false, true, true});
-  space->ops.push_back({"k5", "shuffle", 5, 0, false, true, true});
-  space->ops.push_back({"k7", "shuffle", 7, 0, false, true, true});
-  space->ops.push_back({"x", "shufflex", 3, 0, false, true, true});
-  space->ops.push_back({"skip", "skip", 0, 0, false, false, false});
+  // The paper's candidates by default; ops=... picks a subset and may add
+  // MobileNetV2 inverted residuals (mbKeE), so that the MobileNetV2 baseline
+  // is inside the space the search runs in.
+  for (const std::string& name : split(ops, '/')) {
+    HWNAS_CHECK(std::none_of(space->ops.begin(), space->ops.end(), [&](const OpDef& d) { return d.name == name; }),
+                "hsconas: ops: '", name, "' is listed twice");
+    space->ops.push_back(hsconas_op(name));
+  }
+  const bool any_shuffle = std::any_of(space->ops.begin(), space->ops.end(), [](const OpDef& d) {
+    return d.kind == "shuffle" || d.kind == "shufflex";
+  });
+  // Beside Choice units an MB block ends with their channel shuffle, so its
+  // shortcut leaves channel i where theirs does (nn/blocks.h).
+  for (OpDef& d : space->ops) d.shuffle_out = d.kind == "mb" && any_shuffle;
+  HWNAS_CHECK(std::any_of(space->ops.begin(), space->ops.end(), [](const OpDef& d) { return d.reshapes; }),
+              "hsconas: ops: '", ops, "' has no op that can change channels or stride (skip alone)");
   build_chain_layers(space.get(), chain);
   return space;
 }

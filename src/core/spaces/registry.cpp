@@ -16,7 +16,7 @@ struct SpaceEntry {
 
 const SpaceEntry kSpaces[] = {
     {"hsconas", "HSCoNAS: ShuffleNetV2 k3/k5/k7 + ChoiceX + skip, 20 layers, widths 0.1..1.0 "
-                "(layout=small|A|B, widths=10, max-width=1)", make_hsconas_space},
+                "(layout=small|A|B, widths=10, max-width=1, ops=k3/k5/k7/x/skip, also mb3e3 ... mb7e6)", make_hsconas_space},
     {"hurricane", "HURRICANE: 32 ops (sep/mb/choice/choiceX, each +/- SE), 20 layers (4/4/8/4), "
                   "ops only (layout=small|paper)", make_hurricane_space},
     {"nb201", "NAS-Bench-201 cell: 6 edges x {none, skip, conv1x1, conv3x3, avgpool3x3} = 15,625 "

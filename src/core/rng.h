@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <random>
 
+#include "core/arch.h"
+
 namespace hwnas {
 
 using Rng = std::mt19937_64;
@@ -27,6 +29,14 @@ inline Rng derive_rng(uint64_t seed, Stage stage, uint64_t step = 0, uint64_t sa
   s = mix_seed(s ^ step);
   s = mix_seed(s ^ sample);
   return Rng(s);
+}
+
+/// `base` with every gene of `arch` folded in: a stream of its own per arch,
+/// e.g. the initial weights of a network trained from scratch.
+inline uint64_t arch_seed(uint64_t base, const Arch& arch) {
+  uint64_t s = base;
+  for (const Gene& g : arch.genes) s = mix_seed(s ^ (static_cast<uint64_t>(g.op) * 1009 + g.width));
+  return s;
 }
 
 /// Uniform integer in [0, n).

@@ -71,21 +71,10 @@ RmiProxy::RmiProxy(const SearchSpace& space, NetworkImpl& reference, const Arch&
   reference.train(was_training);
 }
 
-namespace {
-
-/// Seed of the candidate's initial weights: the run seed and the arch.
-uint64_t init_seed(uint64_t seed, const Arch& arch) {
-  uint64_t s = mix_seed(seed ^ 0x524d49ULL);  // "RMI"
-  for (const Gene& g : arch.genes) s = mix_seed(s ^ (static_cast<uint64_t>(g.op) * 1009 + g.width));
-  return s;
-}
-
-}  // namespace
-
 RmiResult RmiProxy::score(const Arch& arch) const {
   const auto t0 = std::chrono::steady_clock::now();
   space_->validate(arch);
-  torch::manual_seed(init_seed(opts_.seed, arch));
+  torch::manual_seed(arch_seed(mix_seed(opts_.seed ^ 0x524d49ULL), arch));  // "RMI"
   std::shared_ptr<NetworkImpl> net = make_network(*space_, arch);
   net->train();
   const double layers = static_cast<double>(reference_features_.size());

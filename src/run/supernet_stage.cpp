@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/io.h"
+#include "core/rng.h"
 #include "eval/accuracy.h"
 
 namespace hwnas {
@@ -58,6 +59,9 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
   if (!init_from.empty()) settings["init_from"] = init_from;
   const std::string meta = name + ".json", final_pt = name + ".pt", ckpt = name + ".ckpt";
   SupernetResult r;
+  // Initial weights from the run seed, not from whatever drew on torch's
+  // global generator before (profiling, earlier stages, a resume).
+  torch::manual_seed(mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kSupernet)));
   r.supernet = make_supernet(*ws.space);
   check_settings(run, meta, settings);
   if (run.has(final_pt) && run.has(meta)) {
@@ -106,6 +110,9 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
   if (space) settings["space"] = sp.description;
   const std::string meta = name + ".json", final_pt = name + ".pt", ckpt = name + ".ckpt";
   RetrainResult r;
+  // Initial weights from (seed, arch): a network trains alike whatever ran
+  // before it in this process, so a seed and a resumed run reproduce it.
+  torch::manual_seed(arch_seed(mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kRetrain)), arch));
   r.net = make_network(sp, arch);
   r.parameters = count_parameters(*r.net);
   check_settings(run, meta, settings);

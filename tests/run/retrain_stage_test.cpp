@@ -1,0 +1,65 @@
+// retrain_stage on a tiny synthetic data set: a network's initial weights
+// come from (seed, arch), not from whatever used torch's generator before,
+// so a baseline trains alike in every run that builds it.
+#include "run/supernet_stage.h"
+
+#include <gtest/gtest.h>
+#include <torch/torch.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/search_space.h"
+#include "run/run_dir.h"
+
+namespace hwnas {
+namespace {
+
+std::unique_ptr<Workspace> tiny_workspace(const std::string& dir) {
+  torch::manual_seed(0);
+  auto ws = std::make_unique<Workspace>();
+  ws->space = make_space("hsconas:channels=8/16/24/32,stem=4,head=32");
+  ImageSet set;
+  set.name = "synthetic";
+  set.images = torch::randint(0, 256, {32, 1, 28, 28}, torch::kUInt8);
+  set.labels = torch::arange(32, torch::kInt64) % 10;
+  ws->split.search_train = set;
+  ws->split.search_valid = set;
+  ws->norm = compute_normalization(set);
+  std::filesystem::remove_all(dir);
+  ws->run = std::make_unique<RunDir>(dir);
+  return ws;
+}
+
+TrainOptions tiny_training(uint64_t seed) {
+  TrainOptions o;
+  o.epochs = 1;
+  o.batch_size = 16;
+  o.threads = 1;
+  o.augment = false;
+  o.seed = seed;
+  return o;
+}
+
+/// The stem's weights after the training (one epoch, same data order).
+torch::Tensor first_weights(const RetrainResult& r) { return r.net->parameters().front().detach().clone(); }
+
+TEST(RetrainStage, InitialWeightsFollowTheSeedAndArchNotTheGlobalGenerator) {
+  auto ws = tiny_workspace(testing::TempDir() + "/hwnas_retrain_stage_test");
+  const Arch arch = ws->space->largest();
+  TrainOptions o = tiny_training(7);
+  const RetrainResult a = retrain_stage(*ws, arch, o, "a", false, true, nullptr, Holdout::kSearchValid);
+  torch::rand({1000});  // what an earlier stage would draw
+  const RetrainResult b = retrain_stage(*ws, arch, o, "b", false, true, nullptr, Holdout::kSearchValid);
+  EXPECT_TRUE(torch::equal(first_weights(a), first_weights(b)));
+  const RetrainResult c = retrain_stage(*ws, arch, tiny_training(8), "c", false, true, nullptr,
+                                        Holdout::kSearchValid);
+  EXPECT_FALSE(torch::equal(first_weights(a), first_weights(c)));
+  Arch other = arch;
+  other.genes[1].width = 0;
+  const RetrainResult d = retrain_stage(*ws, other, o, "d", false, true, nullptr, Holdout::kSearchValid);
+  EXPECT_FALSE(torch::equal(first_weights(a), first_weights(d)));
+}
+
+}  // namespace
+}  // namespace hwnas

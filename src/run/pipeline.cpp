@@ -764,12 +764,12 @@ void run_pipeline(const PipelineOptions& o) {
         c = record(widen_to_budget(*searched, c.arch, *search_latency, T));
       }
       time_candidates();
-      // A widened arch the model misses by over 2.5% of T is widened again
-      // from the original, with B refitted on it (the table's miss is per
-      // arch: session 8), and kept when it measures within T or closer to it.
+      // A widened arch over T, or over 2.5% under it, is widened again from
+      // the original, with B refitted on it (the table's miss is per arch:
+      // session 8), and kept when it measures within T or closer to it.
       if (o.latency_check > 0) {
         for (size_t i = 0; i < candidates.size(); ++i) {
-          if (std::fabs(latency_ms[i] / T - 1) <= 0.025) continue;
+          if (!widen_again(latency_ms[i], T)) continue;
           const LutBiasModel refit(space, lut, latency_ms[i] - search_latency->sum_ms(candidates[i].arch));
           const Arch again = space.canonical(widen_to_budget(*searched, widened[i].original.arch, refit, T));
           if (again == candidates[i].arch) continue;

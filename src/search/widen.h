@@ -24,4 +24,11 @@ double mean_width(const SearchSpace& space, const Arch& arch);
 /// step fits, including when it is already over the budget.
 Arch widen_to_budget(const SearchSpace& space, const Arch& arch, const LatencyModel& latency, double target_ms);
 
+/// Whether a widened arch that measured `measured_ms` is widened again with
+/// B refitted on it: when it is over the budget at all (the re-ranking and
+/// the pick take only archs within T) or more than 2.5% under it.
+inline bool widen_again(double measured_ms, double target_ms) {
+  return measured_ms > target_ms || measured_ms < 0.975 * target_ms;
+}
+
 }  // namespace hwnas

@@ -10,26 +10,13 @@
 #include <set>
 
 #include "core/search_space.h"
+#include "tiny_workspace.h"
 
 namespace hwnas {
 namespace {
 
-std::unique_ptr<Workspace> tiny_workspace() {
-  torch::manual_seed(0);
-  auto ws = std::make_unique<Workspace>();
-  ws->space = make_space("hurricane:channels=8/16/24/32,stem=4,head=32");
-  ImageSet set;
-  set.name = "synthetic";
-  set.images = torch::randint(0, 256, {48, 1, 28, 28}, torch::kUInt8);
-  set.labels = torch::arange(48, torch::kInt64) % 10;
-  ws->split.search_train = set;
-  ws->split.search_valid = set;
-  ws->norm = compute_normalization(set);
-  return ws;
-}
-
 TEST(HurricaneRounds, TrainsAFreshSupernetAlongTheSamplerAndCountsSteps) {
-  auto ws = tiny_workspace();
+  auto ws = tiny_workspace("hurricane:channels=8/16/24/32,stem=4,head=32", 48);
   HurricaneRoundOptions o;
   o.train.epochs = 2;
   o.train.batch_size = 16;

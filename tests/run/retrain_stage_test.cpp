@@ -6,26 +6,17 @@
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
-#include <cstdio>
 #include <filesystem>
 
 #include "core/search_space.h"
 #include "run/run_dir.h"
+#include "tiny_workspace.h"
 
 namespace hwnas {
 namespace {
 
-std::unique_ptr<Workspace> tiny_workspace(const std::string& dir) {
-  torch::manual_seed(0);
-  auto ws = std::make_unique<Workspace>();
-  ws->space = make_space("hsconas:channels=8/16/24/32,stem=4,head=32");
-  ImageSet set;
-  set.name = "synthetic";
-  set.images = torch::randint(0, 256, {32, 1, 28, 28}, torch::kUInt8);
-  set.labels = torch::arange(32, torch::kInt64) % 10;
-  ws->split.search_train = set;
-  ws->split.search_valid = set;
-  ws->norm = compute_normalization(set);
+std::unique_ptr<Workspace> workspace_in(const std::string& dir) {
+  auto ws = tiny_workspace("hsconas:channels=8/16/24/32,stem=4,head=32", 32);
   std::filesystem::remove_all(dir);
   ws->run = std::make_unique<RunDir>(dir);
   return ws;
@@ -45,7 +36,7 @@ TrainOptions tiny_training(uint64_t seed) {
 torch::Tensor first_weights(const RetrainResult& r) { return r.net->parameters().front().detach().clone(); }
 
 TEST(RetrainStage, InitialWeightsFollowTheSeedAndArchNotTheGlobalGenerator) {
-  auto ws = tiny_workspace(testing::TempDir() + "/hwnas_retrain_stage_test");
+  auto ws = workspace_in(testing::TempDir() + "/hwnas_retrain_stage_test");
   const Arch arch = ws->space->largest();
   TrainOptions o = tiny_training(7);
   const RetrainResult a = retrain_stage(*ws, arch, o, "a", false, true, nullptr, Holdout::kSearchValid);

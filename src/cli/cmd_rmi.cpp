@@ -260,7 +260,7 @@ void setup_score(CLI::App* rmi) {
       ->capture_default_str();
   cmd->add_option("--accuracy-table", a->accuracy_table,
                   "Also rank against tabulated accuracies (FILE:COLUMN, e.g. "
-                  "../shared/data/nb201/accuracy.csv:cifar10_valid)");
+                  "data/nb201/accuracy.csv:cifar10_valid)");
   cmd->add_option("--out", a->out,
                   "CSV in the run directory; rows already there (same settings) are reused")
       ->capture_default_str();
@@ -398,7 +398,7 @@ void setup_search(CLI::App* rmi) {
   auto* a = new SearchArgs();
   add_rmi_args(cmd, &a->rmi);
   cmd->add_option("--latency-table", a->latency_table,
-                  "Latency (ms) per arch as FILE:COLUMN, e.g. ../shared/data/nb201/latency.csv:raspi4_ms")
+                  "Latency (ms) per arch as FILE:COLUMN, e.g. data/nb201/latency.csv:raspi4_ms")
       ->required();
   cmd->add_option("--latency", a->latency, "Latency budget Omega, e.g. 20ms")->required();
   cmd->add_option("--strategy", a->strategy, "Search strategy (HW-EvRSNAS: ga:N=20,G=100)")

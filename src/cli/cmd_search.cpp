@@ -67,10 +67,10 @@ struct SearchSource {
 
 SearchSource make_table_source(const SearchSpace& space, const SearchArgs& a, bool need_accuracy) {
   HWNAS_CHECK(!a.latency_table.empty(),
-              "search needs --latency-table FILE:COLUMN, e.g. ../shared/data/nb201/latency.csv:raspi4_ms");
+              "search needs --latency-table FILE:COLUMN, e.g. data/nb201/latency.csv:raspi4_ms");
   HWNAS_CHECK(!need_accuracy || !a.accuracy_table.empty(),
               "search needs --accuracy-table FILE:COLUMN, e.g. "
-              "../shared/data/nb201/accuracy.csv:cifar100_test");
+              "data/nb201/accuracy.csv:cifar100_test");
   SearchSource src;
   auto latency = std::make_unique<TableLatency>(a.latency_table, space);
   src.latency_name = a.latency_table;
@@ -400,9 +400,9 @@ void setup(CLI::App& app) {
   for (const auto& [name, help] : list_objectives()) objectives.push_back("  " + name + ": " + help);
   cmd->add_option("--space", a->space, "Search space (see hwnas spaces)")->capture_default_str();
   cmd->add_option("--accuracy-table", a->accuracy_table,
-                  "Accuracy per arch as FILE:COLUMN, e.g. ../shared/data/nb201/accuracy.csv:cifar100_test");
+                  "Accuracy per arch as FILE:COLUMN, e.g. data/nb201/accuracy.csv:cifar100_test");
   cmd->add_option("--latency-table", a->latency_table,
-                  "Latency (ms) per arch as FILE:COLUMN, e.g. ../shared/data/nb201/latency.csv:raspi4_ms");
+                  "Latency (ms) per arch as FILE:COLUMN, e.g. data/nb201/latency.csv:raspi4_ms");
   cmd->add_option("--latency", a->budgets,
                   "Latency budget(s) T with units, e.g. 5ms, 800us, or a list 5ms,10ms,20ms");
   cmd->add_option("--strategy", a->strategy,

@@ -135,7 +135,7 @@ double CsvTable::number(int row, int col) const {
 std::pair<std::string, std::string> split_table_ref(const std::string& ref) {
   const size_t colon = ref.rfind(':');
   HWNAS_CHECK(colon != std::string::npos && colon > 0 && colon + 1 < ref.size(), "table '", ref,
-              "' must be FILE:COLUMN, e.g. ../shared/data/nb201/accuracy.csv:cifar100_test");
+              "' must be FILE:COLUMN, e.g. data/nb201/accuracy.csv:cifar100_test");
   return {ref.substr(0, colon), ref.substr(colon + 1)};
 }
 

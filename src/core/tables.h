@@ -87,7 +87,7 @@ std::pair<std::string, std::string> split_table_ref(const std::string& ref);
 /// Accuracy looked up in a table (tabular benchmarks).
 class TableEvaluator : public Evaluator {
  public:
-  /// `ref` is "FILE:COLUMN", e.g. "../shared/data/nb201/accuracy.csv:cifar100_test".
+  /// `ref` is "FILE:COLUMN", e.g. "data/nb201/accuracy.csv:cifar100_test".
   TableEvaluator(const std::string& ref, const SearchSpace& space) : table_(ref, space) {}
   double accuracy(const Arch& arch) override { return table_.at(arch); }
   std::string describe() const override { return "table(" + table_.ref() + ")"; }
@@ -100,7 +100,7 @@ class TableEvaluator : public Evaluator {
 /// Latency looked up in a table of milliseconds (e.g. HW-NAS-Bench).
 class TableLatency : public LatencyModel {
  public:
-  /// `ref` is "FILE:COLUMN", e.g. "../shared/data/nb201/latency.csv:raspi4_ms".
+  /// `ref` is "FILE:COLUMN", e.g. "data/nb201/latency.csv:raspi4_ms".
   TableLatency(const std::string& ref, const SearchSpace& space) : table_(ref, space) {}
   double predict_ms(const Arch& arch) const override { return table_.at(arch); }
   std::string describe() const override { return "table(" + table_.ref() + ")"; }

@@ -60,7 +60,7 @@ TEST(Nb201Space, OfficialIndexRoundTripsForAllArchs) {
 }
 
 TEST(Nb201Space, SpotChecksAgainstAccuracyCsv) {
-  // Rows of shared/data/nb201/accuracy.csv (index, arch_str).
+  // Rows of data/nb201/accuracy.csv (index, arch_str).
   const std::pair<int, const char*> rows[] = {
       {0, "|avg_pool_3x3~0|+|nor_conv_1x1~0|skip_connect~1|+|nor_conv_1x1~0|skip_connect~1|skip_connect~2|"},
       {1, "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"},

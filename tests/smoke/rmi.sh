@@ -8,7 +8,7 @@ set -euo pipefail
 HWNAS=${1:?usage: rmi.sh path/to/hwnas}
 DIR=$(mktemp -d)
 trap 'rm -rf "$DIR"' EXIT
-LAT="${HWNAS_SHARED:-../shared}/data/nb201/latency.csv:raspi4_ms"
+LAT="data/nb201/latency.csv:raspi4_ms"
 COMMON=(--space "nb201:C=2,N=1,in_channels=1,in_size=28" --run-dir "$DIR/run" --threads 1
         --ref-epochs 1 --ref-limit 512 --rmi-steps 2 --rmi-batch-size 8)
 

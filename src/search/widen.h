@@ -2,10 +2,12 @@
 // scaling is there to "find the maximum number of channels for each layer
 // under the specified latency, since more channels usually imply higher
 // accuracy" (section III-B). A supernet trained for minutes cannot see width
-// (docs/benchmarks/pipeline.md, session 7: a 3 ms net trained 1.8 points
-// better with every width raised to 1.0), and Eq. 2's trade-off leaves the
-// search's picks 5 - 17% under T (session 9), so this spends what is left of
-// the budget on channels, with the operators kept.
+// (docs/benchmarks/pipeline.md, "A calibrated accuracy for the search": with
+// every width raised to 1.0, a net within 3 ms trained 1.8 points above the
+// 3 ms search's pick), and Eq. 2's trade-off leaves the search's picks 5 - 17%
+// under T (pipeline.md, "Re-ranking the checked candidates in the final
+// regime"), so this spends what is left of the budget on channels, with the
+// operators kept.
 #pragma once
 
 #include "core/latency_model.h"

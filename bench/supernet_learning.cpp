@@ -29,7 +29,6 @@ int main(int argc, char** argv) try {
   const int steps = argc > 3 ? std::atoi(argv[3]) : 300;
   o.batch_size = argc > 4 ? std::atoi(argv[4]) : 128;
   o.limit = static_cast<int64_t>(o.batch_size) * steps;
-  o.threads = 1;
   std::shared_ptr<SearchSpace> space = make_space(argc > 5 ? argv[5] : "hsconas");
   const DataSplits data = load_dataset("fashion-mnist");
   const Normalization norm = compute_normalization(data.train);

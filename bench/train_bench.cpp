@@ -44,7 +44,6 @@ void run_train(benchmark::State& state, Mode mode) {
   o.epochs = 1;
   o.batch_size = 256;
   o.lr = 0.1;
-  o.threads = static_cast<int>(state.range(0));
   int64_t images = 0;
   for (auto _ : state) {
     // Supernet: a new path per step (the real workload); otherwise the fixed arch.

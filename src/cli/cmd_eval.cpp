@@ -42,12 +42,11 @@ void setup(CLI::App& app) {
                 "Also train each arch stand-alone and report the rank correlation (Kendall tau)");
   add_train_options(cmd, &a->standalone, "standalone-");
   cmd->callback([a, cmd] {
-    a->standalone.threads = a->common.threads;
-    a->standalone.seed = a->common.seed;
+    a->standalone.seed = a->common.exec.seed;
     auto ws = open_workspace(a->common);
     std::vector<Arch> archs;
     for (const std::string& t : a->archs) archs.push_back(ws->space->parse(t));
-    Rng rng = derive_rng(a->common.seed, Stage::kEval);
+    Rng rng = derive_rng(a->common.exec.seed, Stage::kEval);
     for (int i = 0; i < a->random; ++i) archs.push_back(ws->space->sample(rng));
     HWNAS_CHECK(!archs.empty(), "nothing to evaluate: give --arch or --random N");
     std::shared_ptr<NetworkImpl> super = make_supernet(*ws->space);

@@ -184,7 +184,7 @@ void search(const SearchArgs& a, const CLI::App& cmd) {
 
   CoordinateAscentOptions ao = a.ascent;
   ao.budget_ms = parse_duration_ms(a.latency);
-  ao.seed = a.common.seed;
+  ao.seed = a.common.exec.seed;
   const double initial_ms = latency->predict_ms(initial);
   std::printf("latency model %s; budget %s ms; initial arch %s ms%s\n", latency->describe().c_str(),
               ms_text(ao.budget_ms).c_str(), ms_text(initial_ms).c_str(),
@@ -196,10 +196,8 @@ void search(const SearchArgs& a, const CLI::App& cmd) {
 
   HurricaneRoundOptions ro;
   ro.train = a.train;
-  ro.train.threads = a.common.threads;
-  ro.train.seed = a.common.seed;
+  ro.train.seed = a.common.exec.seed;
   ro.eval = a.eval;
-  ro.eval.threads = a.common.threads;
   json iterations = json::array();
   auto on_iteration = [&](const AscentIteration& it) {
     it.history.write_csv(ws->run->file(str_cat("search_iter", it.iteration, ".csv")));

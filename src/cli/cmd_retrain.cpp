@@ -31,8 +31,7 @@ void setup(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--resume", a->resume, "Continue an interrupted training");
   cmd->callback([a, cmd] {
-    a->train.threads = a->common.threads;
-    a->train.seed = a->common.seed;
+    a->train.seed = a->common.exec.seed;
     auto ws = open_workspace(a->common);
     const Arch arch = a->arch == "largest" ? ws->space->largest() : ws->space->parse(a->arch);
     ws->run->write(a->name + ".config.yaml", resolved_config_yaml(*cmd));

@@ -74,9 +74,8 @@ void add_rmi_args(CLI::App* cmd, RmiArgs* a) {
 }
 
 void finish_args(RmiArgs* a) {
-  a->reference_train.threads = a->common.threads;
-  a->reference_train.seed = a->common.seed;
-  a->rmi.seed = a->common.seed;
+  a->reference_train.seed = a->common.exec.seed;
+  a->rmi.seed = a->common.exec.seed;
   HWNAS_CHECK(a->batch_size >= 2, "--rmi-batch-size must be >= 2, got ", a->batch_size);
 }
 
@@ -146,12 +145,12 @@ std::pair<torch::Tensor, torch::Tensor> rmi_batch(const Workspace& ws, int batch
 
 std::unique_ptr<RmiProxy> make_proxy(Workspace& ws, const RmiArgs& a, Reference* ref) {
   *ref = reference_stage(ws, a, /*reuse_any=*/true);
-  auto [x, y] = rmi_batch(ws, a.batch_size, a.common.seed);
+  auto [x, y] = rmi_batch(ws, a.batch_size, a.common.exec.seed);
   return std::make_unique<RmiProxy>(*ws.space, *ref->net, ref->arch, x, y, a.rmi);
 }
 
 json rmi_settings(const RmiArgs& a, const Reference& ref, const SearchSpace& space) {
-  return json{{"space", a.common.space},   {"dataset", a.common.dataset}, {"seed", a.common.seed},
+  return json{{"space", a.common.space},   {"dataset", a.common.dataset}, {"seed", a.common.exec.seed},
               {"reference", space.format(ref.arch)},
               {"beta", a.rmi.beta},         {"steps", a.rmi.steps},        {"lr", a.rmi.lr},
               {"momentum", a.rmi.momentum}, {"weight_decay", a.rmi.weight_decay},
@@ -268,8 +267,7 @@ void setup_score(CLI::App* rmi) {
     finish_args(&a->rmi);
     HWNAS_CHECK(a->archs.empty() != (a->random == 0), "rmi score needs either --arch A (repeatable) or --random N");
     HWNAS_CHECK(a->random >= 0, "--random must be >= 0, got ", a->random);
-    a->standalone.threads = a->rmi.common.threads;
-    a->standalone.seed = a->rmi.common.seed;
+    a->standalone.seed = a->rmi.common.exec.seed;
     a->standalone.augment = false;
     if (a->standalone.epochs > 0) a->standalone.validate();
     auto ws = open_workspace(a->rmi.common);
@@ -283,7 +281,7 @@ void setup_score(CLI::App* rmi) {
       const Arch arch = ws->space->parse(t);
       if (seen.insert(ws->space->format(arch)).second) archs.push_back(arch);
     }
-    Rng rng = derive_rng(a->rmi.common.seed, Stage::kEval, 0x524d49);
+    Rng rng = derive_rng(a->rmi.common.exec.seed, Stage::kEval, 0x524d49);
     for (int tries = 0; static_cast<int>(archs.size()) < a->random && tries < 100 * a->random; ++tries) {
       const Arch arch = ws->space->canonical(ws->space->sample(rng));
       if (seen.insert(ws->space->format(arch)).second) archs.push_back(arch);
@@ -315,7 +313,7 @@ void setup_score(CLI::App* rmi) {
         row.rmi = proxy->score(archs[i]);
         if (a->standalone.epochs > 0) {
           // Initial weights: seeded by (seed, position of the arch in this call's list).
-          torch::manual_seed(mix_seed(a->rmi.common.seed ^ (i + 1)));
+          torch::manual_seed(mix_seed(a->rmi.common.exec.seed ^ (i + 1)));
           auto net = make_network(*ws->space, archs[i]);
           const Arch fixed = archs[i];
           const TrainStats s = train(*net, [fixed](int64_t) { return fixed; }, ws->split.search_train,
@@ -411,7 +409,7 @@ void setup_search(CLI::App* rmi) {
   cmd->callback([a, cmd] {
     finish_args(&a->rmi);
     const std::unique_ptr<Strategy> strategy = make_strategy(a->strategy);
-    const std::unique_ptr<Objective> objective = make_objective(a->objective, parse_duration_ms(a->latency));
+    const std::unique_ptr<Objective> objective = make_objective_for_budget(a->objective, parse_duration_ms(a->latency));
     auto ws = open_workspace(a->rmi.common);
     const TableLatency latency(a->latency_table, *ws->space);
     ws->run->write("rmi_search.config.yaml", resolved_config_yaml(*cmd));
@@ -421,7 +419,7 @@ void setup_search(CLI::App* rmi) {
                  objective->describe().c_str(), proxy->describe().c_str(), latency.describe().c_str());
 
     SearchOptions so;
-    so.seed = a->rmi.common.seed;
+    so.seed = a->rmi.common.exec.seed;
     so.max_evals = a->max_evals;
     SearchCallbacks cb;
     const auto t0 = std::chrono::steady_clock::now();

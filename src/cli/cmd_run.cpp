@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "run/pipeline.h"
+#include "search/objective.h"
 
 namespace hwnas {
 namespace {
@@ -79,6 +80,7 @@ void setup(CLI::App& app) {
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
     apply_preset(a->preset, &p, [cmd](const std::string& name) { return cmd->count("--" + name) > 0; });
+    make_objective_for_budget(p.objective, 1.0);  // a bad --objective fails before any work
     HWNAS_CHECK(p.rerank >= 0, "--rerank must be 0 or more (got ", p.rerank, ")");
     HWNAS_CHECK(p.calibrate == 0 || p.calibrate >= 4, "--calibrate needs 0 (off) or at least 4 archs (got ",
                 p.calibrate, ")");

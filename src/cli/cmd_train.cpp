@@ -29,8 +29,7 @@ void setup(CLI::App& app) {
   add_train_options(cmd, &a->train);
   cmd->add_flag("--resume", a->resume, "Continue an interrupted training in --run-dir");
   cmd->callback([a, cmd] {
-    a->train.threads = a->common.threads;
-    a->train.seed = a->common.seed;
+    a->train.seed = a->common.exec.seed;
     auto ws = open_workspace(a->common);
     ws->run->write("config.yaml", resolved_config_yaml(*cmd));
     const SupernetResult r = train_supernet_stage(*ws, a->train, "supernet", a->resume);

@@ -9,8 +9,11 @@ void add_common_options(CLI::App* cmd, CommonOptions* o) {
                   "fashion-mnist | mnist-idx:DIR | cifar10:DIR")
       ->capture_default_str();
   cmd->add_option("--run-dir", o->run_dir, "Run directory for artifacts")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Intra-op threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "Seed of every random stream")->capture_default_str();
+  cmd->add_option("--threads", o->exec.threads, "Intra-op threads of one job (0 = all cores)")->capture_default_str();
+  cmd->add_option("--jobs", o->exec.jobs,
+                  "Independent trainings at once, one thread each (0 = one per core)")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->exec.seed, "Seed of every random stream")->capture_default_str();
   cmd->add_option("--valid-per-class", o->valid_per_class,
                   "Search-validation images per class, held out of the training set")
       ->capture_default_str();

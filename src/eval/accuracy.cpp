@@ -60,7 +60,6 @@ double SupernetEvaluator::accuracy(const Arch& arch) {
   const std::string key = space_->format(arch);
   auto it = cache_.find(key);
   if (it != cache_.end()) return it->second;
-  if (opts_.threads > 0) at::set_num_threads(opts_.threads);
   recalibrate_batchnorm(*supernet_, arch, bn_set_, norm_, opts_.bn_images, opts_.bn_batch_size);
   const double acc =
       evaluate_accuracy(*supernet_, arch, valid_set_, norm_, opts_.batch_size, opts_.valid_images);

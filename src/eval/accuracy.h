@@ -30,7 +30,6 @@ struct SupernetEvalOptions {
   int bn_batch_size = 250;
   int64_t valid_images = 0;    ///< search-validation images to score on (0 = all)
   int batch_size = 500;
-  int threads = 0;             ///< 0 = leave as is
 };
 
 /// Evaluator backed by a trained supernet. Caches results by arch text.

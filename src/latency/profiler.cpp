@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "nn/blocks.h"
+#include "nn/execution.h"
 #include "nn/network.h"
 
 namespace hwnas {
@@ -271,7 +272,7 @@ Timing time_module(Build&& build, const std::vector<int64_t>& input_shape, const
   opt.validate();
   HWNAS_CHECK(opt.clock == Clock::kWall || threads == 1, "the cpu clock counts one thread's CPU time: it needs ",
               "threads=1, got ", threads);
-  at::set_num_threads(threads);
+  const ThreadScope pinned(threads);
   torch::manual_seed(0);
   torch::NoGradGuard no_grad;
   c10::InferenceMode inference;

@@ -9,7 +9,7 @@ namespace hwnas {
 std::unique_ptr<Workspace> open_workspace(const CommonOptions& opts) {
   auto ws = std::make_unique<Workspace>();
   ws->opts = opts;
-  if (opts.threads > 0) at::set_num_threads(opts.threads);
+  ws->threads = std::make_unique<ThreadScope>(opts.exec.threads);
   ws->space = make_space(opts.space);
   ws->data = load_dataset(opts.dataset);
   const Backbone& b = ws->space->backbone;
@@ -22,7 +22,7 @@ std::unique_ptr<Workspace> open_workspace(const CommonOptions& opts) {
   HWNAS_CHECK(train.num_classes == b.num_classes, "data set ", opts.dataset, " has ",
               train.num_classes, " classes but space ", opts.space, " has ", b.num_classes,
               " (set classes=", train.num_classes, ")");
-  ws->split = make_search_split(train, opts.valid_per_class, opts.seed);
+  ws->split = make_search_split(train, opts.valid_per_class, opts.exec.seed);
   ws->norm = compute_normalization(ws->split.search_train);
   ws->run = std::make_unique<RunDir>(opts.run_dir);
   std::fprintf(stderr, "hwnas: %s: %lld search-train / %lld search-valid / %lld test images; space %s; run dir %s\n",

@@ -7,6 +7,7 @@
 
 #include "core/search_space.h"
 #include "data/dataset.h"
+#include "nn/execution.h"
 #include "run/run_dir.h"
 
 namespace hwnas {
@@ -16,8 +17,7 @@ struct CommonOptions {
   std::string space = "hsconas";          ///< search space factory string
   std::string dataset = "fashion-mnist";  ///< data set spec (see load_dataset)
   std::string run_dir = "runs/default";   ///< where artifacts go
-  int threads = 0;                        ///< intra-op threads (0 = all cores)
-  uint64_t seed = 0;
+  ExecutionContext exec;                  ///< threads, jobs, seed
   int valid_per_class = 500;              ///< search-validation images per class, taken from train
 };
 
@@ -29,6 +29,9 @@ struct Workspace {
   SearchSplit split;      ///< search-train / search-valid from data.train
   Normalization norm;     ///< computed on search-train
   std::unique_ptr<RunDir> run;
+  /// The command's intra-op thread count (exec.threads) while the workspace
+  /// is open; stages and jobs that need another count scope their own.
+  std::unique_ptr<ThreadScope> threads;
 };
 
 /// Loads everything, checks the data fits the space (channels, size,

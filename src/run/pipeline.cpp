@@ -140,8 +140,9 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   kv("space", o.common.space);
   kv("dataset", o.common.dataset);
   kv("run-dir", o.common.run_dir);
-  kv("threads", o.common.threads);
-  kv("seed", o.common.seed);
+  kv("threads", o.common.exec.threads);
+  kv("jobs", o.common.exec.jobs);
+  kv("seed", o.common.exec.seed);
   kv("valid-per-class", o.common.valid_per_class);
   kv("target", o.target);
   if (!o.reuse.empty()) kv("reuse", o.reuse);
@@ -421,7 +422,7 @@ std::vector<double> check_latencies(const PipelineOptions& o, const RunDir& run,
   if (!todo.empty()) {
     std::fprintf(stderr, "latency check: timing %zu new of %zu archs on %s\n", todo.size(), archs.size(),
                  target.info().id().c_str());
-    const SpeedProbes probes(space, lut, o.common.seed, std::min(3, o.bias_archs), o.profile.statistic);
+    const SpeedProbes probes(space, lut, o.common.exec.seed, std::min(3, o.bias_archs), o.profile.statistic);
     std::vector<Arch> nets = todo;
     nets.insert(nets.end(), probes.archs.begin(), probes.archs.end());
     auto time_all = [&]() -> std::vector<Timing> {
@@ -487,33 +488,35 @@ std::unique_ptr<CalibratedEvaluator> calibrate_stage(Workspace& ws, const Search
                                                      SupernetEvaluator& supernet, const LatencyModel& latency,
                                                      const Objective& objective, const PipelineOptions& o,
                                                      const RunDir& run, std::string* summary) {
-  Rng rng = derive_rng(o.common.seed, Stage::kSearch, 1u << 20);  // a stream no generation uses
+  Rng rng = derive_rng(o.common.exec.seed, Stage::kSearch, 1u << 20);  // a stream no generation uses
   const std::vector<Arch> archs = calibration_archs(searched, latency, objective.target_ms(), o.calibrate, rng);
   HWNAS_CHECK(archs.size() >= 4, "calibration: only ", archs.size(), " of ", o.calibrate,
               " archs could be drawn within [0.8 T, T]; raise --latency or turn --calibrate off");
   TrainOptions rr = o.calibrate_train;
-  rr.threads = o.common.threads;
-  rr.seed = o.common.seed;
+  rr.seed = o.common.exec.seed;
+  // The supernet (one network, BN recalibrated per arch) scores the archs
+  // one at a time; their trainings are independent jobs.
   std::vector<std::vector<double>> features;
-  std::vector<double> standalone;
-  json rows = json::array();
   for (size_t i = 0; i < archs.size(); ++i) {
     const double inherited = supernet.accuracy(archs[i]);
-    const double predicted_ms = latency.predict_ms(archs[i]);
-    const std::string text = searched.format(archs[i]);
+    features.push_back(calibration_features(searched, archs[i], inherited));
     std::fprintf(stderr, "calibration arch %zu/%zu (supernet %.2f%%, %.3f ms): %s\n", i + 1, archs.size(), inherited,
-                 predicted_ms, text.c_str());
+                 latency.predict_ms(archs[i]), searched.format(archs[i]).c_str());
+  }
+  std::vector<double> standalone(archs.size());
+  run_jobs(static_cast<int>(archs.size()), o.common.exec.resolved_jobs(), [&](int i) {
     const RetrainResult r = retrain_stage(ws, archs[i], rr, str_cat("calib_", i + 1), o.resume, false, nullptr,
                                           Holdout::kSearchValid);
     HWNAS_CHECK(r.stats.finished, "calibration training calib_", i + 1, " stopped early");
-    features.push_back(calibration_features(searched, archs[i], inherited));
-    standalone.push_back(r.accuracy);
-    std::fprintf(stderr, "calibration arch %zu/%zu: %.2f%% on search-valid\n", i + 1, archs.size(), r.accuracy);
-    rows.push_back({{"arch", text},
-                    {"predicted_ms", predicted_ms},
-                    {"features", features.back()},
-                    {"search_valid_accuracy", r.accuracy}});
-  }
+    standalone[i] = r.accuracy;
+    std::fprintf(stderr, "calibration arch %d/%zu: %.2f%% on search-valid\n", i + 1, archs.size(), r.accuracy);
+  });
+  json rows = json::array();
+  for (size_t i = 0; i < archs.size(); ++i)
+    rows.push_back({{"arch", searched.format(archs[i])},
+                    {"predicted_ms", latency.predict_ms(archs[i])},
+                    {"features", features[i]},
+                    {"search_valid_accuracy", standalone[i]}});
   Calibration c = fit_calibration(features, standalone);
   auto ev = std::make_unique<CalibratedEvaluator>(supernet, searched, c);
   // A fit that ranks unseen archs no better than the supernet is noise: keep the supernet's.
@@ -552,7 +555,7 @@ void run_pipeline(const PipelineOptions& o) {
     SpaceProfileOptions po;
     po.timing = o.profile;
     po.bias_archs = o.bias_archs;
-    po.seed = o.common.seed;
+    po.seed = o.common.exec.seed;
     return profile_space(space, o.common.space, *target, run.file("lut.json"), po);
   });
   const LutBiasModel latency(space, lut, lut.bias_ms.value_or(0.0));
@@ -561,7 +564,7 @@ void run_pipeline(const PipelineOptions& o) {
   double T = o.latency_ms;
   if (T <= 0) {
     std::vector<double> ms;
-    Rng rng = derive_rng(o.common.seed, Stage::kSearch, 999);
+    Rng rng = derive_rng(o.common.exec.seed, Stage::kSearch, 999);
     for (int i = 0; i < 1000; ++i) ms.push_back(latency.predict_ms(space.sample(rng)));
     std::nth_element(ms.begin(), ms.begin() + 500, ms.end());
     T = ms[500];
@@ -572,7 +575,7 @@ void run_pipeline(const PipelineOptions& o) {
               format_number(std::round(lo_ms * 1000) / 1000), " - ", format_number(std::round(hi_ms * 1000) / 1000), " ms");
   std::fprintf(stderr, "latency model %s; feasible %.3f - %.3f ms; budget T = %.3f ms\n", latency.describe().c_str(),
                lo_ms, hi_ms, T);
-  const std::unique_ptr<Objective> objective = make_objective(o.objective, T);
+  const std::unique_ptr<Objective> objective = make_objective_for_budget(o.objective, T);
 
   auto evaluator_for = [&](std::shared_ptr<NetworkImpl> net, const std::string& weights) {
     auto ev = std::make_unique<SupernetEvaluator>(net, space, ws->split.search_train, ws->split.search_valid,
@@ -583,8 +586,7 @@ void run_pipeline(const PipelineOptions& o) {
 
   // 2. Supernet on the full space.
   TrainOptions sn = o.supernet;
-  sn.threads = o.common.threads;
-  sn.seed = o.common.seed;
+  sn.seed = o.common.exec.seed;
   SupernetResult super = clock.time("supernet", 2, kStages, "train supernet", [&] {
     return train_supernet_stage(*ws, sn, "supernet", o.resume);
   });
@@ -604,7 +606,7 @@ void run_pipeline(const PipelineOptions& o) {
       ShrinkStage st = clock.time(tag, 3 + s, kStages, str_cat("space shrinking, stage ", s + 1, " (N = ", o.shrink_samples, ")"), [&] {
         auto ev = evaluator_for(net, weights);
         ShrinkStage r = shrink_layers(*searched, stage_layers[s], *ev, latency, *objective, o.shrink_samples,
-                                      o.common.seed + s);
+                                      o.common.exec.seed + s);
         cache.save(weights, *ev);
         return r;
       });
@@ -620,8 +622,7 @@ void run_pipeline(const PipelineOptions& o) {
       for (const ShrinkStage& x : shrink_stages) done.push_back(&x);
       run.write("shrink.json", shrink_json(space, done));
       TrainOptions f = *ft[s];
-      f.threads = o.common.threads;
-      f.seed = o.common.seed + 100 + s;
+      f.seed = o.common.exec.seed + 100 + s;
       const std::string name = "supernet_" + tag;
       SupernetResult tuned = clock.time("finetune" + std::to_string(s + 1), 3 + s, kStages,
                                         "fine-tune the supernet inside the shrunk space", [&] {
@@ -660,7 +661,7 @@ void run_pipeline(const PipelineOptions& o) {
       if (calibrated) ev = calibrated.get();
     }
     SearchOptions so;
-    so.seed = o.common.seed;
+    so.seed = o.common.exec.seed;
     SearchCallbacks cb;
     cb.on_generation = [&](const History& h) {
       cache.save(weights, *supernet_ev);
@@ -810,21 +811,24 @@ void run_pipeline(const PipelineOptions& o) {
   std::vector<RerankRow> reranked;
   if (o.rerank > 1) {
     TrainOptions rr = o.rerank_train;
-    rr.threads = o.common.threads;
-    rr.seed = o.common.seed;
+    rr.seed = o.common.exec.seed;
     clock.time("rerank", 6, kStages,
                str_cat("re-rank the search's best ", candidates.size(), " archs by stand-alone training"), [&] {
                  for (size_t i = 0; i < candidates.size(); ++i) {
                    const SearchRecord& c = candidates[i];
                    std::fprintf(stderr, "candidate %zu (supernet %.2f%%, %.3f ms): %s\n", i + 1, c.accuracy,
                                 c.latency_ms, c.arch_text.c_str());
-                   const RetrainResult r = retrain_stage(*ws, c.arch, rr, str_cat("rerank_", i + 1), o.resume, false,
-                                                         nullptr, Holdout::kSearchValid);
-                   HWNAS_CHECK(r.stats.finished, "re-ranking training rerank_", i + 1, " stopped early");
-                   reranked.push_back({c, r.accuracy, latency_ms[i], objective->score(r.accuracy, latency_ms[i])});
-                   std::fprintf(stderr, "candidate %zu: %.2f%% on search-valid, score %.2f\n", i + 1, r.accuracy,
-                                reranked.back().score);
+                   reranked.push_back({c, std::nan(""), latency_ms[i], std::nan("")});
                  }
+                 run_jobs(static_cast<int>(candidates.size()), o.common.exec.resolved_jobs(), [&](int i) {
+                   const RetrainResult r = retrain_stage(*ws, candidates[i].arch, rr, str_cat("rerank_", i + 1),
+                                                         o.resume, false, nullptr, Holdout::kSearchValid);
+                   HWNAS_CHECK(r.stats.finished, "re-ranking training rerank_", i + 1, " stopped early");
+                   reranked[i].standalone_accuracy = r.accuracy;
+                   reranked[i].score = objective->score(r.accuracy, latency_ms[i]);
+                   std::fprintf(stderr, "candidate %d: %.2f%% on search-valid, score %.2f\n", i + 1, r.accuracy,
+                                reranked[i].score);
+                 });
                  return 0;
                });
     std::vector<double> accuracy;
@@ -862,8 +866,7 @@ void run_pipeline(const PipelineOptions& o) {
 
   // 7. Retrain the best arch and the baselines from scratch.
   TrainOptions rt = o.retrain;
-  rt.threads = o.common.threads;
-  rt.seed = o.common.seed;
+  rt.seed = o.common.exec.seed;
   struct Final {
     std::string name, label;
     const SearchSpace* space;
@@ -891,27 +894,30 @@ void run_pipeline(const PipelineOptions& o) {
   clock.time("retrain", 7, kStages,
              str_cat("retrain ", finals.size(), " networks from scratch", seeds > 1 ? str_cat(", ", seeds, " seeds each") : ""),
              [&] {
-               for (int k = 0; k < seeds; ++k) {
+               for (Final& f : finals) f.accuracies.assign(seeds, std::nan(""));
+               const int n = static_cast<int>(finals.size());
+               // Independent trainings, one job each, every first seed first.
+               run_jobs(n * seeds, o.common.exec.resolved_jobs(), [&](int job) {
+                 const int k = job / n;
+                 Final& f = finals[job % n];
                  TrainOptions rk = rt;
-                 rk.seed = o.common.seed + k;
-                 for (Final& f : finals) {
-                   std::fprintf(stderr, "%s%s: %s\n", f.label.c_str(),
-                                seeds > 1 ? str_cat(" (seed ", rk.seed, ")").c_str() : "",
-                                f.space->format(f.arch).c_str());
-                   const std::string name = k == 0 ? f.name : str_cat(f.name, "_seed", rk.seed);
-                   const RetrainResult r = retrain_stage(*ws, f.arch, rk, name, o.resume, false, f.space);
-                   HWNAS_CHECK(r.stats.finished, "retraining ", name, " stopped early");
-                   if (k == 0) f.result = r;
-                   f.accuracies.push_back(r.accuracy);
-                 }
-               }
+                 rk.seed = o.common.exec.seed + k;
+                 std::fprintf(stderr, "%s%s: %s\n", f.label.c_str(),
+                              seeds > 1 ? str_cat(" (seed ", rk.seed, ")").c_str() : "",
+                              f.space->format(f.arch).c_str());
+                 const std::string name = k == 0 ? f.name : str_cat(f.name, "_seed", rk.seed);
+                 const RetrainResult r = retrain_stage(*ws, f.arch, rk, name, o.resume, false, f.space);
+                 HWNAS_CHECK(r.stats.finished, "retraining ", name, " stopped early");
+                 if (k == 0) f.result = r;
+                 f.accuracies[k] = r.accuracy;
+               });
                return 0;
              });
 
   // 8. Measure every final network on the target.
   std::vector<SpaceArch> nets;
   for (const Final& f : finals) nets.push_back({f.space, f.arch});
-  const SpeedProbes probes(space, lut, o.common.seed, std::min(5, o.bias_archs), o.profile.statistic);
+  const SpeedProbes probes(space, lut, o.common.exec.seed, std::min(5, o.bias_archs), o.profile.statistic);
   for (const Arch& a : probes.archs) nets.push_back({&space, a});
   const json measured = read_measured(run);
   auto cached = [&](size_t begin, size_t end) {
@@ -997,7 +1003,7 @@ void run_pipeline(const PipelineOptions& o) {
   rep.latency_check = latency_check_line;
   rep.drift_since_profile = drift;
   rep.retrain_seeds = seeds;
-  rep.first_seed = o.common.seed;
+  rep.first_seed = o.common.exec.seed;
   rep.objective = objective->describe();
   rep.strategy = strategy->describe();
   rep.history = &history;

@@ -61,8 +61,8 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
   SupernetResult r;
   // Initial weights from the run seed, not from whatever drew on torch's
   // global generator before (profiling, earlier stages, a resume).
-  torch::manual_seed(mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kSupernet)));
-  r.supernet = make_supernet(*ws.space);
+  with_torch_seed(mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kSupernet)),
+                  [&] { r.supernet = make_supernet(*ws.space); });
   check_settings(run, meta, settings);
   if (run.has(final_pt) && run.has(meta)) {
     load_module(*r.supernet, run.file(final_pt));
@@ -112,8 +112,8 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
   RetrainResult r;
   // Initial weights from (seed, arch): a network trains alike whatever ran
   // before it in this process, so a seed and a resumed run reproduce it.
-  torch::manual_seed(arch_seed(mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kRetrain)), arch));
-  r.net = make_network(sp, arch);
+  with_torch_seed(arch_seed(mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kRetrain)), arch),
+                  [&] { r.net = make_network(sp, arch); });
   r.parameters = count_parameters(*r.net);
   check_settings(run, meta, settings);
   if (run.has(final_pt) && run.has(meta)) {

@@ -80,6 +80,13 @@ std::unique_ptr<Objective> make_objective(const std::string& spec, double defaul
   return out;
 }
 
+std::unique_ptr<Objective> make_objective_for_budget(const std::string& spec, double budget_ms) {
+  std::map<std::string, std::string> opts;
+  parse_factory_string(spec, &opts);
+  HWNAS_CHECK(!opts.count("T"), "--objective '", spec, "' must not set T: the budget comes from --latency");
+  return make_objective(spec, budget_ms);
+}
+
 std::vector<std::pair<std::string, std::string>> list_objectives() {
   return {
       {"hsconas", "HSCoNAS Eq. 2: ACC + beta*|LAT/T - 1| (beta=-10: 10% off T costs 1 point)"},

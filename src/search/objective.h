@@ -75,6 +75,9 @@ class PenaltyObjective : public Objective {
 /// has no T, `default_target_ms` is used (e.g. the CLI's --latency); without
 /// either it throws.
 std::unique_ptr<Objective> make_objective(const std::string& spec, double default_target_ms = 0);
+/// The objective of a command whose budget T is `budget_ms` (its --latency):
+/// the budget has one owner, so a `spec` that names its own T is refused.
+std::unique_ptr<Objective> make_objective_for_budget(const std::string& spec, double budget_ms);
 /// Names of the objectives with a one-line description each.
 std::vector<std::pair<std::string, std::string>> list_objectives();
 

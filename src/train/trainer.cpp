@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/io.h"
+#include "nn/execution.h"
 
 namespace hwnas {
 
@@ -20,7 +21,6 @@ void TrainOptions::validate() const {
   HWNAS_CHECK(label_smoothing >= 0 && label_smoothing < 1, "label smoothing must be in [0, 1), got ",
               label_smoothing);
   HWNAS_CHECK(warmup_epochs >= 0 && warmup_epochs < epochs, "warm-up epochs must be in [0, epochs)");
-  HWNAS_CHECK(threads >= 0 && threads <= 1024, "threads must be >= 0, got ", threads);
   HWNAS_CHECK(limit >= 0, "limit must be >= 0");
 }
 
@@ -86,7 +86,6 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
                  const Normalization& norm, const TrainOptions& opts, const StepCallback& on_step) {
   opts.validate();
   HWNAS_CHECK(data.size() > 0, "training set ", data.name, " is empty");
-  if (opts.threads > 0) at::set_num_threads(opts.threads);
   BatchLoader::Options lo;
   lo.batch_size = opts.batch_size;
   lo.shuffle = true;
@@ -151,16 +150,19 @@ StepCallback console_progress(const std::string& label, int64_t steps_per_epoch,
   return [=](int64_t step, int64_t total, double loss, double acc) {
     if (*first < 0) *first = step - 1;
     const bool last = step == total;
-    if (step % 10 != 0 && !last) return;
+    // Beside other jobs, one whole line per epoch: a carriage-return bar
+    // would be overwritten by theirs.
+    const bool lines = in_parallel_job();
+    if (lines ? step % steps_per_epoch != 0 && !last : step % 10 != 0 && !last) return;
     const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - *start).count();
     const double done = static_cast<double>(step - *first);
     const double ips = sec > 0 ? done * batch_size / sec : 0;
     const double eta = done > 0 ? sec / done * (total - step) : 0;
-    std::fprintf(stderr, "\r%s epoch %lld/%lld step %lld/%lld loss %.3f acc %.1f%% %.0f img/s eta %.0fs   ",
-                 label.c_str(), static_cast<long long>((step - 1) / steps_per_epoch + 1),
+    std::fprintf(stderr, "%s%s epoch %lld/%lld step %lld/%lld loss %.3f acc %.1f%% %.0f img/s eta %.0fs   ",
+                 lines ? "" : "\r", label.c_str(), static_cast<long long>((step - 1) / steps_per_epoch + 1),
                  static_cast<long long>((total + steps_per_epoch - 1) / steps_per_epoch),
                  static_cast<long long>(step), static_cast<long long>(total), loss, acc, ips, eta);
-    if (last) std::fprintf(stderr, "\n");
+    if (last || lines) std::fprintf(stderr, "\n");
     std::fflush(stderr);
   };
 }

@@ -27,7 +27,6 @@ struct TrainOptions {
   double grad_clip = 5.0;        ///< max gradient L2 norm
   double label_smoothing = 0.0;  ///< 0 = plain cross entropy
   bool augment = true;           ///< random crop (pad 2) + flip
-  int threads = 0;               ///< intra-op threads; 0 = all cores
   uint64_t seed = 0;
   int64_t limit = 0;             ///< train on the first `limit` images only (0 = all)
   std::string checkpoint;        ///< path of the checkpoint file ("" = none)

@@ -20,7 +20,6 @@ TEST(HurricaneRounds, TrainsAFreshSupernetAlongTheSamplerAndCountsSteps) {
   HurricaneRoundOptions o;
   o.train.epochs = 2;
   o.train.batch_size = 16;
-  o.train.threads = 1;
   o.train.augment = false;
   o.eval.bn_images = 32;
   o.eval.bn_batch_size = 16;

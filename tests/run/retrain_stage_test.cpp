@@ -9,6 +9,8 @@
 #include <filesystem>
 
 #include "core/search_space.h"
+#include "core/error.h"
+#include "nn/execution.h"
 #include "run/run_dir.h"
 #include "tiny_workspace.h"
 
@@ -26,7 +28,6 @@ TrainOptions tiny_training(uint64_t seed) {
   TrainOptions o;
   o.epochs = 1;
   o.batch_size = 16;
-  o.threads = 1;
   o.augment = false;
   o.seed = seed;
   return o;
@@ -50,6 +51,25 @@ TEST(RetrainStage, InitialWeightsFollowTheSeedAndArchNotTheGlobalGenerator) {
   other.genes[1].width = 0;
   const RetrainResult d = retrain_stage(*ws, other, o, "d", false, true, nullptr, Holdout::kSearchValid);
   EXPECT_FALSE(torch::equal(first_weights(a), first_weights(d)));
+}
+
+TEST(RetrainStage, TrainingsAsParallelJobsEqualTrainingsOneAtATime) {
+  auto ws = workspace_in(testing::TempDir() + "/hwnas_retrain_stage_jobs_test");
+  Arch other = ws->space->largest();
+  other.genes[1].width = 0;
+  const std::vector<Arch> archs = {ws->space->largest(), other, ws->space->largest()};
+  const std::vector<uint64_t> seeds = {7, 7, 8};
+  std::vector<torch::Tensor> alone, jobs(3);
+  for (int i = 0; i < 3; ++i) {
+    const ThreadScope one(1);
+    alone.push_back(first_weights(retrain_stage(*ws, archs[i], tiny_training(seeds[i]), str_cat("alone", i), false,
+                                                true, nullptr, Holdout::kSearchValid)));
+  }
+  run_jobs(3, 3, [&](int i) {
+    jobs[i] = first_weights(retrain_stage(*ws, archs[i], tiny_training(seeds[i]), str_cat("job", i), false, true,
+                                          nullptr, Holdout::kSearchValid));
+  });
+  for (int i = 0; i < 3; ++i) EXPECT_TRUE(torch::equal(alone[i], jobs[i])) << "job " << i;
 }
 
 }  // namespace

@@ -32,7 +32,6 @@ TrainOptions tiny_opts(const std::string& ckpt) {
   o.epochs = 2;
   o.batch_size = 16;
   o.lr = 0.1;
-  o.threads = 1;
   o.seed = 3;
   o.checkpoint = ckpt;
   o.checkpoint_every = 1000;

@@ -15,6 +15,7 @@
 namespace hwnas {
 
 struct PipelineOptions {
+  std::string method = "hsconas";  ///< the method: a list of stages (method_names())
   CommonOptions common;
   std::string target = "local:threads=1,batch=1";  ///< where latency is measured
   std::string token;                               ///< remote agent token
@@ -90,8 +91,12 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
 /// directory as config.yaml; `hwnas run --config` reads it back.
 std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& preset);
 
-/// Runs (or resumes) the whole pipeline; prints progress to stderr and the
+/// Runs (or resumes) method o.method; prints progress to stderr and the
 /// summary to stdout; writes everything under o.common.run_dir.
 void run_pipeline(const PipelineOptions& o);
+/// The methods run_pipeline knows.
+std::vector<std::string> method_names();
+/// HSCoNAS as stages (run/hsconas.cpp).
+void run_hsconas(const PipelineOptions& o);
 
 }  // namespace hwnas

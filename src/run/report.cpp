@@ -204,4 +204,25 @@ void write_report(const RunDir& run, const ReportInput& in) {
   run.write("report.md", md.str());
 }
 
+void print_summary(const RunDir& run, const ReportInput& in) {
+  const ReportNet& s = in.nets.front();
+  const int seeds = in.retrain_seeds;
+  std::printf("\nhwnas run: %s on %s, budget T = %.3f ms\n", in.dataset.c_str(), in.target.id().c_str(),
+              in.latency_budget_ms);
+  std::printf("best arch %s\n", s.space->format(s.arch).c_str());
+  if (seeds > 1) std::printf("test accuracy: mean and sample sd over %d seeds\n", seeds);
+  std::printf("%-28s %9s%s %9s %9s %10s\n", "network", "test acc", seeds > 1 ? "    sd" : "", "pred ms", "meas ms",
+              "params");
+  for (const ReportNet& n : in.nets) {
+    std::printf("%-28s %8.2f%%", n.label.c_str(), n.test_accuracy());
+    if (seeds > 1) std::printf(" %5.2f", n.test_accuracy_sd());
+    std::printf(" %9.3f %9.3f %10lld\n", n.predicted_ms, n.measured_ms, static_cast<long long>(n.parameters));
+  }
+  std::printf("measured latency is %+.1f%% off the budget", 100 * (s.measured_ms / in.latency_budget_ms - 1));
+  if (!std::isnan(in.drift_since_profile))
+    std::printf(" (the machine runs the table's bias archs at %s their time at profiling)",
+                format_ratio(1 + in.drift_since_profile).c_str());
+  std::printf("; report: %s\n", run.file("report.md").c_str());
+}
+
 }  // namespace hwnas

@@ -73,4 +73,8 @@ struct ReportInput {
 /// report when gnuplot is not installed).
 void write_report(const RunDir& run, const ReportInput& in);
 
+/// The end of a run on stdout: the pick, each final network's accuracy and
+/// latency, and the measured miss of the budget.
+void print_summary(const RunDir& run, const ReportInput& in);
+
 }  // namespace hwnas

@@ -1,0 +1,176 @@
+#include "run/finals.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+#include "core/error.h"
+#include "core/flops.h"
+#include "core/spaces/chain.h"
+#include "core/stats.h"
+#include "core/strings.h"
+
+namespace hwnas {
+
+using nlohmann::json;
+
+namespace {
+
+json number_or_null(double v) { return std::isnan(v) ? json() : json(v); }
+
+}  // namespace
+
+Arch uniform_width(const SearchSpace& space, const std::string& op_name, double w) {
+  const int op = space.op_index(op_name);
+  HWNAS_CHECK(op >= 0, "space ", space.name, " has no ", op_name, " op for a baseline");
+  std::vector<int> all(space.width_factors.size());
+  std::iota(all.begin(), all.end(), 0);
+  const int wi = space.nearest_width(all, w);
+  Arch a;
+  for (int l = 0; l < space.num_layers(); ++l) a.genes.push_back({op, wi});
+  return a;
+}
+
+Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string& pick_label,
+                   const std::vector<double>& shufflenet_widths, const std::vector<double>& mbv2_widths) {
+  Finals f;
+  f.mbv2 = mobilenetv2_space(space);
+  f.nets.push_back({"final", pick_label, &space, pick, 1, {}, {}, {}});
+  if (space.op_index("k3") >= 0)
+    for (double w : shufflenet_widths)
+      f.nets.push_back({"baseline_shufflenetv2_w" + format_number(w), "ShuffleNetV2 x" + format_number(w), &space,
+                        uniform_width(space, "k3", w), 0, {}, {}, {}});
+  for (double w : mbv2_widths)
+    f.nets.push_back({"baseline_mobilenetv2_w" + format_number(w), "MobileNetV2 x" + format_number(w), f.mbv2.get(),
+                      uniform_width(*f.mbv2, "mb3e6", w), 2, {}, {}, {}});
+  return f;
+}
+
+json retrain_finals(Workspace& ws, std::vector<FinalNet>* nets, const TrainOptions& train, int seeds, bool resume,
+                    const ExecutionContext& exec) {
+  std::vector<FinalNet>& finals = *nets;
+  for (FinalNet& f : finals) f.accuracies.assign(seeds, std::nan(""));
+  const int n = static_cast<int>(finals.size());
+  // Within a seed the dearest network first, so that the last job to
+  // finish is a short one.
+  std::vector<int> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
+    return arch_cost(*finals[x].space, finals[x].arch).macs > arch_cost(*finals[y].space, finals[y].arch).macs;
+  });
+  run_jobs(n * seeds, exec.resolved_jobs(), [&](int job) {
+    const int k = job / n;
+    FinalNet& f = finals[order[job % n]];
+    TrainOptions t = train;
+    t.seed = exec.seed + k;
+    std::fprintf(stderr, "%s%s: %s\n", f.label.c_str(), seeds > 1 ? str_cat(" (seed ", t.seed, ")").c_str() : "",
+                 f.space->format(f.arch).c_str());
+    const std::string name = k == 0 ? f.name : str_cat(f.name, "_seed", t.seed);
+    const RetrainResult r = retrain_stage(ws, f.arch, t, name, resume, false, f.space);
+    HWNAS_CHECK(r.stats.finished, "retraining ", name, " stopped early");
+    if (k == 0) f.result = r;
+    f.accuracies[k] = r.accuracy;
+  });
+  json rows = json::array();
+  for (const FinalNet& f : finals)
+    rows.push_back({{"name", f.name},
+                    {"label", f.label},
+                    {"arch", f.space->format(f.arch)},
+                    {"test_accuracies", f.accuracies},
+                    {"test_accuracy", mean_of(f.accuracies)},
+                    {"test_accuracy_sd", std_of(f.accuracies)},
+                    {"parameters", f.result.parameters}});
+  return json{{"seeds", seeds}, {"first_seed", exec.seed}, {"nets", rows}};
+}
+
+MeasuredCache::MeasuredCache(const RunDir& run)
+    : run_(run), data_(run.has("measured.json") ? json::parse(run.read("measured.json")) : json::object()) {}
+
+bool MeasuredCache::has(const Target& target, const SpaceArch& net) const {
+  const std::string key = net.first->format(net.second);
+  return data_.contains(key) && data_[key].value("target", "") == target.info().id();
+}
+
+std::vector<Timing> MeasuredCache::time(Target& target, const std::vector<SpaceArch>& nets,
+                                        const std::vector<bool>& again, const ProfileOptions& opt, int rounds) {
+  std::vector<size_t> todo;
+  std::vector<SpaceArch> todo_nets;
+  for (size_t i = 0; i < nets.size(); ++i)
+    if ((i < again.size() && again[i]) || !has(target, nets[i])) {
+      todo.push_back(i);
+      todo_nets.push_back(nets[i]);
+    }
+  ProfileOptions longer = opt;
+  longer.repetitions = std::max(opt.repetitions, 11);  // final numbers: more repetitions
+  const std::vector<Timing> now =
+      todo.empty() ? std::vector<Timing>{} : measure_round_robin(target, todo_nets, longer, rounds);
+  std::vector<Timing> out(nets.size());
+  for (size_t i = 0, k = 0; i < nets.size(); ++i) {
+    const std::string key = nets[i].first->format(nets[i].second);
+    const bool cached = has(target, nets[i]);
+    const Timing old = cached ? Timing::from_json(data_[key]["timing"], "measured.json") : Timing();
+    if (k < todo.size() && todo[k] == i) {
+      out[i] = cached ? less_disturbed(old, now[k], opt.statistic) : now[k];
+      data_[key] = {{"target", target.info().id()}, {"timing", out[i].to_json()}};
+      ++k;
+    } else {
+      out[i] = old;
+    }
+  }
+  if (!todo.empty()) run_.write("measured.json", data_.dump(2));
+  return out;
+}
+
+json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets, const SpeedProbes& probes,
+                    const ProfileOptions& opt, double* drift) {
+  MeasuredCache cache(run);
+  std::vector<SpaceArch> pairs;
+  for (const FinalNet& f : *nets) pairs.push_back({f.space, f.arch});
+  const Measurement m = measure_settled(
+      pairs, probes,
+      [&](const std::vector<SpaceArch>& all, const std::vector<bool>& again) {
+        return cache.time(target, all, again, opt);
+      },
+      opt.statistic, "measure");
+  *drift = m.drift;
+  json rows = json::array();
+  for (size_t i = 0; i < nets->size(); ++i) {
+    FinalNet& f = (*nets)[i];
+    f.measured = m.timings[i];
+    std::fprintf(stderr, "%-28s measured %8.3f ms (cv %.1f%%)\n", f.label.c_str(), f.measured.value_ms(opt.statistic),
+                 100 * f.measured.cv);
+    rows.push_back({{"name", f.name}, {"measured_ms", f.measured.value_ms(opt.statistic)}, {"timing", f.measured.to_json()}});
+  }
+  if (!std::isnan(m.drift))
+    std::fprintf(stderr, "machine speed: %zu of the table's bias archs, timed again, take %s their time at profiling (median)\n",
+                 probes.archs.size(), format_ratio(1 + m.drift).c_str());
+  return json{{"target", target.info().to_json()},
+              {"nets", rows},
+              {"drift_since_profile", number_or_null(m.drift)},
+              {"unsettled", m.unsettled}};
+}
+
+void write_best(const RunDir& run, const BestRecord& b) {
+  const json best{{"method", b.method},
+                  {"space", b.space},
+                  {"dataset", b.dataset},
+                  {"arch", b.arch},
+                  {"latency_budget_ms", b.latency_budget_ms},
+                  {"predicted_latency_ms", number_or_null(b.predicted_latency_ms)},
+                  {"measured_latency_ms", number_or_null(b.measured_latency_ms)},
+                  {"within_budget", std::isnan(b.measured_latency_ms) ? json() : json(b.measured_latency_ms <= b.latency_budget_ms)},
+                  {"search_score", number_or_null(b.search_score)},
+                  {"search_score_kind", b.search_score_kind},
+                  {"standalone_search_valid_accuracy", number_or_null(b.standalone_search_valid_accuracy)},
+                  {"test_accuracy", b.test_accuracies.empty() ? json() : json(mean_of(b.test_accuracies))},
+                  {"test_accuracy_sd", b.test_accuracies.empty() ? json() : json(std_of(b.test_accuracies))},
+                  {"test_accuracies", b.test_accuracies},
+                  {"parameters", b.parameters},
+                  {"macs", b.macs},
+                  {"drift_since_profile", number_or_null(b.drift_since_profile)},
+                  {"target", b.target}};
+  run.write("best.json", best.dump(2));
+}
+
+}  // namespace hwnas

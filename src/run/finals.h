@@ -1,0 +1,87 @@
+// The end of every method: the pick and the hand-designed baselines built in
+// the same space are retrained from scratch with the same settings, tested,
+// and measured on the target; best.json states the result in one schema.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "latency/measurer.h"
+#include "run/context.h"
+#include "run/report.h"
+#include "run/supernet_stage.h"
+
+namespace hwnas {
+
+/// One network of the final comparison.
+struct FinalNet {
+  std::string name;             ///< file stem in the run directory (final, baseline_...)
+  std::string label;            ///< as the report shows it
+  const SearchSpace* space = nullptr;
+  Arch arch;
+  int family = 0;               ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2 (pareto.csv)
+  RetrainResult result;         ///< the first seed's training (weights, parameters)
+  std::vector<double> accuracies;  ///< test accuracy of each seed's training
+  Timing measured;
+};
+
+/// The baselines' own space (MobileNetV2 blocks in the layout of `space`)
+/// and the finals: the pick first, then uniform-width ShuffleNetV2 (when
+/// `space` has the k3 op) and MobileNetV2 at each width factor.
+struct Finals {
+  std::unique_ptr<SearchSpace> mbv2;
+  std::vector<FinalNet> nets;
+};
+Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string& pick_label,
+                   const std::vector<double>& shufflenet_widths, const std::vector<double>& mbv2_widths);
+
+/// A hand-designed arch: every layer `op_name` at the width factor nearest `w`.
+Arch uniform_width(const SearchSpace& space, const std::string& op_name, double w);
+
+/// Retrains every final net `seeds` times (seeds exec.seed ..), as
+/// independent jobs (exec.jobs at once), every first seed before any second
+/// and the dearest net first within a seed. Seeds past the first are files
+/// <name>_seed<S>. Returns the stage's record.
+nlohmann::json retrain_finals(Workspace& ws, std::vector<FinalNet>* nets, const TrainOptions& train, int seeds,
+                              bool resume, const ExecutionContext& exec);
+
+/// measured.json: on-device timings of final networks by arch text and target.
+class MeasuredCache {
+ public:
+  explicit MeasuredCache(const RunDir& run);
+  bool has(const Target& target, const SpaceArch& net) const;
+  /// Times the nets not in the cache (and those with again[i]) round-robin
+  /// in `rounds` passes on `target`; stores what it timed.
+  std::vector<Timing> time(Target& target, const std::vector<SpaceArch>& nets, const std::vector<bool>& again,
+                           const ProfileOptions& opt, int rounds = 3);
+
+ private:
+  const RunDir& run_;
+  nlohmann::json data_;
+};
+
+/// Times the finals on the target with speed probes (measure_settled) and
+/// returns the stage's record; fills each net's `measured`.
+nlohmann::json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets, const SpeedProbes& probes,
+                              const ProfileOptions& opt, double* drift);
+
+/// best.json, one schema for every method. Fields a method does not have are null.
+struct BestRecord {
+  std::string method, space, arch, dataset;
+  double latency_budget_ms = 0;
+  double predicted_latency_ms = std::nan("");
+  double measured_latency_ms = std::nan("");
+  double search_score = std::nan("");       ///< the search's accuracy signal for the pick (%: supernet, proxy, table)
+  std::string search_score_kind;            ///< what search_score is ("supernet search-valid accuracy", ...)
+  double standalone_search_valid_accuracy = std::nan("");  ///< the re-ranking's short training, when run
+  std::vector<double> test_accuracies;      ///< one per retraining seed (empty: not retrained)
+  int64_t parameters = 0, macs = 0;
+  double drift_since_profile = std::nan("");
+  nlohmann::json target;                    ///< TargetInfo of the measurements (null: none)
+};
+void write_best(const RunDir& run, const BestRecord& best);
+
+}  // namespace hwnas

@@ -15,6 +15,7 @@ PACKAGES=(
   libgtest-dev libbenchmark-dev
   dataset-fashion-mnist       # the default data set
   gnuplot-nox                 # report plots
+  jq                          # the smoke tests read the run's JSON records
 )
 
 missing=()

@@ -42,11 +42,6 @@ void add_scoring_options(CLI::App* cmd, OpScoringOptions* o) {
       ->capture_default_str();
 }
 
-/// A table's latency of each op context; names the table when a key is missing.
-OpLatencyFn lut_latency(const Lut& lut) {
-  return [&lut](const OpSpec& s) { return lut.op_ms(s); };
-}
-
 /// How a table's target is shown: the target's kind and device.
 std::string target_name(const Lut& lut, const std::string& given) {
   if (!given.empty()) return given;
@@ -60,11 +55,6 @@ std::string ms_text(double ms) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.4g", ms);
   return buf;
-}
-
-OpScoring score_table(const SearchSpace& space, const Lut& lut, OpScoringOptions o) {
-  o.batch = lut.target.batch;
-  return score_operators(space, lut_latency(lut), o);
 }
 
 // ---------------------------------------------------------------- score
@@ -128,25 +118,6 @@ struct SearchArgs {
   std::string latency;  ///< the budget, with units
   std::string latency_model;
 };
-
-json iteration_json(const SearchSpace& space, const AscentIteration& it) {
-  json active = json::array();
-  for (int l : it.active) active.push_back(l + 1);
-  return json{{"iteration", it.iteration},
-              {"active_layers", active},
-              {"subspace_log10", it.subspace_log10},
-              {"start", space.format(it.start)},
-              {"winner", space.format(it.winner)},
-              {"found", it.found},
-              {"accuracy", it.accuracy},
-              {"latency_ms", it.latency_ms},
-              {"train_steps", it.train_steps},
-              {"sampler_draws", it.sampler_draws},
-              {"sampler_rejected", it.sampler_rejected},
-              {"sampler_fallbacks", it.sampler_fallbacks},
-              {"evaluated", it.history.size()},
-              {"skipped_over_budget", it.skipped_over_budget}};
-}
 
 void search(const SearchArgs& a, const CLI::App& cmd) {
   HWNAS_CHECK(!a.lut.empty(), "hurricane search needs --lut FILE (hwnas profile --space ",

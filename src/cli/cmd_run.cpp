@@ -1,4 +1,5 @@
 // hwnas run: the whole HSCoNAS pipeline in one command and one run directory.
+#include <algorithm>
 #include <cstdio>
 
 #include "cli/command.h"
@@ -26,6 +27,12 @@ void setup(CLI::App& app) {
   auto* a = new Args();
   PipelineOptions& p = a->p;
   add_common_options(cmd, &p.common);
+  cmd->add_option("--method", p.method, "hsconas (Algorithm 1 after progressive shrinking) | hurricane (operator "
+                                        "scoring, coordinate ascent)")
+      ->capture_default_str();
+  cmd->add_option("--iterations", p.ascent.iterations, "hurricane: coordinate-ascent iterations I")
+      ->capture_default_str();
+  cmd->add_option("--split", p.ascent.split, "hurricane: layers 1..t form the earlier group")->capture_default_str();
   cmd->add_option("--preset", a->preset, "default (< 20 min on 2 cores) | paper (HSCoNAS settings) | smoke")
       ->capture_default_str();
   cmd->add_option("--latency", a->latency, "Latency budget T with units (3ms, 800us); default: the median of the space");
@@ -80,6 +87,9 @@ void setup(CLI::App& app) {
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
     apply_preset(a->preset, &p, [cmd](const std::string& name) { return cmd->count("--" + name) > 0; });
+    const std::vector<std::string> methods = method_names();
+    HWNAS_CHECK(std::find(methods.begin(), methods.end(), p.method) != methods.end(), "unknown method '", p.method,
+                "' (", join(methods, ", "), ")");
     make_objective_for_budget(p.objective, 1.0);  // a bad --objective fails before any work
     HWNAS_CHECK(p.rerank >= 0, "--rerank must be 0 or more (got ", p.rerank, ")");
     HWNAS_CHECK(p.calibrate == 0 || p.calibrate >= 4, "--calibrate needs 0 (off) or at least 4 archs (got ",

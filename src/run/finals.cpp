@@ -4,6 +4,10 @@
 #include <cmath>
 #include <cstdio>
 #include <numeric>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/flops.h"
@@ -18,6 +22,26 @@ using nlohmann::json;
 namespace {
 
 json number_or_null(double v) { return std::isnan(v) ? json() : json(v); }
+
+/// A process that has trained for minutes times the same network slower
+/// than a fresh one (docs/benchmarks/pipeline.md), so a local target
+/// measures the final networks in a fresh process: this command again with
+/// --resume, which skips every finished stage.
+void measure_in_fresh_process(const std::vector<std::string>& command_line) {
+  std::vector<std::string> args = command_line;
+  if (std::find(args.begin(), args.end(), "--resume") == args.end()) args.push_back("--resume");
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  setenv("HWNAS_FRESH_PROCESS", "1", 1);
+  std::fprintf(stderr, "measuring in a fresh process: %s\n", join(args, " ").c_str());
+  std::fflush(stdout);
+  std::fflush(stderr);
+  execv("/proc/self/exe", argv.data());
+  std::fprintf(stderr, "hwnas: warning: could not start a fresh process (%s); measuring in this one\n",
+               std::strerror(errno));
+}
+
 
 }  // namespace
 
@@ -146,6 +170,8 @@ json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* ne
     std::fprintf(stderr, "machine speed: %zu of the table's bias archs, timed again, take %s their time at profiling (median)\n",
                  probes.archs.size(), format_ratio(1 + m.drift).c_str());
   return json{{"target", target.info().to_json()},
+              {"fresh_process", std::getenv("HWNAS_FRESH_PROCESS") != nullptr},
+              {"probes", probes.archs.size()},
               {"nets", rows},
               {"drift_since_profile", number_or_null(m.drift)},
               {"unsettled", m.unsettled}};
@@ -171,6 +197,45 @@ void write_best(const RunDir& run, const BestRecord& b) {
                   {"drift_since_profile", number_or_null(b.drift_since_profile)},
                   {"target", b.target}};
   run.write("best.json", best.dump(2));
+}
+
+double measure_stage(StageRunner& stages, const PipelineOptions& o, const RunDir& run, Target& target,
+                     const SearchSpace& table_space, const Lut& lut, std::vector<FinalNet>* nets) {
+  const SpeedProbes probes(table_space, lut, o.common.exec.seed, std::min(5, o.bias_archs), o.profile.statistic);
+  const MeasuredCache cached(run);
+  const bool finals_cached = std::all_of(nets->begin(), nets->end(), [&](const FinalNet& f) {
+    return cached.has(target, {f.space, f.arch});
+  });
+  if (!finals_cached && target.info().kind == "local-torch" && !o.command_line.empty() &&
+      std::getenv("HWNAS_FRESH_PROCESS") == nullptr)
+    measure_in_fresh_process(o.command_line);
+  double drift = std::nan("");
+  stages.run("measure", "measure on " + target.info().id(), json{{"target", target.info().id()}},
+             [&] { return measure_finals(run, target, nets, probes, o.profile, &drift); });
+  return drift;
+}
+
+std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const SearchSpace& table_space,
+                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic) {
+  std::vector<ReportNet> out;
+  for (const FinalNet& f : nets) {
+    ReportNet n;
+    n.label = f.label;
+    n.space = f.space;
+    n.family = f.family;
+    n.arch = f.arch;
+    n.test_accuracies = f.accuracies;
+    n.parameters = f.result.parameters;
+    n.macs = arch_cost(*f.space, f.arch).macs;
+    // The table covers its own space's ops only: a baseline from another
+    // space (MobileNetV2) is measured, not predicted.
+    const LatencyModel& model = n.searched() ? pick_model : table_model;
+    n.predicted_ms = f.space == &table_space ? model.predict_ms(f.arch) : std::nan("");
+    n.measured_ms = f.measured.value_ms(statistic);
+    n.measured_cv = f.measured.cv;
+    out.push_back(n);
+  }
+  return out;
 }
 
 }  // namespace hwnas

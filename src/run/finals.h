@@ -11,7 +11,9 @@
 
 #include "latency/measurer.h"
 #include "run/context.h"
+#include "run/pipeline.h"
 #include "run/report.h"
+#include "run/stage.h"
 #include "run/supernet_stage.h"
 
 namespace hwnas {
@@ -67,6 +69,18 @@ class MeasuredCache {
 /// returns the stage's record; fills each net's `measured`.
 nlohmann::json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets, const SpeedProbes& probes,
                               const ProfileOptions& opt, double* drift);
+
+/// The measure stage: times the finals with five of the table's bias archs
+/// as speed probes. A local target measures in a fresh process (this command
+/// again with --resume: a process that has trained for minutes times the
+/// same network slower). Returns the probes' drift since profiling.
+double measure_stage(StageRunner& stages, const PipelineOptions& o, const RunDir& run, Target& target,
+                     const SearchSpace& table_space, const Lut& lut, std::vector<FinalNet>* nets);
+
+/// The finals as the report shows them: the pick predicted by `pick_model`,
+/// baselines of `table_space` by `table_model`, others not predicted.
+std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const SearchSpace& table_space,
+                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic);
 
 /// best.json, one schema for every method. Fields a method does not have are null.
 struct BestRecord {

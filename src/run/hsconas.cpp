@@ -24,6 +24,7 @@
 #include "latency/profile_space.h"
 #include "latency/target.h"
 #include "run/finals.h"
+#include "run/hardware_model.h"
 #include "run/pipeline.h"
 #include "run/report.h"
 #include "run/stage.h"
@@ -66,25 +67,6 @@ class EvalCache {
   json data_ = json::object();
 };
 
-/// A process that has trained for minutes times the same network slower
-/// than a fresh one (docs/benchmarks/pipeline.md), so a local target
-/// measures the final networks in a fresh process: this command again with
-/// --resume, which skips every finished stage.
-void measure_in_fresh_process(const std::vector<std::string>& command_line) {
-  std::vector<std::string> args = command_line;
-  if (std::find(args.begin(), args.end(), "--resume") == args.end()) args.push_back("--resume");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  setenv("HWNAS_FRESH_PROCESS", "1", 1);
-  std::fprintf(stderr, "measuring in a fresh process: %s\n", join(args, " ").c_str());
-  std::fflush(stdout);
-  std::fflush(stderr);
-  execv("/proc/self/exe", argv.data());
-  std::fprintf(stderr, "hwnas: warning: could not start a fresh process (%s); measuring in this one\n",
-               std::strerror(errno));
-}
-
 /// --reuse: copies the budget-independent work of run directory `from` that
 /// `run` lacks: the latency table, the supernet before shrinking and the
 /// retrained baselines. The stages then check their settings as on --resume.
@@ -109,29 +91,6 @@ void reuse_from(const std::string& from, const RunDir& run) {
     copied.push_back(n);
   }
   std::fprintf(stderr, "reusing from %s: %s\n", from.c_str(), copied.empty() ? "nothing new" : join(copied, ", ").c_str());
-}
-
-/// The fastest and slowest arch under an additive model: per layer the gene
-/// with the smallest / largest predicted latency (exact for LUT + bias).
-std::pair<Arch, Arch> latency_extremes(const SearchSpace& space, const LatencyModel& model) {
-  Arch fast = space.largest(), slow = space.largest();
-  for (int l = 0; l < space.num_layers(); ++l) {
-    double lo = 1e300, hi = -1e300;
-    for (int op : space.layers[l].ops)
-      for (int w : space.layers[l].widths) {
-        Arch a = fast;
-        a.genes[l] = {op, w};
-        a = space.canonical(a);
-        const double ms = model.predict_ms(a);
-        if (ms < lo) { lo = ms; fast.genes[l] = a.genes[l]; }
-        Arch b = slow;
-        b.genes[l] = {op, w};
-        b = space.canonical(b);
-        const double ms2 = model.predict_ms(b);
-        if (ms2 > hi) { hi = ms2; slow.genes[l] = b.genes[l]; }
-      }
-  }
-  return {fast, slow};
 }
 
 std::string ms3(double ms) { return format_number(std::round(ms * 1000) / 1000); }
@@ -175,36 +134,13 @@ class HsconasRun {
  private:
   // ------------------------------------------------------------ 1. profile
   void profile() {
-    const json rec = stages_.run("profile", "profile " + space_.description + " on " + target_->info().id(),
-                                 json{{"space", o_.common.space}, {"target", o_.target}, {"timing", o_.profile.to_json()},
-                                      {"bias_archs", o_.bias_archs}},
-                                 [&] {
-      SpaceProfileOptions po;
-      po.timing = o_.profile;
-      po.bias_archs = o_.bias_archs;
-      po.seed = o_.common.exec.seed;
-      lut_ = profile_space(space_, o_.common.space, *target_, run_.file("lut.json"), po);
-      return json{{"lut", "lut.json"}, {"ops", lut_->ops.size()}, {"bias_ms", lut_->bias_ms.value_or(0.0)}};
-    });
-    latency_ = std::make_unique<LutBiasModel>(space_, *lut_, lut_->bias_ms.value_or(0.0));
+    HardwareModel hw = profile_stage(stages_, o_, space_, *target_, run_);
+    lut_ = std::move(hw.lut);
+    latency_ = std::move(hw.latency);
     search_latency_ = std::make_unique<LutBiasModel>(space_, *lut_, latency_->bias_ms());
-    const auto [fastest, slowest] = latency_extremes(space_, *latency_);
-    lo_ms_ = latency_->predict_ms(fastest);
-    hi_ms_ = latency_->predict_ms(slowest);
-    T_ = o_.latency_ms;
-    if (T_ <= 0) {
-      std::vector<double> ms;
-      Rng rng = derive_rng(o_.common.exec.seed, Stage::kSearch, 999);
-      for (int i = 0; i < 1000; ++i) ms.push_back(latency_->predict_ms(space_.sample(rng)));
-      std::nth_element(ms.begin(), ms.begin() + 500, ms.end());
-      T_ = ms[500];
-      std::fprintf(stderr, "no --latency given: T = %.3f ms, the median predicted latency of 1000 random archs\n", T_);
-    }
-    HWNAS_CHECK(T_ >= lo_ms_ && T_ <= hi_ms_, "latency budget ", format_number(T_), " ms is outside what space ",
-                space_.description, " can reach on ", target_->info().id(), ": feasible range ", ms3(lo_ms_), " - ",
-                ms3(hi_ms_), " ms");
-    std::fprintf(stderr, "latency model %s; feasible %.3f - %.3f ms; budget T = %.3f ms\n",
-                 latency_->describe().c_str(), lo_ms_, hi_ms_, T_);
+    T_ = hw.T_ms;
+    lo_ms_ = hw.lo_ms;
+    hi_ms_ = hw.hi_ms;
     objective_ = make_objective_for_budget(o_.objective, T_);
   }
 
@@ -643,19 +579,7 @@ class HsconasRun {
                 [&] { return retrain_finals(*ws_, &finals_.nets, rt, o_.retrain_seeds, o_.resume, o_.common.exec); });
   }
 
-  void measure() {
-    const SpeedProbes probes(space_, *lut_, o_.common.exec.seed, std::min(5, o_.bias_archs), o_.profile.statistic);
-    const MeasuredCache cached(run_);
-    const bool finals_cached = std::all_of(finals_.nets.begin(), finals_.nets.end(), [&](const FinalNet& f) {
-      return cached.has(*target_, {f.space, f.arch});
-    });
-    if (!finals_cached && target_->info().kind == "local-torch" && !o_.command_line.empty() &&
-        std::getenv("HWNAS_FRESH_PROCESS") == nullptr)
-      measure_in_fresh_process(o_.command_line);
-    stages_.run("measure", "measure on " + target_->info().id(), json{{"target", target_->info().id()}}, [&] {
-      return measure_finals(run_, *target_, &finals_.nets, probes, o_.profile, &drift_);
-    });
-  }
+  void measure() { drift_ = measure_stage(stages_, o_, run_, *target_, space_, *lut_, &finals_.nets); }
 
   // ------------------------------------------------------------- 9. report
   void report();
@@ -667,7 +591,7 @@ class HsconasRun {
   StageRunner stages_;
   EvalCache cache_;
   std::unique_ptr<Target> target_;
-  std::optional<Lut> lut_;
+  std::unique_ptr<Lut> lut_;
   std::unique_ptr<LutBiasModel> latency_;         ///< the table's B
   std::unique_ptr<LutBiasModel> search_latency_;  ///< the table's B, or B refitted by the latency check
   double T_ = 0, lo_ms_ = 0, hi_ms_ = 0;
@@ -722,31 +646,15 @@ void HsconasRun::report() {
                                 "search-train images, batch ", o_.rerank_train.batch_size);
   rep.shrink_log10_sizes = {space_.size().distinct_log10};
   for (const ShrinkStage& st : shrink_stages_) rep.shrink_log10_sizes.push_back(st.log10_size_after);
-  for (const FinalNet& f : finals_.nets) {
-    ReportNet n;
-    n.label = f.label;
-    n.space = f.space;
-    n.family = f.family;
-    n.arch = f.arch;
-    n.test_accuracies = f.accuracies;
-    n.parameters = f.result.parameters;
-    n.macs = arch_cost(*f.space, f.arch).macs;
-    // The LUT covers this space's ops only; MobileNetV2 is measured, not
-    // predicted. The searched net is predicted by the model it was searched
-    // with; the baselines by the table's, whose B was fitted over the space:
-    // a B refitted near the pick fits the pick's neighbours, not thin
-    // uniform nets.
-    const LutBiasModel& model = n.searched() ? *search_latency_ : *latency_;
-    n.predicted_ms = f.space == &space_ ? model.predict_ms(f.arch) : std::nan("");
-    n.measured_ms = f.measured.value_ms(o_.profile.statistic);
-    n.measured_cv = f.measured.cv;
-    rep.nets.push_back(n);
-  }
+  // The searched net is predicted by the model it was searched with; the
+  // baselines by the table's, whose B was fitted over the space: a B
+  // refitted near the pick fits the pick's neighbours, not thin uniform nets.
+  rep.nets = report_nets(finals_.nets, space_, *search_latency_, *latency_, o_.profile.statistic);
   rep.op_latency_ms = [&](int layer, const Gene& g) { return lut_->op_ms(space_.op_spec(layer, g, lut_->target.batch)); };
   rep.stage_seconds = stages_.seconds();
   const SearchRecord& best = candidates_[pick_];
   const ReportNet& s = rep.nets.front();
-  stages_.run("report", "report", json(), [&] {
+  stages_.run("report", "report", json::object(), [&] {
     write_report(run_, rep);
     BestRecord b;
     b.method = "hsconas";

@@ -41,4 +41,28 @@ TrainRoundFn make_supernet_rounds(Workspace& ws, const HurricaneRoundOptions& op
   };
 }
 
+OpScoring score_table(const SearchSpace& space, const Lut& lut, OpScoringOptions o) {
+  o.batch = lut.target.batch;
+  return score_operators(space, [&lut](const OpSpec& s) { return lut.op_ms(s); }, o);
+}
+
+nlohmann::json iteration_json(const SearchSpace& space, const AscentIteration& it) {
+  nlohmann::json active = nlohmann::json::array();
+  for (int l : it.active) active.push_back(l + 1);
+  return nlohmann::json{{"iteration", it.iteration},
+                        {"active_layers", active},
+                        {"subspace_log10", it.subspace_log10},
+                        {"start", space.format(it.start)},
+                        {"winner", space.format(it.winner)},
+                        {"found", it.found},
+                        {"accuracy", it.accuracy},
+                        {"latency_ms", it.latency_ms},
+                        {"train_steps", it.train_steps},
+                        {"sampler_draws", it.sampler_draws},
+                        {"sampler_rejected", it.sampler_rejected},
+                        {"sampler_fallbacks", it.sampler_fallbacks},
+                        {"evaluated", it.history.size()},
+                        {"skipped_over_budget", it.skipped_over_budget}};
+}
+
 }  // namespace hwnas

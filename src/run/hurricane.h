@@ -6,9 +6,13 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "eval/accuracy.h"
+#include "latency/lut.h"
 #include "run/context.h"
 #include "search/coordinate_ascent.h"
+#include "search/op_scoring.h"
 #include "train/trainer.h"
 
 namespace hwnas {
@@ -29,5 +33,12 @@ struct HurricaneRoundOptions {
 /// search-train along the sampler and returns a SupernetEvaluator on
 /// search-valid. `ws` must outlive the function and its evaluators.
 TrainRoundFn make_supernet_rounds(Workspace& ws, const HurricaneRoundOptions& opts);
+
+/// Operator scoring (Eq. 4, Algorithm 1 lines 1-5) on a latency table, in
+/// the table's batch.
+OpScoring score_table(const SearchSpace& space, const Lut& lut, OpScoringOptions o);
+
+/// One ascent iteration as a record (hurricane.json).
+nlohmann::json iteration_json(const SearchSpace& space, const AscentIteration& it);
 
 }  // namespace hwnas

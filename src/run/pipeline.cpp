@@ -123,6 +123,8 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   if (o.latency_ms > 0) kv("latency", format_number(o.latency_ms) + "ms");
   kv("objective", o.objective);
   kv("strategy", o.strategy);
+  kv("iterations", o.ascent.iterations);
+  kv("split", o.ascent.split);
   kv("bias-archs", o.bias_archs);
   kv("repetitions", o.profile.repetitions);
   kv("min-time", format_number(o.profile.min_time_ms) + "ms");
@@ -168,9 +170,10 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
 
 void run_pipeline(const PipelineOptions& o) {
   if (o.method == "hsconas") return run_hsconas(o);
+  if (o.method == "hurricane") return run_hurricane_method(o);
   HWNAS_CHECK(false, "unknown method '", o.method, "' (", join(method_names(), ", "), ")");
 }
 
-std::vector<std::string> method_names() { return {"hsconas"}; }
+std::vector<std::string> method_names() { return {"hsconas", "hurricane"}; }
 
 }  // namespace hwnas

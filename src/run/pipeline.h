@@ -9,6 +9,8 @@
 
 #include "eval/accuracy.h"
 #include "latency/profiler.h"
+#include "search/coordinate_ascent.h"
+#include "search/op_scoring.h"
 #include "run/context.h"
 #include "train/trainer.h"
 
@@ -34,6 +36,10 @@ struct PipelineOptions {
   SupernetEvalOptions eval;
   // Search (Algorithm 1)
   std::string strategy = "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25";
+  // HURRICANE (--method hurricane): operator scoring, then coordinate ascent
+  // whose per-iteration search is `strategy`.
+  OpScoringOptions scoring;
+  CoordinateAscentOptions ascent;
   /// Calibration (not in HSCoNAS): this many archs near the budget trained
   /// stand-alone (calibrate_train; the presets train them like re-ranking
   /// candidates) and scored on search-valid; the search then sees the
@@ -98,5 +104,7 @@ void run_pipeline(const PipelineOptions& o);
 std::vector<std::string> method_names();
 /// HSCoNAS as stages (run/hsconas.cpp).
 void run_hsconas(const PipelineOptions& o);
+/// HURRICANE as stages (run/hurricane_method.cpp).
+void run_hurricane_method(const PipelineOptions& o);
 
 }  // namespace hwnas

@@ -1,0 +1,79 @@
+#include "run/hardware_model.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/rng.h"
+#include "core/strings.h"
+#include "latency/profile_space.h"
+
+namespace hwnas {
+namespace {
+
+using nlohmann::json;
+
+/// The fastest and slowest arch under an additive model: per layer the gene
+/// with the smallest / largest predicted latency (exact for LUT + bias).
+std::pair<Arch, Arch> latency_extremes(const SearchSpace& space, const LatencyModel& model) {
+  Arch fast = space.largest(), slow = space.largest();
+  for (int l = 0; l < space.num_layers(); ++l) {
+    double lo = 1e300, hi = -1e300;
+    for (int op : space.layers[l].ops)
+      for (int w : space.layers[l].widths) {
+        Arch a = fast;
+        a.genes[l] = {op, w};
+        a = space.canonical(a);
+        const double ms = model.predict_ms(a);
+        if (ms < lo) { lo = ms; fast.genes[l] = a.genes[l]; }
+        Arch b = slow;
+        b.genes[l] = {op, w};
+        b = space.canonical(b);
+        const double ms2 = model.predict_ms(b);
+        if (ms2 > hi) { hi = ms2; slow.genes[l] = b.genes[l]; }
+      }
+  }
+  return {fast, slow};
+}
+
+std::string ms3(double ms) { return format_number(std::round(ms * 1000) / 1000); }
+
+}  // namespace
+
+HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const SearchSpace& space, Target& target,
+                            const RunDir& run) {
+  HardwareModel hw;
+  stages.run("profile", "profile " + space.description + " on " + target.info().id(),
+             json{{"space", o.common.space}, {"target", o.target}, {"timing", o.profile.to_json()},
+                  {"bias_archs", o.bias_archs}},
+             [&] {
+               SpaceProfileOptions po;
+               po.timing = o.profile;
+               po.bias_archs = o.bias_archs;
+               po.seed = o.common.exec.seed;
+               hw.lut = std::make_unique<Lut>(profile_space(space, o.common.space, target, run.file("lut.json"), po));
+               return json{{"lut", "lut.json"}, {"ops", hw.lut->ops.size()}, {"bias_ms", hw.lut->bias_ms.value_or(0.0)}};
+             });
+  hw.latency = std::make_unique<LutBiasModel>(space, *hw.lut, hw.lut->bias_ms.value_or(0.0));
+  const auto [fastest, slowest] = latency_extremes(space, *hw.latency);
+  hw.lo_ms = hw.latency->predict_ms(fastest);
+  hw.hi_ms = hw.latency->predict_ms(slowest);
+  hw.T_ms = o.latency_ms;
+  if (hw.T_ms <= 0) {
+    std::vector<double> ms;
+    Rng rng = derive_rng(o.common.exec.seed, Stage::kSearch, 999);
+    for (int i = 0; i < 1000; ++i) ms.push_back(hw.latency->predict_ms(space.sample(rng)));
+    std::nth_element(ms.begin(), ms.begin() + 500, ms.end());
+    hw.T_ms = ms[500];
+    std::fprintf(stderr, "no --latency given: T = %.3f ms, the median predicted latency of 1000 random archs\n", hw.T_ms);
+  }
+  HWNAS_CHECK(hw.T_ms >= hw.lo_ms && hw.T_ms <= hw.hi_ms, "latency budget ", format_number(hw.T_ms),
+              " ms is outside what space ", space.description, " can reach on ", target.info().id(), ": feasible range ",
+              ms3(hw.lo_ms), " - ", ms3(hw.hi_ms), " ms");
+  std::fprintf(stderr, "latency model %s; feasible %.3f - %.3f ms; budget T = %.3f ms\n",
+               hw.latency->describe().c_str(), hw.lo_ms, hw.hi_ms, hw.T_ms);
+  return hw;
+}
+
+}  // namespace hwnas

@@ -1,0 +1,27 @@
+// The profile stage that methods on a trainable chain space start with: the
+// operator latency table and the bias B on the target (HSCoNAS Eq. 3, 4),
+// the latency range of the space under it, and the budget T.
+#pragma once
+
+#include <memory>
+
+#include "latency/lut.h"
+#include "latency/models.h"
+#include "run/pipeline.h"
+#include "run/stage.h"
+
+namespace hwnas {
+
+struct HardwareModel {
+  std::unique_ptr<Lut> lut;
+  std::unique_ptr<LutBiasModel> latency;  ///< LUT + the table's B
+  double T_ms = 0;                        ///< the budget: --latency, else the median of 1000 random archs
+  double lo_ms = 0, hi_ms = 0;            ///< fastest and slowest arch of the space under `latency`
+};
+
+/// Runs stage "profile" (profile_space into lut.json, resumable) and
+/// derives the budget; a T outside the space's range is refused.
+HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const SearchSpace& space, Target& target,
+                            const RunDir& run);
+
+}  // namespace hwnas

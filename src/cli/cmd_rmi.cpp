@@ -26,6 +26,7 @@
 #include "eval/accuracy.h"
 #include "eval/rmi.h"
 #include "run/run_dir.h"
+#include "run/hw_evrsnas.h"
 #include "run/supernet_stage.h"
 #include "search/objective.h"
 #include "search/strategy.h"
@@ -35,26 +36,15 @@ namespace {
 
 using nlohmann::json;
 
-constexpr const char* kReferenceName = "rmi_reference";
-
 /// Options of every rmi subcommand: data, space, the reference and the proxy.
-struct RmiArgs {
+struct RmiArgs : HwEvrsnasOptions {
   CommonOptions common;
-  std::string reference_arch = "largest";
-  TrainOptions reference_train;
-  RmiOptions rmi;
-  int batch_size = 32;  ///< images in the single RMI batch (RMI-NAS uses 32)
   bool resume = false;
 };
 
 void add_rmi_args(CLI::App* cmd, RmiArgs* a) {
   a->common.space = "nb201:C=8,N=1,in_channels=1,in_size=28";
   a->common.run_dir = "runs/rmi";
-  a->reference_train.epochs = 3;
-  a->reference_train.batch_size = 128;
-  a->reference_train.lr = 0.1;
-  a->reference_train.weight_decay = 5e-4;
-  a->rmi.steps = 20;  // the paper's N_train is 100; 20 keeps a 2-core CPU search in minutes
   add_common_options(cmd, &a->common);
   cmd->add_option("--reference-arch", a->reference_arch,
                   "Reference model arch text, or 'largest' (nor_conv_3x3 on every edge)")
@@ -79,84 +69,6 @@ void finish_args(RmiArgs* a) {
   HWNAS_CHECK(a->batch_size >= 2, "--rmi-batch-size must be >= 2, got ", a->batch_size);
 }
 
-Arch reference_arch_of(const SearchSpace& space, const std::string& text) {
-  if (text == "largest") {
-    const int conv = space.op_index("nor_conv_3x3");
-    return space.largest(conv);
-  }
-  return space.parse(text);
-}
-
-struct Reference {
-  std::shared_ptr<NetworkImpl> net;
-  Arch arch;
-  double test_accuracy = 0;
-};
-
-/// Trains the reference (stand-alone, full training set, tested on the test
-/// set) as `rmi_reference.pt/.json`, or loads it when it is already there.
-/// With `reuse_any`, a finished reference is reused whatever its training
-/// settings (score / search need *a* reference, not a retraining).
-Reference reference_stage(Workspace& ws, const RmiArgs& a, bool reuse_any) {
-  const RunDir& run = *ws.run;
-  const std::string meta = std::string(kReferenceName) + ".json";
-  const std::string pt = std::string(kReferenceName) + ".pt";
-  HWNAS_CHECK(ws.space->family == "nb201", "space ", ws.opts.space,
-              " does not expose the stage feature maps RMI compares; RMI supports nb201 spaces");
-  Reference r;
-  r.arch = reference_arch_of(*ws.space, a.reference_arch);
-  if (reuse_any && run.has(pt) && run.has(meta)) {
-    const json m = json::parse(run.read(meta));
-    if (m.contains("test_accuracy")) {
-      const json& s = m["settings"];
-      HWNAS_CHECK(s.value("space", "") == ws.opts.space && s.value("dataset", "") == ws.opts.dataset,
-                  run.file(pt), " is a reference for space ", s.value("space", "?"), " on ",
-                  s.value("dataset", "?"), ", not ", ws.opts.space, " on ", ws.opts.dataset,
-                  "; use another --run-dir");
-      const Arch stored = ws.space->parse(s.value("arch", ""));
-      HWNAS_CHECK(a.reference_arch == "largest" || stored == r.arch, run.file(pt),
-                  " holds the reference ", ws.space->format(stored), ", not the requested ",
-                  ws.space->format(r.arch), "; use another --run-dir");
-      r.arch = stored;
-      r.net = make_network(*ws.space, r.arch);
-      load_module(*r.net, run.file(pt));
-      r.test_accuracy = m["test_accuracy"];
-      std::fprintf(stderr, "hwnas: reusing reference %s (%s, test accuracy %.2f%%)\n",
-                   run.file(pt).c_str(), ws.space->format(r.arch).c_str(), r.test_accuracy);
-      return r;
-    }
-  }
-  const RetrainResult t = retrain_stage(ws, r.arch, a.reference_train, kReferenceName, a.resume);
-  HWNAS_CHECK(t.stats.finished, "reference training stopped before its last step");
-  r.net = t.net;
-  r.test_accuracy = t.accuracy;
-  return r;
-}
-
-/// The single batch of HW-EvRSNAS: a seeded draw from search-train, no augmentation.
-std::pair<torch::Tensor, torch::Tensor> rmi_batch(const Workspace& ws, int batch_size, uint64_t seed) {
-  BatchLoader::Options lo;
-  lo.batch_size = batch_size;
-  lo.shuffle = true;
-  lo.augment = false;
-  BatchLoader loader(ws.split.search_train, ws.norm, lo, seed);
-  return loader.batch(0, 0);
-}
-
-std::unique_ptr<RmiProxy> make_proxy(Workspace& ws, const RmiArgs& a, Reference* ref) {
-  *ref = reference_stage(ws, a, /*reuse_any=*/true);
-  auto [x, y] = rmi_batch(ws, a.batch_size, a.common.exec.seed);
-  return std::make_unique<RmiProxy>(*ws.space, *ref->net, ref->arch, x, y, a.rmi);
-}
-
-json rmi_settings(const RmiArgs& a, const Reference& ref, const SearchSpace& space) {
-  return json{{"space", a.common.space},   {"dataset", a.common.dataset}, {"seed", a.common.exec.seed},
-              {"reference", space.format(ref.arch)},
-              {"beta", a.rmi.beta},         {"steps", a.rmi.steps},        {"lr", a.rmi.lr},
-              {"momentum", a.rmi.momentum}, {"weight_decay", a.rmi.weight_decay},
-              {"batch_size", a.batch_size}, {"valid_per_class", a.common.valid_per_class}};
-}
-
 // ------------------------------------------------------------- reference
 
 void setup_reference(CLI::App* rmi) {
@@ -167,7 +79,7 @@ void setup_reference(CLI::App* rmi) {
     finish_args(a);
     auto ws = open_workspace(a->common);
     ws->run->write("rmi_reference.config.yaml", resolved_config_yaml(*cmd));
-    const Reference r = reference_stage(*ws, *a, /*reuse_any=*/false);
+    const Reference r = reference_stage(*ws, *a, a->resume, /*reuse_any=*/false);
     std::printf("reference %s\n", ws->space->format(r.arch).c_str());
     std::printf("test accuracy %.2f%% (%lld parameters); weights %s\n", r.test_accuracy,
                 static_cast<long long>(count_parameters(*r.net)),
@@ -272,8 +184,8 @@ void setup_score(CLI::App* rmi) {
     if (a->standalone.epochs > 0) a->standalone.validate();
     auto ws = open_workspace(a->rmi.common);
     ws->run->write("rmi_score.config.yaml", resolved_config_yaml(*cmd));
-    Reference ref;
-    auto proxy = make_proxy(*ws, a->rmi, &ref);
+    const Reference ref = reference_stage(*ws, a->rmi, a->rmi.resume, /*reuse_any=*/true);
+    auto proxy = make_proxy(*ws, a->rmi, ref);
 
     std::vector<Arch> archs;
     std::set<std::string> seen;
@@ -288,7 +200,7 @@ void setup_score(CLI::App* rmi) {
     }
 
     // Settings sidecar: rows of an interrupted call are reused only when equal.
-    json settings = rmi_settings(a->rmi, ref, *ws->space);
+    json settings = rmi_settings(*ws, a->rmi, ref);
     settings["standalone"] = {{"epochs", a->standalone.epochs},   {"limit", a->standalone.limit},
                               {"lr", a->standalone.lr},           {"batch_size", a->standalone.batch_size},
                               {"weight_decay", a->standalone.weight_decay}, {"valid", a->valid_images}};
@@ -413,8 +325,8 @@ void setup_search(CLI::App* rmi) {
     auto ws = open_workspace(a->rmi.common);
     const TableLatency latency(a->latency_table, *ws->space);
     ws->run->write("rmi_search.config.yaml", resolved_config_yaml(*cmd));
-    Reference ref;
-    auto proxy = make_proxy(*ws, a->rmi, &ref);
+    const Reference ref = reference_stage(*ws, a->rmi, a->rmi.resume, /*reuse_any=*/true);
+    auto proxy = make_proxy(*ws, a->rmi, ref);
     std::fprintf(stderr, "hwnas: %s, %s, %s, latency %s\n", strategy->describe().c_str(),
                  objective->describe().c_str(), proxy->describe().c_str(), latency.describe().c_str());
 

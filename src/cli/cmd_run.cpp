@@ -28,11 +28,19 @@ void setup(CLI::App& app) {
   PipelineOptions& p = a->p;
   add_common_options(cmd, &p.common);
   cmd->add_option("--method", p.method, "hsconas (Algorithm 1 after progressive shrinking) | hurricane (operator "
-                                        "scoring, coordinate ascent)")
+                                        "scoring, coordinate ascent) | hw-evrsnas (RMI proxy, penalty, GA)")
       ->capture_default_str();
   cmd->add_option("--iterations", p.ascent.iterations, "hurricane: coordinate-ascent iterations I")
       ->capture_default_str();
   cmd->add_option("--split", p.ascent.split, "hurricane: layers 1..t form the earlier group")->capture_default_str();
+  cmd->add_option("--latency-table", p.latency_table,
+                  "hw-evrsnas: latency (ms) of every arch on the device, FILE:COLUMN (data/nb201/latency.csv:raspi4_ms)");
+  cmd->add_option("--reference-arch", p.rmi.reference_arch,
+                  "hw-evrsnas: the reference model's arch, or 'largest' (nor_conv_3x3 on every edge)")
+      ->capture_default_str();
+  cmd->add_option("--rmi-steps", p.rmi.rmi.steps, "hw-evrsnas: SGD steps on the single batch per candidate");
+  cmd->add_option("--rmi-batch-size", p.rmi.batch_size, "hw-evrsnas: images in the single RMI batch");
+  add_train_options(cmd, &p.rmi.reference_train, "ref-");
   cmd->add_option("--preset", a->preset, "default (< 20 min on 2 cores) | paper (HSCoNAS settings) | smoke")
       ->capture_default_str();
   cmd->add_option("--latency", a->latency, "Latency budget T with units (3ms, 800us); default: the median of the space");

@@ -23,6 +23,12 @@ namespace {
 
 json number_or_null(double v) { return std::isnan(v) ? json() : json(v); }
 
+/// Multiply-accumulates of a chain space's network; 0 where the op counts
+/// do not cover the space (the NB201 cell).
+int64_t macs_of(const SearchSpace& space, const Arch& arch) {
+  return space.family == "chain" ? arch_cost(space, arch).macs : 0;
+}
+
 /// A process that has trained for minutes times the same network slower
 /// than a fresh one (docs/benchmarks/pipeline.md), so a local target
 /// measures the final networks in a fresh process: this command again with
@@ -81,7 +87,7 @@ json retrain_finals(Workspace& ws, std::vector<FinalNet>* nets, const TrainOptio
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](int x, int y) {
-    return arch_cost(*finals[x].space, finals[x].arch).macs > arch_cost(*finals[y].space, finals[y].arch).macs;
+    return macs_of(*finals[x].space, finals[x].arch) > macs_of(*finals[y].space, finals[y].arch);
   });
   run_jobs(n * seeds, exec.resolved_jobs(), [&](int job) {
     const int k = job / n;
@@ -226,7 +232,7 @@ std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const Sear
     n.arch = f.arch;
     n.test_accuracies = f.accuracies;
     n.parameters = f.result.parameters;
-    n.macs = arch_cost(*f.space, f.arch).macs;
+    n.macs = macs_of(*f.space, f.arch);
     // The table covers its own space's ops only: a baseline from another
     // space (MobileNetV2) is measured, not predicted.
     const LatencyModel& model = n.searched() ? pick_model : table_model;

@@ -102,6 +102,19 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   o->finetune2.epochs = o->finetune1.epochs;
   o->finetune2.limit = o->finetune1.limit;
   for (TrainOptions* t : {&o->finetune1, &o->finetune2}) t->batch_size = o->supernet.batch_size;
+  if (o->method == "hw-evrsnas") {
+    // HW-EvRSNAS's own search: the GA with the latency penalty, over a NB201
+    // space, a reference trained for 3 epochs and 20 steps on one batch of 32.
+    const bool smoke = preset == "smoke";
+    set("space", &o->common.space,
+        std::string(smoke ? "nb201:C=2,N=1,in_channels=1,in_size=28" : "nb201:C=8,N=1,in_channels=1,in_size=28"));
+    set("objective", &o->objective, std::string("penalty"));
+    set("strategy", &o->strategy, std::string(smoke ? "ga:N=4,G=1" : preset == "paper" ? "ga:N=20,G=100" : "ga:N=8,G=4"));
+    set("ref-epochs", &o->rmi.reference_train.epochs, smoke ? 1 : 3);
+    set("ref-limit", &o->rmi.reference_train.limit, int64_t{smoke ? 512 : 0});
+    set("rmi-steps", &o->rmi.rmi.steps, smoke ? 2 : preset == "paper" ? 100 : 20);
+    set("rmi-batch-size", &o->rmi.batch_size, smoke ? 8 : 32);
+  }
 }
 
 std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& preset) {
@@ -162,6 +175,11 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   kv("rerank", o.rerank);
   kv("rerank-apart", o.rerank_apart);
   train_kv("rerank-", o.rerank_train);
+  kv("latency-table", o.latency_table);
+  kv("reference-arch", o.rmi.reference_arch);
+  kv("rmi-steps", o.rmi.rmi.steps);
+  kv("rmi-batch-size", o.rmi.batch_size);
+  train_kv("ref-", o.rmi.reference_train);
   y << YAML::Key << "baseline-widths" << YAML::Value << YAML::Flow << o.baseline_widths;
   y << YAML::Key << "mbv2-widths" << YAML::Value << YAML::Flow << o.mbv2_widths;
   y << YAML::EndMap << YAML::EndMap;
@@ -171,9 +189,10 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
 void run_pipeline(const PipelineOptions& o) {
   if (o.method == "hsconas") return run_hsconas(o);
   if (o.method == "hurricane") return run_hurricane_method(o);
+  if (o.method == "hw-evrsnas") return run_hw_evrsnas_method(o);
   HWNAS_CHECK(false, "unknown method '", o.method, "' (", join(method_names(), ", "), ")");
 }
 
-std::vector<std::string> method_names() { return {"hsconas", "hurricane"}; }
+std::vector<std::string> method_names() { return {"hsconas", "hurricane", "hw-evrsnas"}; }
 
 }  // namespace hwnas

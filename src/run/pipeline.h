@@ -12,6 +12,7 @@
 #include "search/coordinate_ascent.h"
 #include "search/op_scoring.h"
 #include "run/context.h"
+#include "run/hw_evrsnas.h"
 #include "train/trainer.h"
 
 namespace hwnas {
@@ -40,6 +41,10 @@ struct PipelineOptions {
   // whose per-iteration search is `strategy`.
   OpScoringOptions scoring;
   CoordinateAscentOptions ascent;
+  // HW-EvRSNAS (--method hw-evrsnas): the reference and the RMI proxy, and
+  // the device's latency of every arch as FILE:COLUMN.
+  HwEvrsnasOptions rmi;
+  std::string latency_table;
   /// Calibration (not in HSCoNAS): this many archs near the budget trained
   /// stand-alone (calibrate_train; the presets train them like re-ranking
   /// candidates) and scored on search-valid; the search then sees the
@@ -106,5 +111,7 @@ std::vector<std::string> method_names();
 void run_hsconas(const PipelineOptions& o);
 /// HURRICANE as stages (run/hurricane_method.cpp).
 void run_hurricane_method(const PipelineOptions& o);
+/// HW-EvRSNAS as stages (run/hw_evrsnas_method.cpp).
+void run_hw_evrsnas_method(const PipelineOptions& o);
 
 }  // namespace hwnas

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end smoke test of the main job: `hwnas run` on a small slice of
 # Fashion-MNIST (preset smoke), then resume, a config round trip, a second
-# budget, more seeds, HURRICANE as a method with the same records, and bad
-# input. Assertions read the run's files and JSON records (jq), not its log.
+# budget, more seeds, HURRICANE and HW-EvRSNAS as methods with the same
+# records, and bad input. Assertions read the run's files and JSON records (jq), not its log.
 set -euo pipefail
 HWNAS=${1:?usage: run.sh path/to/hwnas}
 DIR=$(mktemp -d)
@@ -101,6 +101,17 @@ done
 check '.method == "hurricane" and (.measured_latency_ms > 0) and (.test_accuracy >= 0)' "$DIR/hur/best.json"
 [ "$(jq -c 'keys' "$R/best.json")" = "$(jq -c 'keys' "$DIR/hur/best.json")" ] || fail "best.json schemas differ between methods"
 check '.record.iterations | length == 2' "$DIR/hur/stages/ascent.json"
+# HW-EvRSNAS too: reference, GA over the RMI proxy on the NB201 Raspberry Pi 4
+# table, the pick and the reference retrained, their latency from the table.
+"$HWNAS" run --method hw-evrsnas --preset smoke --latency-table data/nb201/latency.csv:raspi4_ms --latency 20ms \
+  --run-dir "$DIR/rmi" --threads 1 > "$DIR/out7.txt" 2> "$DIR/err7.txt" \
+  || { tail -5 "$DIR/err7.txt"; fail "hwnas run --method hw-evrsnas exited non-zero"; }
+for s in reference search retrain measure report; do
+  check '.stage and .record' "$DIR/rmi/stages/$s.json" "stage record"
+done
+check '.method == "hw-evrsnas" and (.measured_latency_ms > 0) and (.test_accuracy >= 0)' "$DIR/rmi/best.json"
+[ "$(jq -c 'keys' "$R/best.json")" = "$(jq -c 'keys' "$DIR/rmi/best.json")" ] || fail "best.json schemas differ between methods"
+check '.record.nets | length == 2' "$DIR/rmi/stages/retrain.json"
 
 # Bad input: one clear line and a non-zero exit, no stack trace.
 expect_error() {

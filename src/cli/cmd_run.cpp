@@ -85,6 +85,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--retrain-seeds", p.retrain_seeds,
                   "Retrain every final network N times (seeds --seed .. --seed+N-1); the report gives the mean and sd")
       ->capture_default_str();
+  cmd->add_option("--random-baseline", p.random_baseline,
+                  "Also retrain and measure N archs drawn at random among those predicted within [0.95 T, T]: "
+                  "is the pick better than chance?");
   cmd->add_option("--reuse", p.reuse,
                   "Start from another run directory's latency table, supernet and baselines (a second budget T "
                   "without training the supernet again)");
@@ -106,6 +109,8 @@ void setup(CLI::App& app) {
                 p.latency_check, ")");
     HWNAS_CHECK(p.latency_rounds >= 1 && p.latency_rounds <= 10, "--latency-rounds must be in 1..10 (got ",
                 p.latency_rounds, ")");
+    HWNAS_CHECK(p.random_baseline >= 0 && p.random_baseline <= 100, "--random-baseline must be in 0..100 (got ",
+                p.random_baseline, ")");
     HWNAS_CHECK(p.retrain_seeds >= 1, "--retrain-seeds must be at least 1 (got ", p.retrain_seeds, ")");
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     {

@@ -11,6 +11,7 @@
 
 #include "core/error.h"
 #include "core/flops.h"
+#include "core/rng.h"
 #include "core/spaces/chain.h"
 #include "core/stats.h"
 #include "core/strings.h"
@@ -75,6 +76,26 @@ Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string
     f.nets.push_back({"baseline_mobilenetv2_w" + format_number(w), "MobileNetV2 x" + format_number(w), f.mbv2.get(),
                       uniform_width(*f.mbv2, "mb3e6", w), 2, {}, {}, {}});
   return f;
+}
+
+void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyModel& model, double T_ms, int n,
+                       uint64_t seed) {
+  Rng rng = derive_rng(seed, Stage::kSearch, 0x52414e44ULL);  // "RAND": a stream no search uses
+  std::vector<Arch> drawn;
+  const int max_draws = 20000;
+  int draws = 0;
+  for (; draws < max_draws && static_cast<int>(drawn.size()) < n; ++draws) {
+    const Arch a = space.canonical(space.sample(rng));
+    const double ms = model.predict_ms(a);
+    if (ms >= 0.95 * T_ms && ms <= T_ms && std::find(drawn.begin(), drawn.end(), a) == drawn.end()) drawn.push_back(a);
+  }
+  HWNAS_CHECK(static_cast<int>(drawn.size()) == n, "--random-baseline: only ", drawn.size(), " of ", n, " uniform archs in ",
+              max_draws, " draws are predicted within [0.95 T, T] = [", format_number(0.95 * T_ms), ", ",
+              format_number(T_ms), "] ms; choose a budget nearer the middle of the space");
+  std::fprintf(stderr, "random baseline: %d archs predicted within [0.95 T, T] (%d uniform draws)\n", n, draws);
+  for (int i = 0; i < n; ++i)
+    finals->nets.push_back({str_cat("random_", i + 1), str_cat("random ", i + 1), &space, drawn[i], kRandomFamily,
+                            {}, {}, {}});
 }
 
 json retrain_finals(Workspace& ws, std::vector<FinalNet>* nets, const TrainOptions& train, int seeds, bool resume,
@@ -201,6 +222,12 @@ void write_best(const RunDir& run, const BestRecord& b) {
                   {"parameters", b.parameters},
                   {"macs", b.macs},
                   {"drift_since_profile", number_or_null(b.drift_since_profile)},
+                  {"random_baseline", b.random.n == 0 ? json() : json{{"archs", b.random.n},
+                                                                     {"mean_test_accuracy", b.random.mean},
+                                                                     {"standard_error", b.random.se},
+                                                                     {"mean_measured_ms", b.random.mean_measured_ms},
+                                                                     {"pick_lead", b.random.lead},
+                                                                     {"pick_lead_in_standard_errors", b.random.lead_in_se}}},
                   {"target", b.target}};
   run.write("best.json", best.dump(2));
 }

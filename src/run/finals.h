@@ -40,6 +40,12 @@ struct Finals {
 Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string& pick_label,
                    const std::vector<double>& shufflenet_widths, const std::vector<double>& mbv2_widths);
 
+/// Adds `n` archs drawn uniformly from `space` among those `model` predicts
+/// within [0.95 T, T] (random_1 ..., kRandomFamily): retrained and measured
+/// exactly like the pick, they say whether the search beat chance.
+void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyModel& model, double T_ms, int n,
+                       uint64_t seed);
+
 /// A hand-designed arch: every layer `op_name` at the width factor nearest `w`.
 Arch uniform_width(const SearchSpace& space, const std::string& op_name, double w);
 
@@ -94,6 +100,7 @@ struct BestRecord {
   std::vector<double> test_accuracies;      ///< one per retraining seed (empty: not retrained)
   int64_t parameters = 0, macs = 0;
   double drift_since_profile = std::nan("");
+  RandomComparison random;                  ///< the pick against random archs at its budget (n = 0: none)
   nlohmann::json target;                    ///< TargetInfo of the measurements (null: none)
 };
 void write_best(const RunDir& run, const BestRecord& best);

@@ -571,6 +571,8 @@ class HsconasRun {
   void retrain() {
     write_widen_csv();
     finals_ = make_finals(space_, candidates_[pick_].arch, "searched (HSCoNAS)", o_.baseline_widths, o_.mbv2_widths);
+    if (o_.random_baseline > 0)
+      add_random_finals(&finals_, space_, *search_latency_, T_, o_.random_baseline, o_.common.exec.seed);
     TrainOptions rt = o_.retrain;
     stages_.run("retrain",
                 str_cat("retrain ", finals_.nets.size(), " networks from scratch",
@@ -672,6 +674,7 @@ void HsconasRun::report() {
     b.parameters = s.parameters;
     b.macs = s.macs;
     b.drift_since_profile = drift_;
+    b.random = compare_with_random(rep.nets);
     b.target = target_->info().to_json();
     write_best(run_, b);
     return json{{"report", "report.md"}, {"best", "best.json"}, {"pareto", "pareto.csv"}};

@@ -38,6 +38,8 @@ class HurricaneRun {
     score();
     ascent();
     finals_ = make_finals(space_, result_.winner, "searched (HURRICANE)", o_.baseline_widths, o_.mbv2_widths);
+    if (o_.random_baseline > 0)
+      add_random_finals(&finals_, space_, *hw_.latency, hw_.T_ms, o_.random_baseline, o_.common.exec.seed);
     stages_.run("retrain", str_cat("retrain ", finals_.nets.size(), " networks from scratch"),
                 json{{"epochs", o_.retrain.epochs}, {"limit", o_.retrain.limit}, {"seeds", o_.retrain_seeds}},
                 [&] { return retrain_finals(*ws_, &finals_.nets, o_.retrain, o_.retrain_seeds, o_.resume, o_.common.exec); });
@@ -132,6 +134,7 @@ class HurricaneRun {
       b.parameters = s.parameters;
       b.macs = s.macs;
       b.drift_since_profile = drift_;
+      b.random = compare_with_random(rep.nets);
       b.target = target_->info().to_json();
       write_best(run_, b);
       return json{{"report", "report.md"}, {"best", "best.json"}};

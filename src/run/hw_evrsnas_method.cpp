@@ -54,6 +54,11 @@ class HwEvrsnasRun {
     search(a);
     finals_.push_back({"final", "searched (HW-EvRSNAS)", &space_, pick_.arch, 1, {}, {}, {}});
     finals_.push_back({"baseline_reference", "reference model", &space_, ref_.arch, 0, {}, {}, {}});
+    if (o_.random_baseline > 0) {
+      Finals random;
+      add_random_finals(&random, space_, *latency_, T_, o_.random_baseline, o_.common.exec.seed);
+      for (FinalNet& f : random.nets) finals_.push_back(std::move(f));
+    }
     stages_.run("retrain", str_cat("retrain ", finals_.size(), " networks from scratch"),
                 json{{"epochs", o_.retrain.epochs}, {"limit", o_.retrain.limit}, {"seeds", o_.retrain_seeds}},
                 [&] { return retrain_finals(*ws_, &finals_, o_.retrain, o_.retrain_seeds, o_.resume, o_.common.exec); });
@@ -144,6 +149,7 @@ class HwEvrsnasRun {
       b.test_accuracies = s.test_accuracies;
       b.parameters = s.parameters;
       b.macs = s.macs;
+      b.random = compare_with_random(rep.nets);
       b.target = rep.target.to_json();
       write_best(run_, b);
       return json{{"report", "report.md"}, {"best", "best.json"}};

@@ -25,22 +25,16 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   };
   Preset p;
   if (preset == "default") {
-    // Under 20 minutes on a 2-core CPU (measured: docs/benchmarks/pipeline.md).
-    // Profiling as docs/benchmarks/latency.md recommends (1 ms repetitions,
-    // the minimum): 81 of them, plus 16 in the recheck pass, about a minute;
-    // 5 x 2 ms missed measured archs by 15%. Retraining five nets is the
-    // dearest stage: 2 epochs over 10,000 images each. MobileNetV2 x0.4
-    // (13.5 ms, 4 min to retrain) pushed the run to 21.5 min, so the
-    // MobileNetV2 baselines are x0.1 and x0.2; with the recheck and the
-    // speed probes, 15,000 retraining and 20,000 fine-tuning images took
-    // 20.6 min, and 12,000 retraining images 17.9 min on a quiet day and
-    // 20.3 on a slow one (session 5), hence 10,000. Re-ranking is off: it
-    // costs about 35 s a candidate, and at 4 and 6 ms its picks retrained
-    // no better than the search's own (session 6); --rerank 3 turns it on
-    // with 2 epochs over 5,000 images, the best short signal measured.
-    // The latency check times the search's best 6 archs (about 15 s) and
-    // takes the best by measured latency; a second search (minutes) is
-    // --latency-rounds 2.
+    // Under 20 minutes on a 2-core CPU (docs/benchmarks/pipeline.md).
+    // Profiling as docs/benchmarks/latency.md recommends: the minimum of 81
+    // repetitions of 1 ms plus a 16-repetition recheck, about a minute (5 x
+    // 2 ms missed measured archs by 15%). The finals are the dearest stage:
+    // 2 epochs over 10,000 images each, MobileNetV2 at x0.1 and x0.2 (x0.4
+    // alone takes 4 min). Re-ranking costs about 35 s a candidate and at 4
+    // and 6 ms its picks retrained no better than the search's own
+    // ("Re-ranking by stand-alone training, and the fast end of the space"),
+    // so it is off. The latency check times the search's best 6 archs
+    // (about 15 s) and takes the best by measured latency.
     p = {2, 1, 2, 256, 4, 20, 81, 0, 15000, 10000, 500, 1000, 0.1, 0.02, 0.01, 0.1, 1.0, 0,
          "evolution:G=6,K=6,P=16,pc=0.25,pm=0.25", 0, 2, 128, 5000, 0, 6, 1, {0.5, 1.0}, {0.1, 0.2}};
   } else if (preset == "paper") {
@@ -96,6 +90,7 @@ void apply_preset(const std::string& preset, PipelineOptions* o,
   set("calibrate-lr", &o->calibrate_train.lr, p.retrain_lr);
   set("baseline-widths", &o->baseline_widths, p.baselines);
   set("mbv2-widths", &o->mbv2_widths, p.mbv2);
+  set("random-baseline", &o->random_baseline, preset == "smoke" ? 2 : 0);
   if (preset == "smoke") o->profile.warmup_ms = std::min(o->profile.warmup_ms, 1.0);
   // Fine-tuning shares the supernet's batch size; one --finetune-epochs and
   // --finetune-limit for both stages.
@@ -167,6 +162,7 @@ std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& pr
   };
   train_kv("retrain-", o.retrain);
   kv("retrain-seeds", o.retrain_seeds);
+  kv("random-baseline", o.random_baseline);
   kv("calibrate", o.calibrate);
   train_kv("calibrate-", o.calibrate_train);
   kv("latency-check", o.latency_check);

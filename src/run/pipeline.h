@@ -76,6 +76,9 @@ struct PipelineOptions {
   // Retraining and baselines
   TrainOptions retrain;
   int retrain_seeds = 1;       ///< trainings per final network (seeds seed..seed+N-1)
+  /// Archs drawn uniformly among those predicted within [0.95 T, T],
+  /// retrained and measured exactly like the pick (0 = none).
+  int random_baseline = 0;
   std::vector<double> baseline_widths = {0.5, 1.0};  ///< uniform-width ShuffleNetV2 baselines
   /// MobileNetV2 baselines (width scales the expansion; x1 = expansion 6, far
   /// slower than the space's nets, so the defaults are narrow).

@@ -69,11 +69,44 @@ std::string pareto_plot(const RunDir& run, const ReportInput& in) {
      << " skip 1 using ($6==2?$4:1/0):3 with linespoints pt 9 ps 1.2 title 'MobileNetV2 (uniform width)', "
      << gnuplot_quote(run.file("pareto.csv"))
      << " skip 1 using ($6==1?$4:1/0):3 with points pt 3 ps 2.5 lw 2 title 'searched', "
-     << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:1 with labels offset 0,1 font ',8' notitle noenhanced\n";
+     << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using ($6==" << kRandomFamily
+     << "?$4:1/0):3 with points pt 6 ps 1.2 lc rgb 'gray50' title 'random within [0.95 T, T]', "
+     << gnuplot_quote(run.file("pareto.csv")) << " skip 1 using 4:3:($6==" << kRandomFamily
+     << "?\"\":strcol(1)) with labels offset 0,1 font ',8' notitle noenhanced\n";
   return gp.str();
 }
 
 }  // namespace
+
+std::string verdict_against_random(const RandomComparison& rc) {
+  if (std::isnan(rc.lead_in_se)) return "one training each cannot tell";
+  if (rc.lead_in_se > 1) return "ahead of random by more than its standard error";
+  if (rc.lead_in_se < -1) return "BEHIND random by more than its standard error";
+  return "not distinguishable from random at this scale";
+}
+
+RandomComparison compare_with_random(const std::vector<ReportNet>& nets) {
+  RandomComparison c;
+  std::vector<double> means, ms;
+  for (const ReportNet& n : nets)
+    if (n.family == kRandomFamily) {
+      means.push_back(n.test_accuracy());
+      ms.push_back(n.measured_ms);
+    }
+  c.n = static_cast<int>(means.size());
+  if (c.n == 0 || nets.empty()) return c;
+  const ReportNet& pick = nets.front();
+  c.mean = mean_of(means);
+  c.se = c.n > 1 ? std_of(means) / std::sqrt(static_cast<double>(c.n)) : 0;
+  c.mean_measured_ms = mean_of(ms);
+  c.pick_mean = pick.test_accuracy();
+  const size_t seeds = pick.test_accuracies.size();
+  c.pick_se = seeds > 1 ? pick.test_accuracy_sd() / std::sqrt(static_cast<double>(seeds)) : 0;
+  c.lead = c.pick_mean - c.mean;
+  const double se = std::sqrt(c.se * c.se + c.pick_se * c.pick_se);
+  c.lead_in_se = se > 0 ? c.lead / se : std::nan("");
+  return c;
+}
 
 void write_report(const RunDir& run, const ReportInput& in) {
   const SearchSpace& space = *in.space;
@@ -135,6 +168,16 @@ void write_report(const RunDir& run, const ReportInput& in) {
     md << " The table's bias archs, timed again beside these networks, took " << fmt(1 + in.drift_since_profile, 3)
        << "x their time at profiling (median): that part of a miss is the machine's speed, not the model's.";
   md << "\n\n";
+  const RandomComparison rc = compare_with_random(in.nets);
+  if (rc.n > 0)
+    md << "## Against random archs at the same budget\n\n" << rc.n
+       << " archs drawn uniformly among those predicted within [0.95 T, T], retrained and measured like the pick: "
+       << fmt(rc.mean) << "% mean test accuracy (standard error " << fmt(rc.se) << ") at " << fmt(rc.mean_measured_ms, 3)
+       << " ms mean measured latency. The pick: " << fmt(rc.pick_mean) << "%, "
+       << (rc.lead >= 0 ? "+" : "") << fmt(rc.lead) << " points"
+       << (std::isnan(rc.lead_in_se) ? std::string(" (no standard error with one arch and one seed)")
+                                     : str_cat(", ", fmt(rc.lead_in_se, 1), " combined standard errors"))
+       << ": " << verdict_against_random(rc) << ".\n\n";
 
   md << "## The searched arch\n\n`" << space.format(best.arch) << "`\n\n"
      << "| layer | stage | in | out | stride | op | width | mid ch | LUT ms |\n|---:|---:|---|---:|---:|---|---:|---:|---:|\n";
@@ -223,6 +266,10 @@ void print_summary(const RunDir& run, const ReportInput& in) {
     std::printf(" (the machine runs the table's bias archs at %s their time at profiling)",
                 format_ratio(1 + in.drift_since_profile).c_str());
   std::printf("; report: %s\n", run.file("report.md").c_str());
+  const RandomComparison rc = compare_with_random(in.nets);
+  if (rc.n > 0)
+    std::printf("against %d random archs within [0.95 T, T]: %.2f%% vs their %.2f%% (SE %.2f): %s\n", rc.n, rc.pick_mean,
+                rc.mean, rc.se, verdict_against_random(rc).c_str());
 }
 
 }  // namespace hwnas

@@ -18,11 +18,24 @@
 
 namespace hwnas {
 
+/// The family of the archs drawn at random within [0.95 T, T] (--random-baseline).
+inline constexpr int kRandomFamily = 3;
+
+/// The random archs against the pick: mean test accuracy of each random
+/// arch (over its seeds), their mean and standard error, and the pick's lead
+/// in units of the combined standard error.
+struct RandomComparison {
+  int n = 0;  ///< random archs (0: none)
+  double mean = 0, se = 0, mean_measured_ms = 0;
+  double pick_mean = 0, pick_se = 0;  ///< the pick's mean over seeds and its standard error
+  double lead = 0, lead_in_se = 0;    ///< pick - random, and that over sqrt(se^2 + pick_se^2)
+};
+
 /// One retrained and measured network.
 struct ReportNet {
   std::string label;
   const SearchSpace* space = nullptr;  ///< the space `arch` is written in
-  int family = 0;                      ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2
+  int family = 0;                      ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2, 3 random (kRandomFamily)
   Arch arch;
   std::vector<double> test_accuracies;  ///< % of each seed's training
   int64_t parameters = 0, macs = 0;
@@ -31,6 +44,10 @@ struct ReportNet {
   double test_accuracy() const { return mean_of(test_accuracies); }    ///< % over the seeds
   double test_accuracy_sd() const { return std_of(test_accuracies); }  ///< sample sd; 0 for one seed
 };
+
+RandomComparison compare_with_random(const std::vector<ReportNet>& nets);
+/// One phrase: ahead of, behind, or not distinguishable from random.
+std::string verdict_against_random(const RandomComparison& rc);
 
 /// One candidate of the re-ranking stage.
 struct RerankRow {

@@ -39,7 +39,7 @@ TEST(ProfilerStats, ATimingSpreadFarAboveItsMinimumIsDisturbed) {
   quiet.median_ms = 4.3;
   EXPECT_FALSE(disturbed(quiet));
   Timing burst = quiet;
-  burst.median_ms = 5.8;  // the session-4 6 ms net: 6.17 ms minimum, 8.9 ms median
+  burst.median_ms = 5.8;  // a 6 ms net timed in a burst of load: 6.17 ms minimum, 8.9 ms median
   EXPECT_TRUE(disturbed(burst));
   EXPECT_FALSE(disturbed(burst, 1.5));
   EXPECT_FALSE(disturbed(Timing{}));  // nothing timed

@@ -27,8 +27,12 @@ check '.method == "hsconas" and (.measured_latency_ms > 0) and (.test_accuracy >
 check '.standalone_search_valid_accuracy | type == "number"' "$R/best.json" "the re-ranking's accuracy"
 # The finals were measured in a fresh process, with the table's bias archs as speed probes.
 check '.record.fresh_process == true and .record.probes == 2' "$R/stages/measure.json"
-check '.record.nets | length == 3' "$R/stages/retrain.json"
-check '[.record.nets[].test_accuracies | length] == [1, 1, 1]' "$R/stages/retrain.json"
+# Three finals (the pick, ShuffleNetV2 x1, MobileNetV2 x0.2) and the preset's
+# two random archs predicted within [0.95 T, T], compared in best.json.
+check '.record.nets | length == 5' "$R/stages/retrain.json"
+check '[.record.nets[].test_accuracies | length] == [1, 1, 1, 1, 1]' "$R/stages/retrain.json"
+check '.random_baseline.archs == 2 and (.random_baseline.mean_test_accuracy >= 0)' "$R/best.json"
+grep -q "^## Against random archs at the same budget" "$R/report.md" || fail "report has no comparison with random archs"
 grep -q "| layer | stage |" "$R/report.md" || fail "report has no layer table"
 # The preset re-ranks two candidates by stand-alone training on search-train,
 # scored with their measured latency (the latency check is on).
@@ -85,14 +89,14 @@ picked=$(awk -F'"' 'NR > 1 { split($1, f, ","); if (f[7] == 1) print $4 }' "$R2/
 "$HWNAS" run --preset smoke --run-dir "$R2" --threads 1 --latency "$T2" --resume --widen --retrain-seeds 2 \
   > "$DIR/out5.txt" 2> "$DIR/err5.txt" || { tail -5 "$DIR/err5.txt"; fail "resume with --retrain-seeds 2 exited non-zero"; }
 [ -s "$R2/final_seed1.pt" ] && [ -s "$R2/baseline_shufflenetv2_w1_seed1.pt" ] || fail "--retrain-seeds 2 did not train every net again"
-check '[.record.nets[].test_accuracies | length] == [2, 2, 2]' "$R2/stages/retrain.json"
+check '[.record.nets[].test_accuracies | length] == [2, 2, 2, 2, 2]' "$R2/stages/retrain.json"
 check '.test_accuracies | length == 2' "$R2/best.json"
 grep -q "% ± [0-9]" "$R2/report.md" || fail "report gives no sd over seeds"
 [ -z "$(awk -F, 'NR > 1 && $NF != 2' "$R2/pareto.csv")" ] || fail "pareto.csv does not count 2 seeds per net"
 
 # HURRICANE as a method of the same framework: the same stages at the end
 # and best.json in the same schema.
-"$HWNAS" run --method hurricane --preset smoke --space "hurricane:channels=8/16/24/32,stem=4,head=32" --latency 2ms \
+"$HWNAS" run --method hurricane --preset smoke --space "hurricane:channels=8/16/24/32,stem=4,head=32" \
   --run-dir "$DIR/hur" --threads 1 > "$DIR/out6.txt" 2> "$DIR/err6.txt" \
   || { tail -5 "$DIR/err6.txt"; fail "hwnas run --method hurricane exited non-zero"; }
 for s in profile score ascent retrain measure report; do
@@ -111,7 +115,7 @@ for s in reference search retrain measure report; do
 done
 check '.method == "hw-evrsnas" and (.measured_latency_ms > 0) and (.test_accuracy >= 0)' "$DIR/rmi/best.json"
 [ "$(jq -c 'keys' "$R/best.json")" = "$(jq -c 'keys' "$DIR/rmi/best.json")" ] || fail "best.json schemas differ between methods"
-check '.record.nets | length == 2' "$DIR/rmi/stages/retrain.json"
+check '.record.nets | length == 4' "$DIR/rmi/stages/retrain.json"
 
 # Bad input: one clear line and a non-zero exit, no stack trace.
 expect_error() {
@@ -135,5 +139,6 @@ expect_error "latency-check must be in 0..100" run --latency-check -1 --run-dir 
 expect_error "latency-rounds must be in 1..10" run --latency-rounds 0 --run-dir "$DIR/x"
 expect_error "no archs to measure" latency measure --lut "$R/lut.json"
 expect_error "retrain-seeds must be at least 1" run --retrain-seeds 0 --run-dir "$DIR/x"
+expect_error "random-baseline must be in 0..100" run --random-baseline -2 --run-dir "$DIR/x"
 expect_error "not a run directory" run --reuse "$DIR/nonexistent" --run-dir "$DIR/x"
 echo "smoke run: ok"

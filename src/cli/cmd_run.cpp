@@ -70,8 +70,9 @@ void setup(CLI::App& app) {
                   "Time the search's best N archs on the target and pick by measured latency; when the model is "
                   "off on them by over 2.5% of T, refit B on them and search again (0 = off)");
   cmd->add_option("--latency-rounds", p.latency_rounds, "Searches at most, with --latency-check")->capture_default_str();
-  cmd->add_flag("--widen", p.widen,
-                "Raise the widths of the search's pick (or of each re-ranking candidate) while it stays within T");
+  cmd->add_flag("--widen,!--no-widen", p.widen,
+                "Raise the widths of the search's pick (or of each re-ranking candidate) while it stays within T "
+                "(default preset: on)");
   cmd->add_option("--rerank", p.rerank,
                   "Re-rank the search's best N archs by a short stand-alone training (0 = take the search's pick)");
   cmd->add_option("--rerank-apart", p.rerank_apart, "Operators each re-ranking candidate differs from the others in")

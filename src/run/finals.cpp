@@ -271,4 +271,32 @@ std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const Sear
   return out;
 }
 
+BestRecord best_record(const std::string& method, const CommonOptions& common, const ReportInput& rep) {
+  const ReportNet& s = rep.nets.front();
+  BestRecord b;
+  b.method = method;
+  b.space = common.space;
+  b.dataset = common.dataset;
+  b.arch = s.space->format(s.arch);
+  b.latency_budget_ms = rep.latency_budget_ms;
+  b.predicted_latency_ms = s.predicted_ms;
+  b.measured_latency_ms = s.measured_ms;
+  b.test_accuracies = s.test_accuracies;
+  b.parameters = s.parameters;
+  b.macs = s.macs;
+  b.drift_since_profile = rep.drift_since_profile;
+  b.random = compare_with_random(rep.nets);
+  b.target = rep.target.to_json();
+  return b;
+}
+
+void report_stage(StageRunner& stages, const RunDir& run, const ReportInput& rep, const BestRecord& best) {
+  stages.run("report", "report", json::object(), [&] {
+    write_report(run, rep);
+    write_best(run, best);
+    return json{{"report", "report.md"}, {"best", "best.json"}, {"pareto", "pareto.csv"}};
+  });
+  print_summary(run, rep);
+}
+
 }  // namespace hwnas

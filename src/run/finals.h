@@ -105,4 +105,13 @@ struct BestRecord {
 };
 void write_best(const RunDir& run, const BestRecord& best);
 
+/// best.json's fields every method fills alike, from the report's first net
+/// (the pick): arch, budget, latencies, accuracies, size, drift, random
+/// comparison, target.
+BestRecord best_record(const std::string& method, const CommonOptions& common, const ReportInput& rep);
+
+/// The report stage: report.md with its CSVs and plots, best.json, and the
+/// summary on stdout.
+void report_stage(StageRunner& stages, const RunDir& run, const ReportInput& rep, const BestRecord& best);
+
 }  // namespace hwnas

@@ -654,32 +654,12 @@ void HsconasRun::report() {
   rep.nets = report_nets(finals_.nets, space_, *search_latency_, *latency_, o_.profile.statistic);
   rep.op_latency_ms = [&](int layer, const Gene& g) { return lut_->op_ms(space_.op_spec(layer, g, lut_->target.batch)); };
   rep.stage_seconds = stages_.seconds();
-  const SearchRecord& best = candidates_[pick_];
-  const ReportNet& s = rep.nets.front();
-  stages_.run("report", "report", json::object(), [&] {
-    write_report(run_, rep);
-    BestRecord b;
-    b.method = "hsconas";
-    b.space = o_.common.space;
-    b.dataset = o_.common.dataset;
-    b.arch = space_.format(best.arch);
-    b.latency_budget_ms = T_;
-    b.predicted_latency_ms = s.predicted_ms;
-    b.measured_latency_ms = s.measured_ms;
-    b.search_score = best.accuracy;
-    b.search_score_kind = ev_->describe();
-    for (const RerankRow& r : reranked_)
-      if (r.chosen) b.standalone_search_valid_accuracy = r.standalone_accuracy;
-    b.test_accuracies = s.test_accuracies;
-    b.parameters = s.parameters;
-    b.macs = s.macs;
-    b.drift_since_profile = drift_;
-    b.random = compare_with_random(rep.nets);
-    b.target = target_->info().to_json();
-    write_best(run_, b);
-    return json{{"report", "report.md"}, {"best", "best.json"}, {"pareto", "pareto.csv"}};
-  });
-  print_summary(run_, rep);
+  BestRecord b = best_record("hsconas", o_.common, rep);
+  b.search_score = candidates_[pick_].accuracy;
+  b.search_score_kind = ev_->describe();
+  for (const RerankRow& r : reranked_)
+    if (r.chosen) b.standalone_search_valid_accuracy = r.standalone_accuracy;
+  report_stage(stages_, run_, rep, b);
 }
 
 }  // namespace

@@ -117,29 +117,11 @@ class HurricaneRun {
       return hw_.lut->op_ms(space_.op_spec(layer, g, hw_.lut->target.batch));
     };
     rep.stage_seconds = stages_.seconds();
-    const ReportNet& s = rep.nets.front();
-    stages_.run("report", "report", json::object(), [&] {
-      write_report(run_, rep);
-      BestRecord b;
-      b.method = "hurricane";
-      b.space = o_.common.space;
-      b.dataset = o_.common.dataset;
-      b.arch = space_.format(result_.winner);
-      b.latency_budget_ms = hw_.T_ms;
-      b.predicted_latency_ms = result_.winner_latency_ms;
-      b.measured_latency_ms = s.measured_ms;
-      b.search_score = last.accuracy;
-      b.search_score_kind = "supernet search-valid accuracy, last ascent iteration";
-      b.test_accuracies = s.test_accuracies;
-      b.parameters = s.parameters;
-      b.macs = s.macs;
-      b.drift_since_profile = drift_;
-      b.random = compare_with_random(rep.nets);
-      b.target = target_->info().to_json();
-      write_best(run_, b);
-      return json{{"report", "report.md"}, {"best", "best.json"}};
-    });
-    print_summary(run_, rep);
+    BestRecord b = best_record("hurricane", o_.common, rep);
+    b.predicted_latency_ms = result_.winner_latency_ms;
+    b.search_score = last.accuracy;
+    b.search_score_kind = "supernet search-valid accuracy, last ascent iteration";
+    report_stage(stages_, run_, rep, b);
   }
 
   const PipelineOptions& o_;

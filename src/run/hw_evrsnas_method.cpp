@@ -133,28 +133,10 @@ class HwEvrsnasRun {
     rep.history = &history_;
     rep.nets = report_nets(finals_, space_, *latency_, *latency_, Statistic::kMedian);
     rep.stage_seconds = stages_.seconds();
-    const ReportNet& s = rep.nets.front();
-    stages_.run("report", "report", json::object(), [&] {
-      write_report(run_, rep);
-      BestRecord b;
-      b.method = "hw-evrsnas";
-      b.space = o_.common.space;
-      b.dataset = o_.common.dataset;
-      b.arch = pick_.arch_text;
-      b.latency_budget_ms = T_;
-      b.predicted_latency_ms = pick_.latency_ms;
-      b.measured_latency_ms = s.measured_ms;
-      b.search_score = pick_.accuracy;
-      b.search_score_kind = rmi_kind_;
-      b.test_accuracies = s.test_accuracies;
-      b.parameters = s.parameters;
-      b.macs = s.macs;
-      b.random = compare_with_random(rep.nets);
-      b.target = rep.target.to_json();
-      write_best(run_, b);
-      return json{{"report", "report.md"}, {"best", "best.json"}};
-    });
-    print_summary(run_, rep);
+    BestRecord b = best_record("hw-evrsnas", o_.common, rep);
+    b.search_score = pick_.accuracy;
+    b.search_score_kind = rmi_kind_;
+    report_stage(stages_, run_, rep, b);
   }
 
   const PipelineOptions& o_;

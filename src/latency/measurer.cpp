@@ -63,7 +63,7 @@ Measurement measure_settled(const std::vector<SpaceArch>& nets, const SpeedProbe
     if (m.unsettled.empty()) break;
     before = m.timings;
   }
-  if (!m.unsettled.empty())
+  if (!m.unsettled.empty() && attempts > 1)
     std::fprintf(stderr, "hwnas: warning: %s: still disturbed after %d attempts (%s); the latencies may read high\n",
                  what.c_str(), attempts, m.unsettled.c_str());
   m.timings.resize(nets.size());

@@ -47,8 +47,8 @@ struct Measurement {
 /// far above their minimum (disturbed()) while some minimum still dropped by
 /// 2% since the attempt before, wait 5 s and time every net again (a slow
 /// window can fall on a net that looks quiet), each keeping its least
-/// disturbed timing; at most `attempts` in all. `cached` says the first
-/// attempt may take stored timings (then a settled first attempt is the answer).
+/// disturbed timing; at most `attempts` in all. The first attempt may take
+/// stored timings (`time` decides; a resumed run passes attempts = 1).
 Measurement measure_settled(const std::vector<SpaceArch>& nets, const SpeedProbes& probes, const TimeNetsFn& time,
                             Statistic statistic, const std::string& what, int attempts = 3);
 

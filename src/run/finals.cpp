@@ -178,12 +178,16 @@ json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* ne
   MeasuredCache cache(run);
   std::vector<SpaceArch> pairs;
   for (const FinalNet& f : *nets) pairs.push_back({f.space, f.arch});
+  // A resumed run takes what it measured (probes included) as it is.
+  bool all_cached = true;
+  for (const SpaceArch& p : pairs) all_cached = all_cached && cache.has(target, p);
+  for (const Arch& a : probes.archs) all_cached = all_cached && cache.has(target, {probes.space, a});
   const Measurement m = measure_settled(
       pairs, probes,
       [&](const std::vector<SpaceArch>& all, const std::vector<bool>& again) {
         return cache.time(target, all, again, opt);
       },
-      opt.statistic, "measure");
+      opt.statistic, "measure", all_cached ? 1 : 3);
   *drift = m.drift;
   json rows = json::array();
   for (size_t i = 0; i < nets->size(); ++i) {

@@ -1,5 +1,6 @@
 #include "run/report.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -83,6 +84,55 @@ std::string verdict_against_random(const RandomComparison& rc) {
   if (rc.lead_in_se > 1) return "ahead of random by more than its standard error";
   if (rc.lead_in_se < -1) return "BEHIND random by more than its standard error";
   return "not distinguishable from random at this scale";
+}
+
+namespace {
+
+/// The pick against one baseline family at its measured latency: the
+/// family's accuracy interpolated there (linear between the members on
+/// either side), or, outside the family's range, against its nearest member.
+std::string against_family(const std::vector<ReportNet>& nets, int family, const std::string& name) {
+  const ReportNet& pick = nets.front();
+  std::vector<const ReportNet*> f;
+  for (const ReportNet& n : nets)
+    if (n.family == family) f.push_back(&n);
+  if (f.empty()) return "";
+  std::sort(f.begin(), f.end(), [](const ReportNet* a, const ReportNet* b) { return a->measured_ms < b->measured_ms; });
+  const double x = pick.measured_ms, acc = pick.test_accuracy();
+  double ref;
+  std::string where;
+  if (x <= f.front()->measured_ms) {
+    ref = f.front()->test_accuracy();
+    where = str_cat(" (its fastest, ", f.front()->label, ", is ", fmt(f.front()->measured_ms / x, 2), "x slower)");
+  } else if (x >= f.back()->measured_ms) {
+    ref = f.back()->test_accuracy();
+    where = str_cat(" (its slowest, ", f.back()->label, ", is ", fmt(x / f.back()->measured_ms, 2), "x faster)");
+  } else {
+    size_t k = 1;
+    while (f[k]->measured_ms < x) ++k;
+    const double t = (x - f[k - 1]->measured_ms) / (f[k]->measured_ms - f[k - 1]->measured_ms);
+    ref = f[k - 1]->test_accuracy() + t * (f[k]->test_accuracy() - f[k - 1]->test_accuracy());
+    where = " (interpolated at the pick's latency)";
+  }
+  return str_cat(acc >= ref ? "ahead of " : "behind ", name, " by ", fmt(std::fabs(acc - ref)), " points", where);
+}
+
+}  // namespace
+
+std::string verdict_line(const ReportInput& in) {
+  const ReportNet& pick = in.nets.front();
+  const double miss = pick.measured_ms / in.latency_budget_ms - 1;
+  std::vector<std::string> parts;
+  parts.push_back(miss > 0 ? str_cat("T missed: measured ", fmt(100 * miss, 1), "% over")
+                  : miss >= -0.05 ? str_cat("T hit (", fmt(100 * miss, 1), "%)")
+                                  : str_cat("under T by ", fmt(-100 * miss, 1), "%, more than 5%"));
+  for (const auto& [family, name] : std::vector<std::pair<int, std::string>>{{0, "ShuffleNetV2"}, {2, "MobileNetV2"}}) {
+    const std::string a = against_family(in.nets, family, name);
+    if (!a.empty()) parts.push_back(a);
+  }
+  const RandomComparison rc = compare_with_random(in.nets);
+  if (rc.n > 0) parts.push_back(str_cat("random archs: ", verdict_against_random(rc)));
+  return "Verdict: " + join(parts, "; ") + ".";
 }
 
 RandomComparison compare_with_random(const std::vector<ReportNet>& nets) {
@@ -179,6 +229,8 @@ void write_report(const RunDir& run, const ReportInput& in) {
                                      : str_cat(", ", fmt(rc.lead_in_se, 1), " combined standard errors"))
        << ": " << verdict_against_random(rc) << ".\n\n";
 
+  md << "**" << verdict_line(in) << "**\n\n";
+
   md << "## The searched arch\n\n`" << space.format(best.arch) << "`\n\n"
      << "| layer | stage | in | out | stride | op | width | mid ch | LUT ms |\n|---:|---:|---|---:|---:|---|---:|---:|---:|\n";
   for (int l = 0; l < space.num_layers(); ++l) {
@@ -270,6 +322,7 @@ void print_summary(const RunDir& run, const ReportInput& in) {
   if (rc.n > 0)
     std::printf("against %d random archs within [0.95 T, T]: %.2f%% vs their %.2f%% (SE %.2f): %s\n", rc.n, rc.pick_mean,
                 rc.mean, rc.se, verdict_against_random(rc).c_str());
+  std::printf("%s\n", verdict_line(in).c_str());
 }
 
 }  // namespace hwnas

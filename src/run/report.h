@@ -86,6 +86,10 @@ struct ReportInput {
   std::function<double(int layer, const Gene&)> op_latency_ms;  ///< LUT entry of one layer
 };
 
+/// One line against the goals: T hit (measured within 5% under T, never
+/// over)? ahead of each baseline family at the pick's latency? of random archs?
+std::string verdict_line(const ReportInput& in);
+
 /// Writes report.md, pareto.csv and the plots (skipped with a note in the
 /// report when gnuplot is not installed).
 void write_report(const RunDir& run, const ReportInput& in);

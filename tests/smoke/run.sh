@@ -33,6 +33,8 @@ check '.record.nets | length == 5' "$R/stages/retrain.json"
 check '[.record.nets[].test_accuracies | length] == [1, 1, 1, 1, 1]' "$R/stages/retrain.json"
 check '.random_baseline.archs == 2 and (.random_baseline.mean_test_accuracy >= 0)' "$R/best.json"
 grep -q "^## Against random archs at the same budget" "$R/report.md" || fail "report has no comparison with random archs"
+grep -q "^\*\*Verdict: " "$R/report.md" || fail "report has no verdict line"
+grep -q "^Verdict: " "$DIR/out.txt" || fail "summary has no verdict line"
 grep -q "| layer | stage |" "$R/report.md" || fail "report has no layer table"
 # The preset re-ranks two candidates by stand-alone training on search-train,
 # scored with their measured latency (the latency check is on).

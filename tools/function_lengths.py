@@ -11,7 +11,7 @@ for path in sys.argv[2:]:
     start = None
     for i, line in enumerate(lines):
         if start is None and line[:1].isalpha() and "(" in line and not line.startswith(("namespace", "using", "HWNAS_")) \
-                and not line.rstrip().endswith(";"):
+                and not line.rstrip().endswith((";", "}")):  # one-line definitions are short
             start = i
         elif start is not None and line.startswith("}"):
             n = i - start + 1

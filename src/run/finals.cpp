@@ -98,6 +98,8 @@ void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyMo
                             {}, {}, {}});
 }
 
+namespace {
+
 json retrain_finals(Workspace& ws, std::vector<FinalNet>* nets, const TrainOptions& train, int seeds, bool resume,
                     const ExecutionContext& exec) {
   std::vector<FinalNet>& finals = *nets;
@@ -133,6 +135,22 @@ json retrain_finals(Workspace& ws, std::vector<FinalNet>* nets, const TrainOptio
                     {"test_accuracy_sd", std_of(f.accuracies)},
                     {"parameters", f.result.parameters}});
   return json{{"seeds", seeds}, {"first_seed", exec.seed}, {"nets", rows}};
+}
+
+}  // namespace
+
+json train_settings(const TrainOptions& t) {
+  return json{{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"lr", t.lr}, {"limit", t.limit},
+              {"warmup_epochs", t.warmup_epochs}, {"weight_decay", t.weight_decay}};
+}
+
+void retrain_finals_stage(StageRunner& stages, Workspace& ws, const PipelineOptions& o, std::vector<FinalNet>* nets) {
+  const int seeds = o.retrain_seeds;
+  stages.run("retrain",
+             str_cat("retrain ", nets->size(), " networks from scratch",
+                     seeds > 1 ? str_cat(", ", seeds, " seeds each") : ""),
+             json{{"training", train_settings(o.retrain)}, {"seeds", seeds}},
+             [&] { return retrain_finals(ws, nets, o.retrain, seeds, o.resume, o.common.exec); });
 }
 
 MeasuredCache::MeasuredCache(const RunDir& run)

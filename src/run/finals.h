@@ -49,12 +49,14 @@ void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyMo
 /// A hand-designed arch: every layer `op_name` at the width factor nearest `w`.
 Arch uniform_width(const SearchSpace& space, const std::string& op_name, double w);
 
-/// Retrains every final net `seeds` times (seeds exec.seed ..), as
-/// independent jobs (exec.jobs at once), every first seed before any second
-/// and the dearest net first within a seed. Seeds past the first are files
-/// <name>_seed<S>. Returns the stage's record.
-nlohmann::json retrain_finals(Workspace& ws, std::vector<FinalNet>* nets, const TrainOptions& train, int seeds,
-                              bool resume, const ExecutionContext& exec);
+/// The retrain stage: every final net trained o.retrain_seeds times (seeds
+/// exec.seed ..) with o.retrain, as independent jobs (exec.jobs at once),
+/// every first seed before any second and the dearest net first within a
+/// seed. Seeds past the first are files <name>_seed<S>.
+void retrain_finals_stage(StageRunner& stages, Workspace& ws, const PipelineOptions& o, std::vector<FinalNet>* nets);
+
+/// The settings of a training that decide whether its result can be reused.
+nlohmann::json train_settings(const TrainOptions& t);
 
 /// measured.json: on-device timings of final networks by arch text and target.
 class MeasuredCache {

@@ -6,12 +6,9 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <optional>
 #include <sstream>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -94,11 +91,6 @@ void reuse_from(const std::string& from, const RunDir& run) {
 }
 
 std::string ms3(double ms) { return format_number(std::round(ms * 1000) / 1000); }
-
-json train_settings(const TrainOptions& t) {
-  return json{{"epochs", t.epochs}, {"batch_size", t.batch_size}, {"lr", t.lr}, {"limit", t.limit},
-              {"warmup_epochs", t.warmup_epochs}, {"weight_decay", t.weight_decay}};
-}
 
 const std::vector<std::string> kPlan = {"profile", "supernet", "shrink1", "finetune1", "shrink2", "finetune2",
                                         "search",  "widen",    "rerank",  "retrain",   "measure", "report"};
@@ -573,12 +565,7 @@ class HsconasRun {
     finals_ = make_finals(space_, candidates_[pick_].arch, "searched (HSCoNAS)", o_.baseline_widths, o_.mbv2_widths);
     if (o_.random_baseline > 0)
       add_random_finals(&finals_, space_, *search_latency_, T_, o_.random_baseline, o_.common.exec.seed);
-    TrainOptions rt = o_.retrain;
-    stages_.run("retrain",
-                str_cat("retrain ", finals_.nets.size(), " networks from scratch",
-                        o_.retrain_seeds > 1 ? str_cat(", ", o_.retrain_seeds, " seeds each") : ""),
-                json{{"training", train_settings(rt)}, {"seeds", o_.retrain_seeds}},
-                [&] { return retrain_finals(*ws_, &finals_.nets, rt, o_.retrain_seeds, o_.resume, o_.common.exec); });
+    retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
   }
 
   void measure() { drift_ = measure_stage(stages_, o_, run_, *target_, space_, *lut_, &finals_.nets); }

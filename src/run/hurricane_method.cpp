@@ -40,9 +40,7 @@ class HurricaneRun {
     finals_ = make_finals(space_, result_.winner, "searched (HURRICANE)", o_.baseline_widths, o_.mbv2_widths);
     if (o_.random_baseline > 0)
       add_random_finals(&finals_, space_, *hw_.latency, hw_.T_ms, o_.random_baseline, o_.common.exec.seed);
-    stages_.run("retrain", str_cat("retrain ", finals_.nets.size(), " networks from scratch"),
-                json{{"epochs", o_.retrain.epochs}, {"limit", o_.retrain.limit}, {"seeds", o_.retrain_seeds}},
-                [&] { return retrain_finals(*ws_, &finals_.nets, o_.retrain, o_.retrain_seeds, o_.resume, o_.common.exec); });
+    retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
     drift_ = measure_stage(stages_, o_, run_, *target_, space_, *hw_.lut, &finals_.nets);
     report();
   }

@@ -59,9 +59,7 @@ class HwEvrsnasRun {
       add_random_finals(&random, space_, *latency_, T_, o_.random_baseline, o_.common.exec.seed);
       for (FinalNet& f : random.nets) finals_.push_back(std::move(f));
     }
-    stages_.run("retrain", str_cat("retrain ", finals_.size(), " networks from scratch"),
-                json{{"epochs", o_.retrain.epochs}, {"limit", o_.retrain.limit}, {"seeds", o_.retrain_seeds}},
-                [&] { return retrain_finals(*ws_, &finals_, o_.retrain, o_.retrain_seeds, o_.resume, o_.common.exec); });
+    retrain_finals_stage(stages_, *ws_, o_, &finals_);
     stages_.run("measure", "latency on the table's device: " + latency_->describe(), json{{"table", o_.latency_table}}, [&] {
       json rows = json::array();
       for (FinalNet& f : finals_) {

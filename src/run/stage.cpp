@@ -33,13 +33,6 @@ json StageRunner::run(const std::string& name, const std::string& title, const j
   return record;
 }
 
-json StageRunner::stored(const std::string& name, const json& settings) const {
-  const std::string file = "stages/" + name + ".json";
-  if (!run_.has(file)) return nullptr;
-  const json j = json::parse(run_.read(file));
-  return j.value("settings", json()) == settings ? j.value("record", json()) : json();
-}
-
 std::vector<std::pair<std::string, double>> StageRunner::seconds() const {
   std::vector<std::pair<std::string, double>> out;
   for (const std::string& name : plan_)

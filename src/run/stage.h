@@ -29,10 +29,6 @@ class StageRunner {
   nlohmann::json run(const std::string& name, const std::string& title, const nlohmann::json& settings,
                      const std::function<nlohmann::json()>& work);
 
-  /// The record stage `name` saved with exactly these settings, or null:
-  /// a stage whose whole result is in its record reuses it on --resume.
-  nlohmann::json stored(const std::string& name, const nlohmann::json& settings) const;
-
   /// Seconds of every stage run so far (stages.json), in plan order.
   std::vector<std::pair<std::string, double>> seconds() const;
 

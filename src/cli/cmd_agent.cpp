@@ -2,6 +2,9 @@
 // search on another machine can use `--target remote://HOST:PORT`.
 #include <csignal>
 #include <cstdio>
+#include <string>
+
+#include <unistd.h>
 
 #include "cli/command.h"
 #include "core/error.h"
@@ -14,6 +17,7 @@ struct AgentArgs {
   std::string listen = "127.0.0.1:8765";
   std::string token;
   int threads = 1;
+  int announce_fd = -1;
 };
 
 AgentServer* g_server = nullptr;
@@ -29,9 +33,17 @@ void run(const AgentArgs& a) {
   opt.default_threads = a.threads;
   AgentServer server(opt);
   const int port = server.bind();
-  std::fprintf(stderr, "hwnas agent: listening on %s:%d (%s); default %d thread(s)\n", opt.host.c_str(), port,
+  if (a.announce_fd < 0)
+    std::fprintf(stderr, "hwnas agent: listening on %s:%d (%s); default %d thread(s)\n", opt.host.c_str(), port,
                opt.host == "127.0.0.1" || opt.host == "localhost" ? "loopback only" : "reachable from the network",
                opt.default_threads);
+  if (a.announce_fd >= 0) {
+    // The parent that started this agent on port 0 learns the port here.
+    const std::string line = std::to_string(port) + "\n";
+    const bool ok = write(a.announce_fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+    close(a.announce_fd);
+    HWNAS_CHECK(ok, "agent: cannot write the port to --announce-fd ", a.announce_fd);
+  }
   g_server = &server;
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
@@ -47,6 +59,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--token", a->token, "Secret every request must carry (Authorization: Bearer T)")
       ->envname("HWNAS_AGENT_TOKEN");
   cmd->add_option("--threads", a->threads, "Intra-op threads when a request names none")->capture_default_str();
+  cmd->add_option("--announce-fd", a->announce_fd, "File descriptor to write the bound port to (for a parent process)")
+      ->group("");
   cmd->callback([a] { run(*a); });
 }
 

@@ -118,7 +118,6 @@ void setup(CLI::App& app) {
       RunDir run(p.common.run_dir);
       run.write("config.yaml", pipeline_config_yaml(p, a->preset));
     }
-    p.command_line = program_args();
     run_pipeline(p);
   });
 }

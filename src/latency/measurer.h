@@ -13,6 +13,13 @@
 
 namespace hwnas {
 
+/// How far two timings of one network by measure_settled, in one fresh
+/// process, may part on a quiet 2-core machine (docs/benchmarks/pipeline.md,
+/// "Where the two timings of one arch part"). A budget is a limit, so an
+/// arch is fitted to T with this much room: a second timing must not land
+/// over T.
+inline constexpr double kRepeatability = 0.02;
+
 /// Probes of the machine's speed: the first `n` bias archs the table timed
 /// at profiling, timed again beside other networks. Their ratio to the
 /// profile time says how much of a difference is the machine's (shared

@@ -30,26 +30,6 @@ int64_t macs_of(const SearchSpace& space, const Arch& arch) {
   return space.family == "chain" ? arch_cost(space, arch).macs : 0;
 }
 
-/// A process that has trained for minutes times the same network slower
-/// than a fresh one (docs/benchmarks/pipeline.md), so a local target
-/// measures the final networks in a fresh process: this command again with
-/// --resume, which skips every finished stage.
-void measure_in_fresh_process(const std::vector<std::string>& command_line) {
-  std::vector<std::string> args = command_line;
-  if (std::find(args.begin(), args.end(), "--resume") == args.end()) args.push_back("--resume");
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  setenv("HWNAS_FRESH_PROCESS", "1", 1);
-  std::fprintf(stderr, "measuring in a fresh process: %s\n", join(args, " ").c_str());
-  std::fflush(stdout);
-  std::fflush(stderr);
-  execv("/proc/self/exe", argv.data());
-  std::fprintf(stderr, "hwnas: warning: could not start a fresh process (%s); measuring in this one\n",
-               std::strerror(errno));
-}
-
-
 }  // namespace
 
 Arch uniform_width(const SearchSpace& space, const std::string& op_name, double w) {
@@ -213,13 +193,14 @@ json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* ne
     f.measured = m.timings[i];
     std::fprintf(stderr, "%-28s measured %8.3f ms (cv %.1f%%)\n", f.label.c_str(), f.measured.value_ms(opt.statistic),
                  100 * f.measured.cv);
-    rows.push_back({{"name", f.name}, {"measured_ms", f.measured.value_ms(opt.statistic)}, {"timing", f.measured.to_json()}});
+    rows.push_back({{"name", f.name}, {"measured_ms", f.measured.value_ms(opt.statistic)},
+                    {"checked_ms", number_or_null(f.checked_ms)}, {"timing", f.measured.to_json()}});
   }
   if (!std::isnan(m.drift))
     std::fprintf(stderr, "machine speed: %zu of the table's bias archs, timed again, take %s their time at profiling (median)\n",
                  probes.archs.size(), format_ratio(1 + m.drift).c_str());
   return json{{"target", target.info().to_json()},
-              {"fresh_process", std::getenv("HWNAS_FRESH_PROCESS") != nullptr},
+              {"measured_in", target.describe()},
               {"probes", probes.archs.size()},
               {"nets", rows},
               {"drift_since_profile", number_or_null(m.drift)},
@@ -244,6 +225,7 @@ void write_best(const RunDir& run, const BestRecord& b) {
                   {"parameters", b.parameters},
                   {"macs", b.macs},
                   {"drift_since_profile", number_or_null(b.drift_since_profile)},
+                  {"checked_latency_ms", number_or_null(b.checked_latency_ms)},
                   {"random_baseline", b.random.n == 0 ? json() : json{{"archs", b.random.n},
                                                                      {"mean_test_accuracy", b.random.mean},
                                                                      {"standard_error", b.random.se},
@@ -257,13 +239,6 @@ void write_best(const RunDir& run, const BestRecord& b) {
 double measure_stage(StageRunner& stages, const PipelineOptions& o, const RunDir& run, Target& target,
                      const SearchSpace& table_space, const Lut& lut, std::vector<FinalNet>* nets) {
   const SpeedProbes probes(table_space, lut, o.common.exec.seed, std::min(5, o.bias_archs), o.profile.statistic);
-  const MeasuredCache cached(run);
-  const bool finals_cached = std::all_of(nets->begin(), nets->end(), [&](const FinalNet& f) {
-    return cached.has(target, {f.space, f.arch});
-  });
-  if (!finals_cached && target.info().kind == "local-torch" && !o.command_line.empty() &&
-      std::getenv("HWNAS_FRESH_PROCESS") == nullptr)
-    measure_in_fresh_process(o.command_line);
   double drift = std::nan("");
   stages.run("measure", "measure on " + target.info().id(), json{{"target", target.info().id()}},
              [&] { return measure_finals(run, target, nets, probes, o.profile, &drift); });
@@ -288,6 +263,7 @@ std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const Sear
     n.predicted_ms = f.space == &table_space ? model.predict_ms(f.arch) : std::nan("");
     n.measured_ms = f.measured.value_ms(statistic);
     n.measured_cv = f.measured.cv;
+    n.checked_ms = f.checked_ms;
     out.push_back(n);
   }
   return out;
@@ -307,6 +283,7 @@ BestRecord best_record(const std::string& method, const CommonOptions& common, c
   b.parameters = s.parameters;
   b.macs = s.macs;
   b.drift_since_profile = rep.drift_since_profile;
+  b.checked_latency_ms = s.checked_ms;
   b.random = compare_with_random(rep.nets);
   b.target = rep.target.to_json();
   return b;

@@ -3,6 +3,7 @@
 // and measured on the target; best.json states the result in one schema.
 #pragma once
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,6 +29,7 @@ struct FinalNet {
   RetrainResult result;         ///< the first seed's training (weights, parameters)
   std::vector<double> accuracies;  ///< test accuracy of each seed's training
   Timing measured;
+  double checked_ms = std::nan("");  ///< the same arch timed before, by the latency check (NaN: not)
 };
 
 /// The baselines' own space (MobileNetV2 blocks in the layout of `space`)
@@ -78,10 +80,9 @@ class MeasuredCache {
 nlohmann::json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets, const SpeedProbes& probes,
                               const ProfileOptions& opt, double* drift);
 
-/// The measure stage: times the finals with five of the table's bias archs
-/// as speed probes. A local target measures in a fresh process (this command
-/// again with --resume: a process that has trained for minutes times the
-/// same network slower). Returns the probes' drift since profiling.
+/// The measure stage: times the finals on `target` (make_fresh_process_target
+/// for a local one) with five of the table's bias archs as speed probes.
+/// Returns the probes' drift since profiling.
 double measure_stage(StageRunner& stages, const PipelineOptions& o, const RunDir& run, Target& target,
                      const SearchSpace& table_space, const Lut& lut, std::vector<FinalNet>* nets);
 
@@ -102,6 +103,7 @@ struct BestRecord {
   std::vector<double> test_accuracies;      ///< one per retraining seed (empty: not retrained)
   int64_t parameters = 0, macs = 0;
   double drift_since_profile = std::nan("");
+  double checked_latency_ms = std::nan("");  ///< the pick timed by the latency check (NaN: not)
   RandomComparison random;                  ///< the pick against random archs at its budget (n = 0: none)
   nlohmann::json target;                    ///< TargetInfo of the measurements (null: none)
 };

@@ -3,10 +3,8 @@
 // search under T (with the optional calibration and latency check), widen,
 // re-rank, retrain the pick and the baselines, measure them, report.
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <sstream>
 
@@ -15,6 +13,7 @@
 #include "core/error.h"
 #include "core/flops.h"
 #include "core/strings.h"
+#include "latency/fresh_process.h"
 #include "latency/lut.h"
 #include "latency/measurer.h"
 #include "latency/models.h"
@@ -106,6 +105,7 @@ class HsconasRun {
         cache_(run_) {
     if (!o.reuse.empty()) reuse_from(o.reuse, run_);
     target_ = make_target(o.target, o.token);
+    timer_ = make_fresh_process_target(o.target, o.token);
     run_.write("target.json", target_->info().to_json().dump(2));
   }
 
@@ -318,9 +318,8 @@ class HsconasRun {
 
   /// End-to-end latency of each of `archs` on the target, for the latency
   /// check, by the measure stage's rule (measure_settled) with three bias
-  /// archs as speed probes. A local target is timed in a child process
-  /// (hwnas latency measure): this one has trained for minutes, and such a
-  /// process times networks slower. A drift that outlasts the attempts is
+  /// archs as speed probes, in the measure stage's fresh process (timer_).
+  /// A drift that outlasts the attempts is
   /// reported, not divided out: the check must pick by the clock the measure
   /// stage will report. Timings are kept in latency_check.json for --resume.
   std::vector<double> check_latencies(const std::vector<Arch>& archs) {
@@ -332,7 +331,9 @@ class HsconasRun {
                    target_->info().id().c_str());
       const SpeedProbes probes(space_, *lut_, o_.common.exec.seed, std::min(3, o_.bias_archs), o_.profile.statistic);
       const Measurement m = measure_settled(
-          todo, probes, [&](const std::vector<SpaceArch>& nets, const std::vector<bool>&) { return time_checked(nets); },
+          todo, probes, [&](const std::vector<SpaceArch>& nets, const std::vector<bool>&) {
+            return measure_round_robin(*timer_, nets, o_.profile, 2);
+          },
           o_.profile.statistic, "latency check");
       if (!std::isnan(m.drift) && m.drift != 0)
         std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling\n",
@@ -343,29 +344,6 @@ class HsconasRun {
     std::vector<double> ms;
     for (const Arch& a : archs) ms.push_back(measured_cache_[space_.format(a)].get<double>());
     return ms;
-  }
-
-  std::vector<Timing> time_checked(const std::vector<SpaceArch>& nets) {
-    if (target_->info().kind != "local-torch" || o_.command_line.empty())
-      return measure_round_robin(*target_, nets, o_.profile, 2);
-    // This binary by its own path: in the shell popen starts, /proc/self/exe is the shell.
-    const std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
-    std::string cmd = str_cat("'", exe, "' latency measure --json --rounds 2 --lut '", run_.file("lut.json"),
-                              "' --space '", o_.common.space, "' --target '", o_.target, "'");
-    for (const SpaceArch& a : nets) cmd += " " + space_.format(a.second);
-    std::fflush(stderr);
-    FILE* pipe = popen(cmd.c_str(), "r");
-    HWNAS_CHECK(pipe != nullptr, "latency check: could not start hwnas latency measure: ", std::strerror(errno));
-    std::string out;
-    char buf[4096];
-    for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
-    const int status = pclose(pipe);
-    HWNAS_CHECK(status == 0, "latency check: hwnas latency measure failed (status ", status, ")");
-    const json result = json::parse(out);
-    std::vector<Timing> t;
-    for (const json& row : result.at("archs"))
-      t.push_back(Timing::from_json(row.at("timing"), "hwnas latency measure"));
-    return t;
   }
 
   /// Trains o.calibrate archs near the budget stand-alone (scored on
@@ -448,7 +426,7 @@ class HsconasRun {
                 json{{"latency_check", o_.latency_check}}, [&] {
       for (SearchRecord& c : candidates_) {
         widened_.push_back({c, {}, std::nan("")});
-        c = score(widen_to_budget(*searched_, c.arch, *search_latency_, T_));
+        c = score(widen_to_budget(*searched_, c.arch, *search_latency_, widen_aim()));
       }
       time_candidates();
       if (o_.latency_check > 0)
@@ -468,27 +446,42 @@ class HsconasRun {
       }
       return json{{"candidates", rows}};
     });
-    if (o_.rerank <= 1 && o_.latency_check > 0 && latency_ms_[0] > T_ * 1.05)
-      std::fprintf(stderr, "hwnas: warning: the widened pick measures %.3f ms, over T\n", latency_ms_[0]);
   }
 
-  /// A widened arch over T, or over 2.5% under it, is widened again from
-  /// the original with B refitted on it (the table's miss is per arch), and
-  /// kept when it measures within T or closer to it.
+  /// What widening fits an arch to: T less the room a second timing needs
+  /// (kRepeatability), when widened archs are timed; T itself otherwise.
+  double widen_aim() const { return o_.latency_check > 0 ? T_ * (1 - kRepeatability) : T_; }
+
+  /// A widened arch over the aim, or over 2.5% under it, is widened again
+  /// from the original with B refitted on it (the table's miss is per arch),
+  /// and kept when it measures within the aim or closer to it. One still
+  /// over T is not a pick: the unwidened arch, timed by the latency check,
+  /// takes its place.
   void widen_again_refitted(size_t i) {
-    if (!widen_again(latency_ms_[i], T_)) return;
-    const LutBiasModel refit(space_, *lut_, latency_ms_[i] - search_latency_->sum_ms(candidates_[i].arch));
-    const Arch again = space_.canonical(widen_to_budget(*searched_, widened_[i].original.arch, refit, T_));
-    if (again == candidates_[i].arch) return;
-    const double ms = check_latencies({again})[0];
-    write_latency_check();
-    const bool better = ms <= T_ ? (latency_ms_[i] > T_ || ms > latency_ms_[i]) : ms < latency_ms_[i];
-    std::fprintf(stderr, "widen: candidate %zu measured %.3f ms; widened again with B = %.4f ms: %.3f ms (%s)\n", i + 1,
-                 latency_ms_[i], refit.bias_ms(), ms, better ? "kept" : "dropped");
-    if (better) {
-      candidates_[i] = score(again);
-      latency_ms_[i] = ms;
+    const double aim = widen_aim();
+    if (widen_again(latency_ms_[i], aim)) {
+      const LutBiasModel refit(space_, *lut_, latency_ms_[i] - search_latency_->sum_ms(candidates_[i].arch));
+      const Arch again = space_.canonical(widen_to_budget(*searched_, widened_[i].original.arch, refit, aim));
+      if (again != candidates_[i].arch) {
+        const double ms = check_latencies({again})[0];
+        write_latency_check();
+        const bool better = ms <= aim ? (latency_ms_[i] > aim || ms > latency_ms_[i]) : ms < latency_ms_[i];
+        std::fprintf(stderr, "widen: candidate %zu measured %.3f ms; widened again with B = %.4f ms: %.3f ms (%s)\n",
+                     i + 1, latency_ms_[i], refit.bias_ms(), ms, better ? "kept" : "dropped");
+        if (better) {
+          candidates_[i] = score(again);
+          latency_ms_[i] = ms;
+        }
+      }
     }
+    if (latency_ms_[i] <= T_) return;
+    const double original_ms = check_latencies({widened_[i].original.arch})[0];
+    write_latency_check();
+    if (original_ms >= latency_ms_[i]) return;
+    std::fprintf(stderr, "widen: candidate %zu still measures %.3f ms, over T; it stays unwidened (%.3f ms)\n", i + 1,
+                 latency_ms_[i], original_ms);
+    candidates_[i] = widened_[i].original;
+    latency_ms_[i] = original_ms;
   }
 
   // ------------------------------------------------------------ 6. re-rank
@@ -563,12 +556,14 @@ class HsconasRun {
   void retrain() {
     write_widen_csv();
     finals_ = make_finals(space_, candidates_[pick_].arch, "searched (HSCoNAS)", o_.baseline_widths, o_.mbv2_widths);
+    const std::string pick_text = space_.format(candidates_[pick_].arch);
+    if (measured_cache_.contains(pick_text)) finals_.nets.front().checked_ms = measured_cache_[pick_text].get<double>();
     if (o_.random_baseline > 0)
       add_random_finals(&finals_, space_, *search_latency_, T_, o_.random_baseline, o_.common.exec.seed);
     retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
   }
 
-  void measure() { drift_ = measure_stage(stages_, o_, run_, *target_, space_, *lut_, &finals_.nets); }
+  void measure() { drift_ = measure_stage(stages_, o_, run_, *timer_, space_, *lut_, &finals_.nets); }
 
   // ------------------------------------------------------------- 9. report
   void report();
@@ -579,7 +574,8 @@ class HsconasRun {
   const SearchSpace& space_;
   StageRunner stages_;
   EvalCache cache_;
-  std::unique_ptr<Target> target_;
+  std::unique_ptr<Target> target_;  ///< profiles ops in this process, before any training
+  std::unique_ptr<Target> timer_;   ///< times whole networks in a fresh process
   std::unique_ptr<Lut> lut_;
   std::unique_ptr<LutBiasModel> latency_;         ///< the table's B
   std::unique_ptr<LutBiasModel> search_latency_;  ///< the table's B, or B refitted by the latency check

@@ -10,6 +10,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
+#include "latency/fresh_process.h"
 #include "run/finals.h"
 #include "run/hardware_model.h"
 #include "run/hurricane.h"
@@ -41,7 +42,7 @@ class HurricaneRun {
     if (o_.random_baseline > 0)
       add_random_finals(&finals_, space_, *hw_.latency, hw_.T_ms, o_.random_baseline, o_.common.exec.seed);
     retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
-    drift_ = measure_stage(stages_, o_, run_, *target_, space_, *hw_.lut, &finals_.nets);
+    drift_ = measure_stage(stages_, o_, run_, *make_fresh_process_target(o_.target, o_.token), space_, *hw_.lut, &finals_.nets);
     report();
   }
 

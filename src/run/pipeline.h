@@ -89,9 +89,6 @@ struct PipelineOptions {
   /// stage's settings check refuses a mismatch), so a second budget costs
   /// only shrinking, search and retraining of the searched net.
   std::string reuse;
-  /// This command's argv: local targets measure the final networks in a
-  /// fresh process by re-running it with --resume (empty = measure in this one).
-  std::vector<std::string> command_line;
 };
 
 /// Fills every option the user did not set from a preset: "default" (under

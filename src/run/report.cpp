@@ -217,6 +217,9 @@ void write_report(const RunDir& run, const ReportInput& in) {
   if (!std::isnan(in.drift_since_profile))
     md << " The table's bias archs, timed again beside these networks, took " << fmt(1 + in.drift_since_profile, 3)
        << "x their time at profiling (median): that part of a miss is the machine's speed, not the model's.";
+  if (!std::isnan(best.checked_ms))
+    md << " The latency check timed the same arch at " << fmt(best.checked_ms, 3) << " ms: the two timings differ by "
+       << fmt(100 * (best.measured_ms / best.checked_ms - 1), 1) << "%.";
   md << "\n\n";
   const RandomComparison rc = compare_with_random(in.nets);
   if (rc.n > 0)
@@ -317,6 +320,8 @@ void print_summary(const RunDir& run, const ReportInput& in) {
   if (!std::isnan(in.drift_since_profile))
     std::printf(" (the machine runs the table's bias archs at %s their time at profiling)",
                 format_ratio(1 + in.drift_since_profile).c_str());
+  if (!std::isnan(s.checked_ms))
+    std::printf("; the latency check timed it at %.3f ms (%+.1f%%)", s.checked_ms, 100 * (s.measured_ms / s.checked_ms - 1));
   std::printf("; report: %s\n", run.file("report.md").c_str());
   const RandomComparison rc = compare_with_random(in.nets);
   if (rc.n > 0)

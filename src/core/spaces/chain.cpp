@@ -66,7 +66,7 @@ std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like) {
   HWNAS_CHECK(like.family == "chain", "space ", like.name, " has no MobileNetV2 baseline");
   std::unique_ptr<SearchSpace> s = like.clone();
   s->name = "mobilenetv2";
-  s->description = like.description + " (MobileNetV2 baseline)";
+  s->description = kMobilenetv2Of + like.description;
   s->ops = {mb_op(3, 6)};
   for (LayerSpec& l : s->layers) l.ops = {0};
   return s;

@@ -37,5 +37,9 @@ OpDef mb_op(int k, int e);
 /// and layers, every layer an inverted residual (MB, kernel 3, expansion 6)
 /// whose expansion is scaled by the space's width factors.
 std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like);
+/// The description of mobilenetv2_space(like) starts with this before
+/// like's: make_space builds it again from that text (an agent times the
+/// baseline from it).
+inline constexpr const char* kMobilenetv2Of = "mobilenetv2-of ";
 
 }  // namespace hwnas

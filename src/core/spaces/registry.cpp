@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "core/factory.h"
 #include "core/search_space.h"
+#include "core/spaces/chain.h"
 #include "core/spaces/spaces.h"
 #include "core/strings.h"
 
@@ -26,6 +27,8 @@ const SpaceEntry kSpaces[] = {
 }  // namespace
 
 std::unique_ptr<SearchSpace> make_space(const std::string& spec) {
+  const std::string mbv2_of = kMobilenetv2Of;
+  if (spec.rfind(mbv2_of, 0) == 0) return mobilenetv2_space(*make_space(spec.substr(mbv2_of.size())));
   std::map<std::string, std::string> opts;
   const std::string name = parse_factory_string(spec, &opts);
   std::vector<std::string> names;

@@ -106,7 +106,6 @@ void predict(const LatencyArgs& a) {
 /// Times each arch end to end on the table's target with the table's timing
 /// settings, in `rounds` round-robin passes keeping each arch's least
 /// disturbed timing (a burst of load lasts seconds, longer than one arch).
-/// `hwnas run` calls this in a child process to check its search's pick.
 void measure(const LatencyArgs& a) {
   const std::unique_ptr<SearchSpace> space = make_space(a.space);
   const Lut lut = Lut::load(a.lut);

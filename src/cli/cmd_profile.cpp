@@ -6,6 +6,7 @@
 #include <cstdio>
 
 #include "cli/command.h"
+#include "cli/options.h"
 #include "core/error.h"
 #include "core/io.h"
 #include "core/search_space.h"
@@ -84,9 +85,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--seed", a->seed, "Seed of the bias archs")->capture_default_str();
   cmd->add_flag("--fresh", a->fresh, "Ignore what --out holds and measure everything again");
   cmd->add_flag("--quiet", a->quiet, "No progress on stderr");
-  cmd->add_flag("!--no-recheck", a->recheck,
-                "Time every op once only (by default a second, shorter pass in reverse order keeps the less "
-                "disturbed timing of each op)");
+  add_switch(cmd, "--recheck,!--no-recheck", &a->recheck,
+                "A second, shorter pass in reverse order keeps the less disturbed timing of each op "
+                "(--no-recheck: one pass)");
   cmd->callback([a] { run(*a); });
 }
 

@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/options.h"
+#include "cli/presets.h"
 #include "core/error.h"
 #include "core/strings.h"
 #include "run/pipeline.h"
@@ -18,6 +19,7 @@ struct Args {
   std::string latency;
   std::string min_time;
   std::string statistic;
+  std::string profile_warmup;
 };
 
 void setup(CLI::App& app) {
@@ -41,7 +43,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--rmi-steps", p.rmi.rmi.steps, "hw-evrsnas: SGD steps on the single batch per candidate");
   cmd->add_option("--rmi-batch-size", p.rmi.batch_size, "hw-evrsnas: images in the single RMI batch");
   add_train_options(cmd, &p.rmi.reference_train, "ref-");
-  cmd->add_option("--preset", a->preset, "default (< 20 min on 2 cores) | paper (HSCoNAS settings) | smoke")
+  cmd->add_option("--preset", a->preset,
+                  "Fills every option not given: default (< 20 min on 2 cores), long (finals 10 epochs x 3 seeds), "
+                  "paper (HSCoNAS's settings), smoke (seconds), or FILE.yaml (presets/ holds the built-in ones)")
       ->capture_default_str();
   cmd->add_option("--latency", a->latency, "Latency budget T with units (3ms, 800us); default: the median of the space");
   cmd->add_option("--target", p.target, "local[:threads=N,batch=B,clock=wall|cpu] | remote://HOST:PORT | table:FILE")
@@ -52,14 +56,15 @@ void setup(CLI::App& app) {
   cmd->add_option("--bias-archs", p.bias_archs, "M archs measured end to end to fit B (Eq. 4)");
   cmd->add_option("--repetitions", p.profile.repetitions, "Timed repetitions per measurement");
   cmd->add_option("--min-time", a->min_time, "Minimum time of one timed repetition, e.g. 2ms");
-  cmd->add_option("--statistic", a->statistic, "Summary of the repetitions that latencies use: min (preset) or median");
+  cmd->add_option("--statistic", a->statistic, "Summary of the repetitions that latencies use: min or median");
+  cmd->add_option("--profile-warmup", a->profile_warmup, "Untimed run before each timing, e.g. 20ms");
   add_train_options(cmd, &p.supernet);
   cmd->add_option("--finetune-epochs", p.finetune1.epochs, "Supernet fine-tuning epochs after each shrinking stage");
   cmd->add_option("--finetune-lr1", p.finetune1.lr, "Fine-tuning learning rate after stage 1");
   cmd->add_option("--finetune-lr2", p.finetune2.lr, "Fine-tuning learning rate after stage 2");
   cmd->add_option("--finetune-limit", p.finetune1.limit, "Fine-tune on the first N images only (0 = all)");
   cmd->add_option("--shrink-samples", p.shrink_samples, "N archs per subspace for its quality Q (Definition 1)");
-  cmd->add_flag("!--no-shrink", p.shrink, "Skip progressive space shrinking");
+  add_switch(cmd, "--shrink,!--no-shrink", &p.shrink, "Progressive space shrinking (--no-shrink skips it)");
   cmd->add_option("--bn-images", p.eval.bn_images, "Search-train images for BN recalibration per candidate");
   cmd->add_option("--valid-images", p.eval.valid_images, "Search-valid images per candidate (0 = all)");
   cmd->add_option("--calibrate", p.calibrate,
@@ -70,7 +75,7 @@ void setup(CLI::App& app) {
                   "Time the search's best N archs on the target and pick by measured latency; when the model is "
                   "off on them by over 2.5% of T, refit B on them and search again (0 = off)");
   cmd->add_option("--latency-rounds", p.latency_rounds, "Searches at most, with --latency-check")->capture_default_str();
-  cmd->add_flag("--widen,!--no-widen", p.widen,
+  add_switch(cmd, "--widen,!--no-widen", &p.widen,
                 "Raise the widths of the search's pick (or of each re-ranking candidate) while it stays within T "
                 "(default preset: on)");
   cmd->add_option("--rerank", p.rerank,
@@ -95,10 +100,12 @@ void setup(CLI::App& app) {
   cmd->add_flag("--resume", p.resume, "Continue an interrupted run in --run-dir");
   cmd->callback([a, cmd] {
     PipelineOptions& p = a->p;
+    apply_preset(cmd, a->preset, p.method);
     if (!a->latency.empty()) p.latency_ms = parse_duration_ms(a->latency);
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
-    apply_preset(a->preset, &p, [cmd](const std::string& name) { return cmd->count("--" + name) > 0; });
+    if (!a->profile_warmup.empty()) p.profile.warmup_ms = parse_duration_ms(a->profile_warmup);
+    finish_options(&p);
     const std::vector<std::string> methods = method_names();
     HWNAS_CHECK(std::find(methods.begin(), methods.end(), p.method) != methods.end(), "unknown method '", p.method,
                 "' (", join(methods, ", "), ")");
@@ -113,10 +120,9 @@ void setup(CLI::App& app) {
     HWNAS_CHECK(p.random_baseline >= 0 && p.random_baseline <= 100, "--random-baseline must be in 0..100 (got ",
                 p.random_baseline, ")");
     HWNAS_CHECK(p.retrain_seeds >= 1, "--retrain-seeds must be at least 1 (got ", p.retrain_seeds, ")");
-    if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     {
       RunDir run(p.common.run_dir);
-      run.write("config.yaml", pipeline_config_yaml(p, a->preset));
+      run.write("config.yaml", resolved_config_yaml(*cmd));
     }
     run_pipeline(p);
   });

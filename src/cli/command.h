@@ -29,7 +29,9 @@ struct CommandRegistrar {
 std::vector<std::string>& program_args();
 
 /// The YAML text of every option of `cmd` with its resolved value (flags,
-/// config file or default), written to each run directory as config.yaml.
+/// config file, preset or default) under the command's name, written to
+/// each run directory as config.yaml; --config reads it back to the same
+/// settings. The agent token is left out.
 std::string resolved_config_yaml(const CLI::App& cmd);
 
 }  // namespace hwnas

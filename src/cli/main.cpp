@@ -10,6 +10,7 @@
 
 #include "cli/command.h"
 #include "core/error.h"
+#include "core/strings.h"
 
 namespace hwnas {
 
@@ -69,23 +70,33 @@ class YamlConfig : public CLI::Config {
 
 std::string resolved_config_yaml(const CLI::App& cmd) {
   YAML::Emitter out;
-  out << YAML::BeginMap;
-  out << YAML::Key << "command" << YAML::Value << cmd.get_name();
+  out << YAML::BeginMap << YAML::Key << cmd.get_name() << YAML::Value << YAML::BeginMap;
   for (const CLI::Option* opt : cmd.get_options()) {
     const std::string name = opt->get_single_name();
-    if (name.empty() || name == "help" || name == "config" || name == "h") continue;
-    std::vector<std::string> values = opt->count() ? opt->results() : std::vector<std::string>{};
-    if (values.empty() && !opt->get_default_str().empty()) values = {opt->get_default_str()};
+    // A secret stays out of files (it comes from the environment).
+    if (name.empty() || name == "help" || name == "config" || name == "h" || name == "token") continue;
+    std::vector<std::string> values;
+    const std::string d = opt->get_default_str();
+    const bool list = opt->get_items_expected_max() > 1;
+    if (opt->get_expected_max() == 0) {
+      // A flag: its value, named positively (--widen,!--no-widen is "widen").
+      values = {opt->count() ? (opt->as<bool>() ? "true" : "false") : d.empty() ? "false" : d};
+    } else if (opt->count()) {
+      values = opt->results();
+    } else if (list && d.size() >= 2 && d.front() == '[' && d.back() == ']') {
+      values = split(d.substr(1, d.size() - 2), ',');  // a list's default reads "[a,b]"
+    } else if (!list) {
+      values = {d};  // "" for an option that is off until given (--latency, --reuse)
+    }
     out << YAML::Key << name << YAML::Value;
-    if (values.size() == 1) out << values[0];
-    else if (values.empty()) out << YAML::Null;
+    if (!list) out << values.front();
     else {
       out << YAML::Flow << YAML::BeginSeq;
       for (const auto& v : values) out << v;
       out << YAML::EndSeq;
     }
   }
-  out << YAML::EndMap;
+  out << YAML::EndMap << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 
@@ -95,6 +106,10 @@ int main(int argc, char** argv) {
   CLI::App app{"hwnas: hardware-aware neural architecture search.\n"
                "Finds the most accurate network that runs within a latency budget on a target device."};
   app.require_subcommand(1);
+  // Every option shows its default in --help and config.yaml; --config may
+  // follow the command's name (hwnas run --config runs/X/config.yaml).
+  app.option_defaults()->always_capture_default();
+  app.fallthrough();
   app.config_formatter(std::make_shared<hwnas::YamlConfig>());
   app.set_config("--config", "", "YAML config file (flags given on the command line win)");
   app.set_version_flag("--version", "hwnas 0.1.0");

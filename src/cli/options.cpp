@@ -19,6 +19,10 @@ void add_common_options(CLI::App* cmd, CommonOptions* o) {
       ->capture_default_str();
 }
 
+CLI::Option* add_switch(CLI::App* cmd, const std::string& names, bool* field, const std::string& help) {
+  return cmd->add_flag(names, *field, help)->default_str(*field ? "true" : "false");
+}
+
 void add_train_options(CLI::App* cmd, TrainOptions* o, const std::string& p) {
   cmd->add_option("--" + p + "epochs", o->epochs, "Training epochs")->capture_default_str();
   cmd->add_option("--" + p + "batch-size", o->batch_size, "Mini-batch size")->capture_default_str();

@@ -105,7 +105,7 @@ Cost shuffle_cost(const OpSpec& s, bool xception) {
 OpSpec stem_op_spec(const SearchSpace& space, int batch) {
   const Backbone& b = space.backbone;
   OpSpec s;
-  s.kind = b.stem_pool ? "stempool" : "stem";
+  s.kind = b.stem_pool ? OpKind::kStemPool : OpKind::kStem;
   s.kernel = 3;
   s.cin = b.in_channels;
   s.cout = b.stem_channels;
@@ -118,7 +118,7 @@ OpSpec stem_op_spec(const SearchSpace& space, int batch) {
 OpSpec head_op_spec(const SearchSpace& space, int batch) {
   const Backbone& b = space.backbone;
   OpSpec s;
-  s.kind = "head";
+  s.kind = OpKind::kHead;
   s.kernel = b.head_channels > 0 ? 1 : 0;
   s.cin = space.layers.empty() ? b.stem_channels : space.layers.back().cout;
   s.mid = b.head_channels;
@@ -142,28 +142,33 @@ std::vector<OpSpec> network_op_specs(const SearchSpace& space, const Arch& arch,
 
 Cost op_cost(const OpSpec& s) {
   HWNAS_CHECK(s.batch >= 1, "op ", s.key(), ": batch must be >= 1");
-  if (s.kind == "shuffle") return shuffle_cost(s, false);
-  if (s.kind == "shufflex") return shuffle_cost(s, true);
-  if (s.kind == "mb") return mb_cost(s);
-  if (s.kind == "sep") return sep_cost(s);
-  if (s.kind == "skip") return Cost{};
-  if (s.kind == "stem" || s.kind == "stempool") {
-    // The max-pool after the conv costs no MACs; the conv runs at stride s.
-    return conv_bn(s.batch, s.cin, s.cout, s.kernel, false, out_size(s.h, s.stride),
-                   out_size(s.w, s.stride));
-  }
-  if (s.kind == "head") {
-    Cost c;
-    int fc_in = s.cin;
-    if (s.mid > 0) {
-      c += conv_bn(s.batch, s.cin, s.mid, 1, false, s.h, s.w);
-      fc_in = s.mid;
+  switch (s.kind) {
+    case OpKind::kShuffle: return shuffle_cost(s, false);
+    case OpKind::kShuffleX: return shuffle_cost(s, true);
+    case OpKind::kMb: return mb_cost(s);
+    case OpKind::kSep: return sep_cost(s);
+    case OpKind::kSkip: return Cost{};
+    case OpKind::kStem:
+    case OpKind::kStemPool:
+      // The max-pool after the conv costs no MACs; the conv runs at stride s.
+      return conv_bn(s.batch, s.cin, s.cout, s.kernel, false, out_size(s.h, s.stride), out_size(s.w, s.stride));
+    case OpKind::kHead: {
+      Cost c;
+      int fc_in = s.cin;
+      if (s.mid > 0) {
+        c += conv_bn(s.batch, s.cin, s.mid, 1, false, s.h, s.w);
+        fc_in = s.mid;
+      }
+      c.macs += static_cast<int64_t>(s.batch) * fc_in * s.cout;
+      c.params += static_cast<int64_t>(fc_in) * s.cout + s.cout;
+      return c;
     }
-    c.macs += static_cast<int64_t>(s.batch) * fc_in * s.cout;
-    c.params += static_cast<int64_t>(fc_in) * s.cout + s.cout;
-    return c;
+    case OpKind::kNone:
+    case OpKind::kNorConv:
+    case OpKind::kAvgPool:
+      break;  // the NB201 cell's edges are not counted per op
   }
-  HWNAS_CHECK(false, "op ", s.key(), ": no FLOPs count for op kind '", s.kind, "'");
+  HWNAS_CHECK(false, "op ", s.key(), ": no FLOPs count for op kind '", to_string(s.kind), "'");
   return Cost{};
 }
 

@@ -9,7 +9,7 @@
 namespace hwnas {
 
 std::string OpSpec::key() const {
-  return str_cat(kind, "-k", kernel, "-e", expand, "-se", se ? 1 : 0, "-cin", cin, "-cout", cout,
+  return str_cat(to_string(kind), "-k", kernel, "-e", expand, "-se", se ? 1 : 0, "-cin", cin, "-cout", cout,
                  "-mid", mid, "-s", stride, "-h", h, "w", w, "-b", batch);
 }
 
@@ -18,8 +18,11 @@ OpSpec parse_op_spec(const std::string& key) {
   HWNAS_CHECK(parts.size() == 10, "bad op key '", key,
               "': expected kind-kK-eE-seS-cinC-coutC-midM-sS-hHwW-bB");
   OpSpec s;
-  s.kind = parts[0];
-  HWNAS_CHECK(!s.kind.empty(), "bad op key '", key, "': empty kind");
+  try {
+    s.kind = parse_op_kind(parts[0]);
+  } catch (const Error& e) {
+    HWNAS_CHECK(false, "bad op key '", key, "': ", e.what());
+  }
   auto field = [&](const std::string& part, const char* prefix) {
     const std::string p(prefix);
     HWNAS_CHECK(starts_with(part, p), "bad op key '", key, "': expected '", p, "...' at '", part, "'");

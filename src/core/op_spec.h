@@ -3,13 +3,15 @@
 
 #include <string>
 
+#include "core/op_kind.h"
+
 namespace hwnas {
 
 /// Everything that decides an operator's cost on a device. key() is readable
 /// and greppable (like once-for-all's LUT keys), and parse_op_spec(key())
 /// round-trips.
 struct OpSpec {
-  std::string kind;  ///< op family: "shuffle", "shufflex", "skip", "mb", "sep", "stem", "head", ...
+  OpKind kind = OpKind::kSkip;  ///< op family (core/op_kind.h)
   int kernel = 0;    ///< spatial kernel size (0 where none)
   int expand = 0;    ///< MB expansion ratio (0 where none)
   bool se = false;   ///< squeeze-and-excitation attached

@@ -121,7 +121,7 @@ Arch SearchSpace::sample_shaped(Rng& rng, double skip_share, double width_centre
   for (int l = 0; l < num_layers(); ++l) {
     const LayerSpec& layer = layers[l];
     std::vector<int> skips, others;
-    for (int op : layer.ops) (ops[op].kind == "skip" ? skips : others).push_back(op);
+    for (int op : layer.ops) (ops[op].kind == OpKind::kSkip ? skips : others).push_back(op);
     Gene g;
     if (others.empty() || (!skips.empty() && uniform01(rng) < skip_share)) {
       g.op = skips.empty() ? layer.ops[0] : skips[uniform_int(rng, static_cast<int>(skips.size()))];
@@ -185,11 +185,8 @@ std::unique_ptr<SearchSpace> SearchSpace::restricted(int layer, const std::vecto
 int SearchSpace::mid_channels(int layer, const Gene& gene) const {
   const LayerSpec& spec = layers.at(layer);
   const OpDef& op = ops.at(gene.op);
-  int max_mid = 0;
-  if (op.kind == "shuffle" || op.kind == "shufflex") max_mid = spec.cout / 2;
-  else if (op.kind == "mb") max_mid = spec.cin * op.expand;
-  else if (op.kind == "sep") max_mid = spec.cin;
-  else return 0;
+  const int max_mid = traits(op.kind).max_mid(spec.cin, spec.cout, op.expand);
+  if (max_mid == 0) return 0;
   if (!op.scalable || width_factors.empty()) return max_mid;
   const double w = width_factors.at(gene.width);
   return std::max(1, static_cast<int>(std::lround(w * max_mid)));

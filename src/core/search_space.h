@@ -19,7 +19,7 @@ namespace hwnas {
 /// One candidate operator of a space's vocabulary.
 struct OpDef {
   std::string name;       ///< text form in arch strings: "k3", "x", "skip", ...
-  std::string kind;       ///< family for the network builder and OpSpec: "shuffle", "shufflex", "skip", ...
+  OpKind kind = OpKind::kSkip;  ///< family: structure, cost, builder, weight sharing (core/op_kind.h)
   int kernel = 0;         ///< spatial kernel (0 where none)
   int expand = 0;         ///< expansion ratio (MB ops)
   bool se = false;        ///< with squeeze-and-excitation

@@ -20,7 +20,7 @@ std::string space_fingerprint(const SearchSpace& s) {
                              b.stem_channels, "/", b.stem_stride, "/", b.stem_pool, ";head=",
                              b.head_channels, ";classes=", b.num_classes, ";ops=");
   for (const OpDef& o : s.ops)
-    text += str_cat(o.name, ":", o.kind, ":", o.kernel, ":", o.expand, ":", o.se, ":", o.scalable, ",");
+    text += str_cat(o.name, ":", to_string(o.kind), ":", o.kernel, ":", o.expand, ":", o.se, ":", o.scalable, ",");
   text += ";widths=";
   for (double w : s.width_factors) text += format_number(w) + ",";
   text += ";layers=";

@@ -3,6 +3,7 @@
 // networks, and more attempts while the machine looks disturbed.
 #pragma once
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -19,6 +20,13 @@ namespace hwnas {
 /// arch is fitted to T with this much room: a second timing must not land
 /// over T.
 inline constexpr double kRepeatability = 0.02;
+
+/// A timing taken while the probes ran at 1 + `drift` their profiling time,
+/// at the machine's speed when the table was profiled: the speed T and the
+/// latency table live at. A shared host drifts by 3 - 8% in minutes, so only
+/// this repeats (docs/benchmarks/pipeline.md, "Where the two timings of one
+/// arch part"). NaN drift (no probes): the timing as it is.
+inline double at_profile_speed(double ms, double drift) { return std::isnan(drift) ? ms : ms / (1 + drift); }
 
 /// Probes of the machine's speed: the first `n` bias archs the table timed
 /// at profiling, timed again beside other networks. Their ratio to the

@@ -83,7 +83,7 @@ LutScaleModel::LutScaleModel(const SearchSpace& space, Lut lut, const MeasuredAr
   HWNAS_CHECK(n >= 2 && data.ms.size() == data.size(), "lut+scale needs at least 2 measured archs, got ", n);
   std::vector<int> scaled;  // op indices with a d_k
   for (int op = 0; op < static_cast<int>(space.ops.size()); ++op)
-    if (space.ops[op].kind != "skip") scaled.push_back(op);
+    if (!traits(space.ops[op].kind).parameter_free) scaled.push_back(op);
   // Ridge least squares of (measured - table sum) on [1, S_k...], the
   // intercept B unpenalised. lambda = 0.05 n: d_k = 0.2 costs about what a
   // 0.01 ms residual on every arch does at S_k ~ 1 ms.
@@ -117,7 +117,7 @@ double LutScaleModel::predict_ms(const Arch& arch) const {
 std::string LutScaleModel::describe() const {
   std::string out = str_cat("lut+scale(B=", format_number(std::round(bias_ms_ * 1e4) / 1e4), "ms");
   for (size_t op = 0; op < scales_.size(); ++op)
-    if (space_->ops[op].kind != "skip") out += str_cat(",", space_->ops[op].name, "=x", format_number(std::round(scales_[op] * 1000) / 1000));
+    if (!traits(space_->ops[op].kind).parameter_free) out += str_cat(",", space_->ops[op].name, "=x", format_number(std::round(scales_[op] * 1000) / 1000));
   return out + ")";
 }
 

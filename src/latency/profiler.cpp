@@ -218,45 +218,46 @@ Timing time_function(const std::function<void()>& fn, const ProfileOptions& opt)
   return summarize(samples, opt.outlier_k, iters);
 }
 
-void check_op_limits(const OpSpec& s) {
-  HWNAS_CHECK(s.batch >= 1 && s.batch <= kMaxBatch, "op ", s.key(), ": batch must be in 1..", kMaxBatch);
+void check_op_limits(const OpSpec& s, const std::string& what_arg) {
+  const std::string what = what_arg.empty() ? "op " + s.key() : what_arg;
+  HWNAS_CHECK(s.batch >= 1 && s.batch <= kMaxBatch, what, ": batch must be in 1..", kMaxBatch);
   HWNAS_CHECK(s.cin >= 1 && s.cin <= kMaxChannels && s.cout >= 1 && s.cout <= kMaxChannels &&
                   s.mid >= 0 && s.mid <= 4 * kMaxChannels,
-              "op ", s.key(), ": channels must be in 1..", kMaxChannels);
-  HWNAS_CHECK(s.h >= 1 && s.h <= kMaxResolution && s.w >= 1 && s.w <= kMaxResolution, "op ", s.key(),
+              what, ": channels must be in 1..", kMaxChannels);
+  HWNAS_CHECK(s.h >= 1 && s.h <= kMaxResolution && s.w >= 1 && s.w <= kMaxResolution, what,
               ": resolution must be in 1..", kMaxResolution);
-  HWNAS_CHECK(s.kernel >= 0 && s.kernel <= kMaxKernel && (s.kernel == 0 || s.kernel % 2 == 1), "op ",
-              s.key(), ": kernel must be odd and at most ", kMaxKernel);
-  HWNAS_CHECK(s.stride >= 1 && s.stride <= 4, "op ", s.key(), ": stride must be in 1..4");
-  HWNAS_CHECK(s.expand >= 0 && s.expand <= 16, "op ", s.key(), ": expansion must be in 0..16");
+  HWNAS_CHECK(s.kernel >= 0 && s.kernel <= kMaxKernel && (s.kernel == 0 || s.kernel % 2 == 1), what,
+              ": kernel must be odd and at most ", kMaxKernel);
+  HWNAS_CHECK(s.stride >= 1 && s.stride <= 4, what, ": stride must be in 1..4");
+  HWNAS_CHECK(s.expand >= 0 && s.expand <= 16, what, ": expansion must be in 0..16");
   const int64_t elems = int64_t(s.batch) * s.cin * s.h * s.w;
   const int64_t mid_elems = int64_t(s.batch) * std::max(s.mid, s.cout) * s.h * s.w;
-  HWNAS_CHECK(elems <= kMaxInputElements && mid_elems <= 4 * kMaxInputElements, "op ", s.key(),
+  HWNAS_CHECK(elems <= kMaxInputElements && mid_elems <= 4 * kMaxInputElements, what,
               ": tensors of ", std::max(elems, mid_elems), " elements exceed the limit of ", kMaxInputElements);
 }
 
 void check_network_limits(const SearchSpace& space, int batch) {
   const Backbone& b = space.backbone;
   OpSpec s;
-  s.kind = "network";
+  s.kind = OpKind::kStem;
   s.kernel = 3;
   s.cin = b.in_channels;
   s.cout = b.stem_channels;
   s.h = s.w = b.in_size;
   s.batch = batch;
-  check_op_limits(s);
+  check_op_limits(s, "the network's input");
   HWNAS_CHECK(space.num_layers() <= 256, "space ", space.description, ": at most 256 layers");
   for (int l = 0; l < space.num_layers(); ++l) {
     const LayerSpec& L = space.layers[l];
     OpSpec ls;
-    ls.kind = "layer";
+
     ls.cin = L.cin;
     ls.cout = L.cout;
     ls.mid = L.cout;
     ls.h = L.in_h;
     ls.w = L.in_w;
     ls.batch = batch;
-    check_op_limits(ls);
+    check_op_limits(ls, str_cat("layer ", l + 1));
   }
   HWNAS_CHECK(b.head_channels <= kMaxChannels && b.num_classes <= 100000, "space ", space.description,
               ": head too large");
@@ -286,13 +287,13 @@ Timing time_module(Build&& build, const std::vector<int64_t>& input_shape, const
 Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
   check_op_limits(s);
   const std::vector<int64_t> shape{s.batch, s.cin, s.h, s.w};
-  if (s.kind == "stem" || s.kind == "stempool") {
+  if (s.kind == OpKind::kStem || s.kind == OpKind::kStemPool) {
     Backbone b;
     b.in_channels = s.cin;
     b.in_size = s.h;
     b.stem_channels = s.cout;
     b.stem_stride = s.stride;
-    b.stem_pool = s.kind == "stempool";
+    b.stem_pool = s.kind == OpKind::kStemPool;
     return time_module(
         [&] {
           Stem stem = make_stem(b);
@@ -301,7 +302,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
         },
         shape, opt, threads);
   }
-  if (s.kind == "head") {
+  if (s.kind == OpKind::kHead) {
     Backbone b;
     b.head_channels = s.mid;
     b.num_classes = s.cout;
@@ -315,7 +316,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
   }
   // A searchable block: the OpDef and LayerSpec it was built from.
   OpDef op;
-  op.name = s.kind;
+  op.name = to_string(s.kind);
   op.kind = s.kind;
   op.kernel = s.kernel;
   op.expand = s.expand;

@@ -104,7 +104,7 @@ Timing time_function(const std::function<void()>& fn, const ProfileOptions& opt)
 /// Refuses op shapes no device should be asked to build (the agent's guard
 /// against absurd requests): batch 1..1024, channels 1..8192, resolution
 /// 1..2048, odd kernels up to 15, input tensors up to 2^26 elements.
-void check_op_limits(const OpSpec& spec);
+void check_op_limits(const OpSpec& spec, const std::string& what = "");
 /// The same limits for a whole network of `space` at `batch`.
 void check_network_limits(const SearchSpace& space, int batch);
 

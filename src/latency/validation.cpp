@@ -1,6 +1,6 @@
 #include "latency/validation.h"
 
-#include "run/plot.h"
+#include "core/plot.h"
 
 #include <algorithm>
 #include <chrono>
@@ -30,7 +30,7 @@ Arch spread_arch(const SearchSpace& space, uint64_t seed, int step, int i) {
   Rng rng = derive_rng(seed, Stage::kProfile, static_cast<uint64_t>(step), static_cast<uint64_t>(i));
   std::vector<int> favoured = {-1};  // no favourite, then each non-skip op in turn
   for (int op = 0; op < static_cast<int>(space.ops.size()); ++op)
-    if (space.ops[op].kind != "skip") favoured.push_back(op);
+    if (!traits(space.ops[op].kind).parameter_free) favoured.push_back(op);
   // Skip share, width and favourite cycle with coprime periods 4 and 3 (and
   // 1 + #ops), so any 12 consecutive archs cover every depth x width cell.
   const double skip_share = 0.2 * (i % 4);

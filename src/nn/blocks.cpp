@@ -110,7 +110,7 @@ class ShuffleBlockImpl : public BlockImpl {
     int k_max = 0, proj_k = 0;
     bool xception = false;
     for (const OpDef& op : ops) {
-      const bool x = op.kind == "shufflex";
+      const bool x = op.kind == OpKind::kShuffleX;
       xception = xception || x;
       if (!x) k_max = std::max(k_max, op.kernel);
       proj_k = std::max(proj_k, x ? 3 : op.kernel);
@@ -143,7 +143,7 @@ class ShuffleBlockImpl : public BlockImpl {
   }
 
   torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) override {
-    const bool xception = op.kind == "shufflex";
+    const bool xception = op.kind == OpKind::kShuffleX;
     HWNAS_CHECK((xception ? xdw1_.conv.get() != nullptr : dw_.conv.get() != nullptr) && (!op.se || se_),
                 "shuffle block: op ", op.name, " is not in this block");
     torch::Tensor keep, y;
@@ -278,9 +278,8 @@ class SkipBlockImpl : public BlockImpl {
 }  // namespace
 
 std::string weight_group(const OpDef& op) {
-  if (op.kind == "shuffle" || op.kind == "shufflex") return "shuffle";
-  if (op.kind == "mb" || op.kind == "sep") return op.kind;
-  return op.name;
+  const char* group = traits(op.kind).weight_group;
+  return group != nullptr ? group : op.name;
 }
 
 std::shared_ptr<BlockImpl> make_block(const std::vector<OpDef>& ops, const LayerSpec& layer, int max_mid) {
@@ -290,16 +289,24 @@ std::shared_ptr<BlockImpl> make_block(const std::vector<OpDef>& ops, const Layer
     HWNAS_CHECK(weight_group(op) == group, "ops ", ops.front().name, " and ", op.name,
                 " do not share weights");
   const OpDef& op = ops.front();
-  if (op.kind == "shuffle" || op.kind == "shufflex")
-    return std::make_shared<ShuffleBlockImpl>(ops, layer, max_mid);
-  if (op.kind == "mb") return std::make_shared<MbBlockImpl>(ops, layer, max_mid);
-  if (op.kind == "sep") return std::make_shared<SepBlockImpl>(ops, layer, max_mid);
-  if (op.kind == "skip") {
-    HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");
-    HWNAS_CHECK(layer.cin == layer.cout && layer.stride == 1, "skip cannot change shape");
-    return std::make_shared<SkipBlockImpl>(op);
+  switch (op.kind) {
+    case OpKind::kShuffle:
+    case OpKind::kShuffleX: return std::make_shared<ShuffleBlockImpl>(ops, layer, max_mid);
+    case OpKind::kMb: return std::make_shared<MbBlockImpl>(ops, layer, max_mid);
+    case OpKind::kSep: return std::make_shared<SepBlockImpl>(ops, layer, max_mid);
+    case OpKind::kSkip:
+      HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");
+      HWNAS_CHECK(layer.cin == layer.cout && layer.stride == 1, "skip cannot change shape");
+      return std::make_shared<SkipBlockImpl>(op);
+    case OpKind::kNone:
+    case OpKind::kNorConv:
+    case OpKind::kAvgPool:  // edges of the NB201 cell (nn/nb201_net.h)
+    case OpKind::kStem:
+    case OpKind::kStemPool:
+    case OpKind::kHead:     // around the layers (nn/network.h)
+      break;
   }
-  HWNAS_CHECK(false, "no network builder for op kind '", op.kind, "'");
+  HWNAS_CHECK(false, "no block builder for op kind '", to_string(op.kind), "' (op ", op.name, ")");
   return nullptr;
 }
 

@@ -41,7 +41,8 @@ class BlockImpl : public torch::nn::Module {
 };
 
 /// The weight group of an op: ops of one group at one layer share a block.
-/// "shuffle" (k3/k5/k7/ChoiceX), "mb", "sep" (each with and without SE), else the op's name.
+/// Its kind's (core/op_kind.h: "shuffle" for k3/k5/k7/ChoiceX, "mb", "sep",
+/// each with and without SE), else the op's name.
 std::string weight_group(const OpDef& op);
 
 /// Builds one block holding `ops` (all of one weight group) in the context

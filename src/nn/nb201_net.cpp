@@ -40,11 +40,11 @@ TORCH_MODULE(ReluConvBn);
 enum class EdgeOp { kNone, kSkip, kConv, kAvgPool };
 
 EdgeOp edge_op_of(const OpDef& op) {
-  if (op.kind == "none") return EdgeOp::kNone;
-  if (op.kind == "skip") return EdgeOp::kSkip;
-  if (op.kind == "nor_conv") return EdgeOp::kConv;
-  if (op.kind == "avg_pool") return EdgeOp::kAvgPool;
-  HWNAS_CHECK(false, "nb201 network: op '", op.name, "' of kind '", op.kind,
+  if (op.kind == OpKind::kNone) return EdgeOp::kNone;
+  if (op.kind == OpKind::kSkip) return EdgeOp::kSkip;
+  if (op.kind == OpKind::kNorConv) return EdgeOp::kConv;
+  if (op.kind == OpKind::kAvgPool) return EdgeOp::kAvgPool;
+  HWNAS_CHECK(false, "nb201 network: op '", op.name, "' of kind '", to_string(op.kind),
               "' has no builder (known kinds: none, skip, nor_conv, avg_pool)");
   return EdgeOp::kNone;
 }

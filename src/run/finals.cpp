@@ -194,6 +194,7 @@ json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* ne
     std::fprintf(stderr, "%-28s measured %8.3f ms (cv %.1f%%)\n", f.label.c_str(), f.measured.value_ms(opt.statistic),
                  100 * f.measured.cv);
     rows.push_back({{"name", f.name}, {"measured_ms", f.measured.value_ms(opt.statistic)},
+                    {"at_profile_speed_ms", at_profile_speed(f.measured.value_ms(opt.statistic), m.drift)},
                     {"checked_ms", number_or_null(f.checked_ms)}, {"timing", f.measured.to_json()}});
   }
   if (!std::isnan(m.drift))
@@ -215,6 +216,7 @@ void write_best(const RunDir& run, const BestRecord& b) {
                   {"latency_budget_ms", b.latency_budget_ms},
                   {"predicted_latency_ms", number_or_null(b.predicted_latency_ms)},
                   {"measured_latency_ms", number_or_null(b.measured_latency_ms)},
+                  {"measured_latency_raw_ms", number_or_null(b.measured_latency_raw_ms)},
                   {"within_budget", std::isnan(b.measured_latency_ms) ? json() : json(b.measured_latency_ms <= b.latency_budget_ms)},
                   {"search_score", number_or_null(b.search_score)},
                   {"search_score_kind", b.search_score_kind},
@@ -246,7 +248,8 @@ double measure_stage(StageRunner& stages, const PipelineOptions& o, const RunDir
 }
 
 std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const SearchSpace& table_space,
-                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic) {
+                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic,
+                                   double drift) {
   std::vector<ReportNet> out;
   for (const FinalNet& f : nets) {
     ReportNet n;
@@ -261,7 +264,8 @@ std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const Sear
     // space (MobileNetV2) is measured, not predicted.
     const LatencyModel& model = n.searched() ? pick_model : table_model;
     n.predicted_ms = f.space == &table_space ? model.predict_ms(f.arch) : std::nan("");
-    n.measured_ms = f.measured.value_ms(statistic);
+    n.raw_measured_ms = f.measured.value_ms(statistic);
+    n.measured_ms = at_profile_speed(n.raw_measured_ms, drift);
     n.measured_cv = f.measured.cv;
     n.checked_ms = f.checked_ms;
     out.push_back(n);
@@ -279,6 +283,7 @@ BestRecord best_record(const std::string& method, const CommonOptions& common, c
   b.latency_budget_ms = rep.latency_budget_ms;
   b.predicted_latency_ms = s.predicted_ms;
   b.measured_latency_ms = s.measured_ms;
+  b.measured_latency_raw_ms = s.raw_measured_ms;
   b.test_accuracies = s.test_accuracies;
   b.parameters = s.parameters;
   b.macs = s.macs;

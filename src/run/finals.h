@@ -29,7 +29,7 @@ struct FinalNet {
   RetrainResult result;         ///< the first seed's training (weights, parameters)
   std::vector<double> accuracies;  ///< test accuracy of each seed's training
   Timing measured;
-  double checked_ms = std::nan("");  ///< the same arch timed before, by the latency check (NaN: not)
+  double checked_ms = std::nan("");  ///< the latency check's timing, at profile speed (NaN: not timed)
 };
 
 /// The baselines' own space (MobileNetV2 blocks in the layout of `space`)
@@ -87,16 +87,19 @@ double measure_stage(StageRunner& stages, const PipelineOptions& o, const RunDir
                      const SearchSpace& table_space, const Lut& lut, std::vector<FinalNet>* nets);
 
 /// The finals as the report shows them: the pick predicted by `pick_model`,
-/// baselines of `table_space` by `table_model`, others not predicted.
+/// baselines of `table_space` by `table_model`, others not predicted; their
+/// timings at the table's machine speed, with the measure stage's `drift`.
 std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const SearchSpace& table_space,
-                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic);
+                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic,
+                                   double drift);
 
 /// best.json, one schema for every method. Fields a method does not have are null.
 struct BestRecord {
   std::string method, space, arch, dataset;
   double latency_budget_ms = 0;
   double predicted_latency_ms = std::nan("");
-  double measured_latency_ms = std::nan("");
+  double measured_latency_ms = std::nan("");      ///< at the table's machine speed (at_profile_speed)
+  double measured_latency_raw_ms = std::nan("");  ///< as timed
   double search_score = std::nan("");       ///< the search's accuracy signal for the pick (%: supernet, proxy, table)
   std::string search_score_kind;            ///< what search_score is ("supernet search-valid accuracy", ...)
   double standalone_search_valid_accuracy = std::nan("");  ///< the re-ranking's short training, when run

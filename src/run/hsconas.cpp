@@ -207,8 +207,11 @@ class HsconasRun {
   // ------------------------------------------------------------- 5. search
   void search() {
     strategy_ = make_strategy(o_.strategy);
-    if (run_.has("latency_check.json"))
-      measured_cache_ = json::parse(run_.read("latency_check.json")).value("measured", json::object());
+    if (run_.has("latency_check.json")) {
+      const json stored = json::parse(run_.read("latency_check.json"));
+      measured_cache_ = stored.value("measured", json::object());
+      measured_raw_ = stored.value("measured_raw", json::object());
+    }
     stages_.run("search", "search: " + strategy_->describe(),
                 json{{"strategy", o_.strategy}, {"objective", objective_->describe()}, {"calibrate", o_.calibrate},
                      {"latency_check", o_.latency_check}, {"latency_rounds", o_.latency_rounds}},
@@ -313,15 +316,18 @@ class HsconasRun {
   }
 
   void write_latency_check() {
-    run_.write("latency_check.json", json{{"budget_ms", T_}, {"rounds", rounds_}, {"measured", measured_cache_}}.dump(2));
+    run_.write("latency_check.json", json{{"budget_ms", T_},
+                                          {"rounds", rounds_},
+                                          {"measured", measured_cache_},
+                                          {"measured_raw", measured_raw_}}
+                                         .dump(2));
   }
 
   /// End-to-end latency of each of `archs` on the target, for the latency
   /// check, by the measure stage's rule (measure_settled) with three bias
-  /// archs as speed probes, in the measure stage's fresh process (timer_).
-  /// A drift that outlasts the attempts is
-  /// reported, not divided out: the check must pick by the clock the measure
-  /// stage will report. Timings are kept in latency_check.json for --resume.
+  /// archs as speed probes, in the measure stage's fresh process (timer_),
+  /// taken at the table's machine speed (at_profile_speed) as the measure
+  /// stage's are. Timings are kept in latency_check.json for --resume.
   std::vector<double> check_latencies(const std::vector<Arch>& archs) {
     std::vector<SpaceArch> todo;
     for (const Arch& a : archs)
@@ -338,8 +344,11 @@ class HsconasRun {
       if (!std::isnan(m.drift) && m.drift != 0)
         std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling\n",
                      format_ratio(1 + m.drift).c_str());
-      for (size_t i = 0; i < todo.size(); ++i)
-        measured_cache_[space_.format(todo[i].second)] = m.timings[i].value_ms(o_.profile.statistic);
+      for (size_t i = 0; i < todo.size(); ++i) {
+        const std::string text = space_.format(todo[i].second);
+        measured_raw_[text] = m.timings[i].value_ms(o_.profile.statistic);
+        measured_cache_[text] = at_profile_speed(m.timings[i].value_ms(o_.profile.statistic), m.drift);
+      }
     }
     std::vector<double> ms;
     for (const Arch& a : archs) ms.push_back(measured_cache_[space_.format(a)].get<double>());
@@ -593,7 +602,9 @@ class HsconasRun {
   int checked_pick_ = -1;  ///< the latency check's pick, an index into the history
   int best_i_ = -1;
   std::string calibration_line_, latency_check_line_;
-  json measured_cache_ = json::object(), rounds_ = json::array();
+  /// The check's timings by arch text, at the table's machine speed (what
+  /// it decides by), and as timed.
+  json measured_cache_ = json::object(), measured_raw_ = json::object(), rounds_ = json::array();
   std::vector<SearchRecord> candidates_;
   std::vector<double> latency_ms_;
   std::vector<WidenRow> widened_;
@@ -634,7 +645,7 @@ void HsconasRun::report() {
   // The searched net is predicted by the model it was searched with; the
   // baselines by the table's, whose B was fitted over the space: a B
   // refitted near the pick fits the pick's neighbours, not thin uniform nets.
-  rep.nets = report_nets(finals_.nets, space_, *search_latency_, *latency_, o_.profile.statistic);
+  rep.nets = report_nets(finals_.nets, space_, *search_latency_, *latency_, o_.profile.statistic, drift_);
   rep.op_latency_ms = [&](int layer, const Gene& g) { return lut_->op_ms(space_.op_spec(layer, g, lut_->target.batch)); };
   rep.stage_seconds = stages_.seconds();
   BestRecord b = best_record("hsconas", o_.common, rep);

@@ -111,7 +111,7 @@ class HurricaneRun {
     rep.strategy = str_cat("coordinate ascent (", result_.iterations.size(), " iterations), each ", o_.strategy);
     rep.history = &last.history;
     rep.shrink_log10_sizes = {space_.size().distinct_log10, reduced_->size().distinct_log10};
-    rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic);
+    rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic, drift_);
     rep.op_latency_ms = [&](int layer, const Gene& g) {
       return hw_.lut->op_ms(space_.op_spec(layer, g, hw_.lut->target.batch));
     };

@@ -91,16 +91,10 @@ struct PipelineOptions {
   std::string reuse;
 };
 
-/// Fills every option the user did not set from a preset: "default" (under
-/// 20 minutes on a 2-core CPU with Fashion-MNIST), "paper" (HSCoNAS's epochs
-/// and sizes) or "smoke" (seconds; for tests). `is_set(name)` says whether
-/// the option named like its flag ("epochs", "shrink-samples", ...) was given.
-void apply_preset(const std::string& preset, PipelineOptions* o,
-                  const std::function<bool(const std::string&)>& is_set);
-
-/// Every resolved setting (after the preset) as YAML, written to the run
-/// directory as config.yaml; `hwnas run --config` reads it back.
-std::string pipeline_config_yaml(const PipelineOptions& o, const std::string& preset);
+/// The settings that follow from others once the options are resolved
+/// (the presets in presets/*.yaml fill the options themselves): both
+/// fine-tuning stages train like --finetune-* with the supernet's batch size.
+void finish_options(PipelineOptions* o);
 
 /// Runs (or resumes) method o.method; prints progress to stderr and the
 /// summary to stdout; writes everything under o.common.run_dir.

@@ -7,7 +7,7 @@
 
 #include "core/error.h"
 #include "core/strings.h"
-#include "run/plot.h"
+#include "core/plot.h"
 #include "search/widen.h"
 
 namespace hwnas {
@@ -165,11 +165,13 @@ void write_report(const RunDir& run, const ReportInput& in) {
   HWNAS_CHECK(best.searched(), "report: the searched network comes first");
 
   std::ostringstream csv;
-  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,family,parameters,macs,test_accuracy_sd,seeds\n";
+  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,family,parameters,macs,test_accuracy_sd,seeds,"
+         "measured_raw_ms\n";
   for (const ReportNet& n : in.nets)
     csv << n.label << ",\"" << n.space->format(n.arch) << "\"," << n.test_accuracy() << "," << n.measured_ms << ","
         << (std::isnan(n.predicted_ms) ? "" : format_number(n.predicted_ms)) << "," << n.family << ","
-        << n.parameters << "," << n.macs << "," << n.test_accuracy_sd() << "," << n.test_accuracies.size() << "\n";
+        << n.parameters << "," << n.macs << "," << n.test_accuracy_sd() << "," << n.test_accuracies.size() << ","
+        << n.raw_measured_ms << "\n";
   run.write("pareto.csv", csv.str());
 
   std::string plot_note;
@@ -203,12 +205,13 @@ void write_report(const RunDir& run, const ReportInput& in) {
   if (in.retrain_seeds > 1)
     md << "Every network was trained " << in.retrain_seeds << " times (seeds " << in.first_seed << " to "
        << in.first_seed + in.retrain_seeds - 1 << "); test accuracy is the mean and the sample sd.\n\n";
-  md << "| network | test accuracy | measured latency | predicted latency | params | MACs |\n"
-     << "|---|---:|---:|---:|---:|---:|\n";
+  md << "| network | test accuracy | measured latency | as timed | predicted latency | params | MACs |\n"
+     << "|---|---:|---:|---:|---:|---:|---:|\n";
   for (const ReportNet& n : in.nets)
     md << "| " << (n.searched() ? "**" + n.label + "**" : n.label) << " | " << fmt(n.test_accuracy()) << "%"
        << (n.test_accuracies.size() > 1 ? " ± " + fmt(n.test_accuracy_sd()) : std::string()) << " | "
-       << fmt(n.measured_ms, 3) << " ms (cv " << fmt(100 * n.measured_cv, 1) << "%) | "
+       << fmt(n.measured_ms, 3) << " ms | " << fmt(n.raw_measured_ms, 3) << " ms (cv " << fmt(100 * n.measured_cv, 1)
+       << "%) | "
        << (std::isnan(n.predicted_ms) ? std::string("-") : fmt(n.predicted_ms, 3) + " ms") << " | " << n.parameters
        << " | " << n.macs << " |\n";
   md << "\nThe searched network's measured latency is " << fmt(100 * (best.measured_ms / in.latency_budget_ms - 1), 1)
@@ -216,7 +219,9 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << fmt(100 * (best.predicted_ms / best.measured_ms - 1), 1) << "%.";
   if (!std::isnan(in.drift_since_profile))
     md << " The table's bias archs, timed again beside these networks, took " << fmt(1 + in.drift_since_profile, 3)
-       << "x their time at profiling (median): that part of a miss is the machine's speed, not the model's.";
+       << "x their time at profiling (median): the measured latencies are the timings divided by that, at the "
+          "machine's speed when the table and T were made (a shared host drifts by several percent in minutes); "
+          "`as timed` is before the division.";
   if (!std::isnan(best.checked_ms))
     md << " The latency check timed the same arch at " << fmt(best.checked_ms, 3) << " ms: the two timings differ by "
        << fmt(100 * (best.measured_ms / best.checked_ms - 1), 1) << "%.";
@@ -318,8 +323,8 @@ void print_summary(const RunDir& run, const ReportInput& in) {
   }
   std::printf("measured latency is %+.1f%% off the budget", 100 * (s.measured_ms / in.latency_budget_ms - 1));
   if (!std::isnan(in.drift_since_profile))
-    std::printf(" (the machine runs the table's bias archs at %s their time at profiling)",
-                format_ratio(1 + in.drift_since_profile).c_str());
+    std::printf(" at the machine's speed at profiling (timed %.3f ms while the table's bias archs took %s their time "
+                "then)", s.raw_measured_ms, format_ratio(1 + in.drift_since_profile).c_str());
   if (!std::isnan(s.checked_ms))
     std::printf("; the latency check timed it at %.3f ms (%+.1f%%)", s.checked_ms, 100 * (s.measured_ms / s.checked_ms - 1));
   std::printf("; report: %s\n", run.file("report.md").c_str());

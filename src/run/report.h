@@ -39,8 +39,11 @@ struct ReportNet {
   Arch arch;
   std::vector<double> test_accuracies;  ///< % of each seed's training
   int64_t parameters = 0, macs = 0;
-  double predicted_ms = 0, measured_ms = 0, measured_cv = 0;  ///< predicted NaN: no model for it
-  double checked_ms = std::nan("");  ///< the latency check's timing of the same arch (NaN: not timed)
+  double predicted_ms = 0;          ///< NaN: no model for it
+  double measured_ms = 0;           ///< at the table's machine speed (at_profile_speed)
+  double raw_measured_ms = 0;       ///< as timed
+  double measured_cv = 0;
+  double checked_ms = std::nan("");  ///< the latency check's timing of the same arch, at profile speed (NaN: not timed)
   bool searched() const { return family == 1; }
   double test_accuracy() const { return mean_of(test_accuracies); }    ///< % over the seeds
   double test_accuracy_sd() const { return std_of(test_accuracies); }  ///< sample sd; 0 for one seed

@@ -7,7 +7,7 @@ double mean_width(const SearchSpace& space, const Arch& arch) {
   double sum = 0.0;
   for (const Gene& g : arch.genes) {
     const OpDef& op = space.ops.at(g.op);
-    if (op.kind == "skip") continue;
+    if (traits(op.kind).parameter_free) continue;
     ++layers;
     sum += op.scalable ? space.width_factors.at(g.width) : 1.0;
   }

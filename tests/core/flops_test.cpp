@@ -91,9 +91,10 @@ TEST(Flops, HurricaneBlocksWithSqueezeExcitation) {
   EXPECT_EQ(se.params - plain.params, 2 * 16 * 4 + 4 + 16);
 }
 
-TEST(Flops, UnknownKindIsRefused) {
-  OpSpec s = parse_op_spec("mystery-k3-e0-se0-cin8-cout8-mid8-s1-h4w4-b1");
-  EXPECT_THROW(op_cost(s), Error);
+TEST(Flops, KindsWithoutACountAreRefused) {
+  EXPECT_THROW(parse_op_spec("mystery-k3-e0-se0-cin8-cout8-mid8-s1-h4w4-b1"), Error);
+  // NB201's edges are not counted per op.
+  EXPECT_THROW(op_cost(parse_op_spec("nor_conv-k3-e0-se0-cin8-cout8-mid0-s1-h4w4-b1")), Error);
 }
 
 }  // namespace

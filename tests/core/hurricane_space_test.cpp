@@ -18,10 +18,10 @@ TEST(HurricaneSpace, PoolHas32OpsHalfWithSe) {
   for (const OpDef& o : s->ops) {
     names.insert(o.name);
     se += o.se;
-    sep += o.kind == "sep";
-    mb += o.kind == "mb";
-    choice += o.kind == "shuffle";
-    x += o.kind == "shufflex";
+    sep += o.kind == OpKind::kSep;
+    mb += o.kind == OpKind::kMb;
+    choice += o.kind == OpKind::kShuffle;
+    x += o.kind == OpKind::kShuffleX;
     EXPECT_EQ(o.se, o.name.size() > 3 && o.name.substr(o.name.size() - 3) == "_se") << o.name;
     EXPECT_TRUE(o.reshapes) << o.name;
   }

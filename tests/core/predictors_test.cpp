@@ -461,7 +461,7 @@ double toy_latency_ms(const SearchSpace& s, const Arch& a) {
   double t = 0.5;
   for (int l = 0; l < s.num_layers(); ++l) {
     const OpSpec o = s.op_spec(l, a.genes[l], 1);
-    if (o.kind == "skip") {
+    if (o.kind == OpKind::kSkip) {
       t += 0.002;
       continue;
     }

@@ -90,8 +90,8 @@ TEST(HsconasSpace, ShapedSamplesFollowSkipShareWidthAndFavouredOp) {
     s->validate(a);
     s->validate(b);
     for (int l = 0; l < s->num_layers(); ++l) {
-      skips_none += s->ops[a.genes[l].op].kind == "skip";
-      skips_half += s->ops[b.genes[l].op].kind == "skip";
+      skips_none += s->ops[a.genes[l].op].kind == OpKind::kSkip;
+      skips_half += s->ops[b.genes[l].op].kind == OpKind::kSkip;
       (a.genes[l].op == k7 ? k7s : others) += 1;
       width += s->width_factors[a.genes[l].width];
       ++layers;
@@ -170,7 +170,7 @@ TEST(HsconasSpace, OpsOptionAddsTheMobileNetV2Block) {
   ASSERT_EQ(s->ops.size(), 3u);
   const int mb = s->op_index("mb3e6");
   const OpDef& op = s->ops.at(mb);
-  EXPECT_EQ(op.kind, "mb");
+  EXPECT_EQ(op.kind, OpKind::kMb);
   EXPECT_EQ(op.expand, 6);
   EXPECT_TRUE(op.shuffle_out);  // beside Choice units
   // Its expansion is what the widths scale: layer 2 has 32 inputs, so 192 at

@@ -116,7 +116,7 @@ TEST(LatencyModels, SpreadArchsReachDepthsAndWidthsUniformSamplesMiss) {
     int layers = 0;
     double w = 0;
     for (const Gene& g : a.genes)
-      if (space->ops[g.op].kind != "skip") {
+      if (space->ops[g.op].kind != OpKind::kSkip) {
         ++layers;
         w += space->width_factors[g.width];
       }

@@ -74,9 +74,7 @@ TEST(HurricaneOps, EveryOpBuildsSlicesAndMatchesItsFlops) {
       l.stride = c.stride;
       l.in_h = l.in_w = c.size;
       // Full width as SearchSpace::mid_channels would give it.
-      const int max_mid = op.kind == "mb"    ? c.cin * op.expand
-                          : op.kind == "sep" ? c.cin
-                                             : c.cout / 2;
+      const int max_mid = traits(op.kind).max_mid(c.cin, c.cout, op.expand);
       const std::string what = op.name + " " + std::to_string(c.cin) + "->" + std::to_string(c.cout) +
                                " s" + std::to_string(c.stride);
       auto wide = make_block(op, l, max_mid);

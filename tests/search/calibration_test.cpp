@@ -30,7 +30,7 @@ class TableEvaluator : public Evaluator {
 
 int skip_index(const SearchSpace& s) {
   for (size_t i = 0; i < s.ops.size(); ++i)
-    if (s.ops[i].kind == "skip") return static_cast<int>(i);
+    if (s.ops[i].kind == OpKind::kSkip) return static_cast<int>(i);
   return -1;
 }
 

@@ -82,8 +82,8 @@ TEST(OpScoring, LayerContextDecides) {
   // Latency depends on the context: at 7x7 and below, MB ops become cheap.
   auto space = make_space("hurricane");
   OpLatencyFn ms = [](const OpSpec& s) {
-    if (s.kind == "mb" && s.h <= 7) return 0.1 * s.kernel + 0.01 * s.expand + (s.se ? 0.045 : 0);
-    if (s.kind == "shuffle") return 1.0 + 0.1 * s.kernel + (s.se ? 0.045 : 0);
+    if (s.kind == OpKind::kMb && s.h <= 7) return 0.1 * s.kernel + 0.01 * s.expand + (s.se ? 0.045 : 0);
+    if (s.kind == OpKind::kShuffle) return 1.0 + 0.1 * s.kernel + (s.se ? 0.045 : 0);
     return 5.0 + s.kernel;
   };
   const OpScoring s = score_operators(*space, ms);

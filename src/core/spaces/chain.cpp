@@ -58,8 +58,8 @@ void read_chain_options(const std::string& owner, FactoryOptions& o, Backbone* b
 }
 
 OpDef mb_op(int k, int e) {
-  //           name                  kind  k  e  se     scalable reshapes
-  return OpDef{str_cat("mb", k, "e", e), "mb", k, e, false, true, true};
+  //           name                      kind         k  e  se     scalable reshapes
+  return OpDef{str_cat("mb", k, "e", e), OpKind::kMb, k, e, false, true, true};
 }
 
 std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like) {

@@ -18,12 +18,12 @@ namespace {
 /// One candidate by name: k3 k5 k7 (ShuffleNetV2 units), x (ChoiceX), skip,
 /// or mbKeE (inverted residual, kernel K in 3/5/7, expansion E in 3/6).
 OpDef hsconas_op(const std::string& name) {
-  //                                name    kind        k  e  se     scalable reshapes
-  if (name == "k3") return OpDef{"k3", "shuffle", 3, 0, false, true, true};
-  if (name == "k5") return OpDef{"k5", "shuffle", 5, 0, false, true, true};
-  if (name == "k7") return OpDef{"k7", "shuffle", 7, 0, false, true, true};
-  if (name == "x") return OpDef{"x", "shufflex", 3, 0, false, true, true};
-  if (name == "skip") return OpDef{"skip", "skip", 0, 0, false, false, false};
+  //                             name    kind               k  e  se     scalable reshapes
+  if (name == "k3") return OpDef{"k3", OpKind::kShuffle, 3, 0, false, true, true};
+  if (name == "k5") return OpDef{"k5", OpKind::kShuffle, 5, 0, false, true, true};
+  if (name == "k7") return OpDef{"k7", OpKind::kShuffle, 7, 0, false, true, true};
+  if (name == "x") return OpDef{"x", OpKind::kShuffleX, 3, 0, false, true, true};
+  if (name == "skip") return OpDef{"skip", OpKind::kSkip, 0, 0, false, false, false};
   for (int k : {3, 5, 7})
     for (int e : {3, 6})
       if (name == str_cat("mb", k, "e", e)) return mb_op(k, e);
@@ -90,11 +90,11 @@ std::unique_ptr<SearchSpace> make_hsconas_space(const std::map<std::string, std:
     space->ops.push_back(hsconas_op(name));
   }
   const bool any_shuffle = std::any_of(space->ops.begin(), space->ops.end(), [](const OpDef& d) {
-    return d.kind == "shuffle" || d.kind == "shufflex";
+    return d.kind == OpKind::kShuffle || d.kind == OpKind::kShuffleX;
   });
   // Beside Choice units an MB block ends with their channel shuffle, so its
   // shortcut leaves channel i where theirs does (nn/blocks.h).
-  for (OpDef& d : space->ops) d.shuffle_out = d.kind == "mb" && any_shuffle;
+  for (OpDef& d : space->ops) d.shuffle_out = d.kind == OpKind::kMb && any_shuffle;
   HWNAS_CHECK(std::any_of(space->ops.begin(), space->ops.end(), [](const OpDef& d) { return d.reshapes; }),
               "hsconas: ops: '", ops, "' has no op that can change channels or stride (skip alone)");
   build_chain_layers(space.get(), chain);

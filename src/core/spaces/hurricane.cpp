@@ -76,7 +76,7 @@ std::unique_ptr<SearchSpace> make_hurricane_space(const std::map<std::string, st
   space->width_factors = {1.0};
 
   // The pool in the paper's order (section 3.3, last paragraph).
-  auto add = [&](const std::string& name, const std::string& kind, int k, int e, bool se) {
+  auto add = [&](const std::string& name, OpKind kind, int k, int e, bool se) {
     OpDef d;
     d.name = se ? name + "_se" : name;
     d.kind = kind;
@@ -84,19 +84,19 @@ std::unique_ptr<SearchSpace> make_hurricane_space(const std::map<std::string, st
     d.expand = e;
     d.se = se;
     // MB with e = 1 has no expansion conv (MobileNetV2), so nothing to scale.
-    d.scalable = !(kind == "mb" && e == 1);
+    d.scalable = !(kind == OpKind::kMb && e == 1);
     d.reshapes = true;
-    d.shuffle_out = kind == "mb" || kind == "sep";
+    d.shuffle_out = kind == OpKind::kMb || kind == OpKind::kSep;
     space->ops.push_back(d);
   };
   for (bool se : {false, true})
-    for (int k : {3, 5, 7}) add(str_cat("sep", k), "sep", k, 0, se);
+    for (int k : {3, 5, 7}) add(str_cat("sep", k), OpKind::kSep, k, 0, se);
   for (bool se : {false, true})
     for (int k : {3, 5, 7})
-      for (int e : {1, 3, 6}) add(str_cat("mb", k, "e", e), "mb", k, e, se);
+      for (int e : {1, 3, 6}) add(str_cat("mb", k, "e", e), OpKind::kMb, k, e, se);
   for (bool se : {false, true})
-    for (int k : {3, 5, 7}) add(str_cat("k", k), "shuffle", k, 0, se);
-  for (bool se : {false, true}) add("x", "shufflex", 3, 0, se);
+    for (int k : {3, 5, 7}) add(str_cat("k", k), OpKind::kShuffle, k, 0, se);
+  for (bool se : {false, true}) add("x", OpKind::kShuffleX, 3, 0, se);
   HWNAS_ASSERT(space->ops.size() == 32);
   if (!only.empty()) {
     std::vector<OpDef> kept;

@@ -152,12 +152,12 @@ std::unique_ptr<SearchSpace> make_nb201_space(const std::map<std::string, std::s
   HWNAS_CHECK(bb.num_classes >= 2, "nb201: classes must be >= 2, got ", bb.num_classes);
 
   space->width_factors = {1.0};
-  //                 name            kind        k  e  se     scalable reshapes
-  space->ops.push_back({"none",         "none",     0, 0, false, false, false});
-  space->ops.push_back({"skip_connect", "skip",     0, 0, false, false, false});
-  space->ops.push_back({"nor_conv_1x1", "nor_conv", 1, 0, false, false, true});
-  space->ops.push_back({"nor_conv_3x3", "nor_conv", 3, 0, false, false, true});
-  space->ops.push_back({"avg_pool_3x3", "avg_pool", 3, 0, false, false, false});
+  //                 name            kind               k  e  se     scalable reshapes
+  space->ops.push_back({"none",         OpKind::kNone,     0, 0, false, false, false});
+  space->ops.push_back({"skip_connect", OpKind::kSkip,     0, 0, false, false, false});
+  space->ops.push_back({"nor_conv_1x1", OpKind::kNorConv,  1, 0, false, false, true});
+  space->ops.push_back({"nor_conv_3x3", OpKind::kNorConv,  3, 0, false, false, true});
+  space->ops.push_back({"avg_pool_3x3", OpKind::kAvgPool,  3, 0, false, false, false});
   for (int e = 0; e < kNb201NumEdges; ++e) {
     LayerSpec l;
     l.cin = l.cout = channels;

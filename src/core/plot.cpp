@@ -1,4 +1,4 @@
-#include "run/plot.h"
+#include "core/plot.h"
 
 #include <cstdlib>
 

@@ -21,6 +21,7 @@
 #include "core/strings.h"
 #include "latency/lut.h"
 #include "latency/models.h"
+#include "run/finals.h"
 #include "run/hurricane.h"
 #include "search/coordinate_ascent.h"
 #include "search/op_scoring.h"
@@ -169,11 +170,7 @@ void search(const SearchArgs& a, const CLI::App& cmd) {
   ro.train = a.train;
   ro.train.seed = a.common.exec.seed;
   ro.eval = a.eval;
-  json iterations = json::array();
   auto on_iteration = [&](const AscentIteration& it) {
-    it.history.write_csv(ws->run->file(str_cat("search_iter", it.iteration, ".csv")));
-    iterations.push_back(iteration_json(space, it));
-    ws->run->write("hurricane.json", json{{"iterations", iterations}}.dump(1) + "\n");
     std::printf("iteration %d: layers %d-%d active (10^%.2f archs); %lld training iterations, "
                 "%lld of %lld sampled paths rejected (Eq. 3)%s; %d archs evaluated (%d over budget skipped)\n",
                 it.iteration, it.active.front() + 1, it.active.back() + 1, it.subspace_log10,
@@ -184,24 +181,25 @@ void search(const SearchArgs& a, const CLI::App& cmd) {
     std::printf("  a_win %s  valid acc %.2f%%  %s ms%s\n", space.format(it.winner).c_str(), it.accuracy,
                 ms_text(it.latency_ms).c_str(), it.found ? "" : "  (no arch within the budget found; kept)");
     std::fflush(stdout);
-    return false;
   };
-  const AscentResult r =
-      coordinate_ascent(*reduced, initial, *latency, make_supernet_rounds(*ws, ro), ao, on_iteration);
+  const AscentResult r = run_ascent(*ws, *reduced, initial, *latency, ro, ao, on_iteration);
 
   const Cost cost = arch_cost(space, r.winner, 1);
   const double acc = r.iterations.empty() ? 0 : r.iterations.back().accuracy;
-  json best{{"arch", space.format(r.winner)},
-            {"predicted_latency_ms", r.winner_latency_ms},
-            {"budget_ms", ao.budget_ms},
-            {"within_budget", r.winner_latency_ms <= ao.budget_ms},
-            {"supernet_valid_accuracy", acc},
-            {"macs", cost.macs},
-            {"params", cost.params},
-            {"train_steps", r.train_steps},
-            {"latency_model", latency->describe()},
-            {"target", lut.target.to_json()}};
-  ws->run->write("best.json", best.dump(1) + "\n");
+  // best.json in every method's schema; not retrained or measured here.
+  BestRecord best;
+  best.method = "hurricane";
+  best.space = a.common.space;
+  best.dataset = a.common.dataset;
+  best.arch = space.format(r.winner);
+  best.latency_budget_ms = ao.budget_ms;
+  best.predicted_latency_ms = r.winner_latency_ms;
+  best.search_score = acc;
+  best.search_score_kind = "supernet search-valid accuracy, last ascent iteration";
+  best.parameters = cost.params;
+  best.macs = cost.macs;
+  best.target = lut.target.to_json();
+  write_best(*ws->run, best);
   std::printf("winner: %s\n  predicted %s ms (budget %s ms), %.2f MMACs, %lld params, supernet valid acc %.2f%%\n"
               "  supernet training iterations: %lld in total over %zu iteration(s)\n",
               space.format(r.winner).c_str(), ms_text(r.winner_latency_ms).c_str(),

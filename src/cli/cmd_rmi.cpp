@@ -11,19 +11,15 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 
 #include "cli/command.h"
 #include "cli/options.h"
 #include "core/error.h"
-#include "core/io.h"
-#include "core/predictors/metrics.h"
 #include "core/spaces/nb201.h"
 #include "core/strings.h"
 #include "core/tables.h"
-#include "eval/accuracy.h"
 #include "eval/rmi.h"
 #include "run/run_dir.h"
 #include "run/hw_evrsnas.h"
@@ -93,95 +89,51 @@ struct ScoreArgs {
   RmiArgs rmi;
   std::vector<std::string> archs;
   int random = 0;
-  TrainOptions standalone;
-  int64_t valid_images = 2000;
-  std::string out = "rmi_scores.csv";
+  ScoreOptions score;
   std::string accuracy_table;  ///< FILE:COLUMN to rank against as well
 };
-
-/// One scored arch (a row of rmi_scores.csv).
-struct ScoreRow {
-  std::string arch;
-  RmiResult rmi;
-  double accuracy = std::nan("");  ///< stand-alone search-valid accuracy (%), NaN when not trained
-  double train_seconds = std::nan("");
-};
-
-std::string score_csv(const std::vector<ScoreRow>& rows, int layers) {
-  std::string out = "arch,rmi";
-  for (int i = 0; i < layers; ++i) out += str_cat(",rmi_layer", i + 1);
-  out += ",task_loss,rmi_seconds,standalone_accuracy,standalone_seconds\n";
-  for (const ScoreRow& r : rows) {
-    out += str_cat(r.arch, ",", format_number(r.rmi.rmi));
-    for (double v : r.rmi.per_layer) out += str_cat(",", format_number(v));
-    out += str_cat(",", format_number(r.rmi.task_loss), ",", format_number(r.rmi.seconds), ",",
-                   std::isnan(r.accuracy) ? "" : format_number(r.accuracy), ",",
-                   std::isnan(r.train_seconds) ? "" : format_number(r.train_seconds), "\n");
-  }
-  return out;
-}
-
-/// Rows of an earlier, interrupted call with the same settings.
-std::map<std::string, ScoreRow> read_score_csv(const std::string& path, int layers) {
-  std::map<std::string, ScoreRow> rows;
-  if (!file_exists(path)) return rows;
-  const CsvTable t = CsvTable::load(path);
-  const int arch = t.require_column("arch"), rmi = t.require_column("rmi");
-  const int loss = t.require_column("task_loss"), sec = t.require_column("rmi_seconds");
-  const int acc = t.require_column("standalone_accuracy"), tsec = t.require_column("standalone_seconds");
-  for (int i = 0; i < t.num_rows(); ++i) {
-    ScoreRow r;
-    r.arch = std::string(t.cell(i, arch));
-    r.rmi.rmi = t.number(i, rmi);
-    for (int l = 0; l < layers; ++l) r.rmi.per_layer.push_back(t.number(i, t.require_column(str_cat("rmi_layer", l + 1))));
-    r.rmi.task_loss = t.number(i, loss);
-    r.rmi.seconds = t.number(i, sec);
-    if (!t.cell(i, acc).empty()) r.accuracy = t.number(i, acc);
-    if (!t.cell(i, tsec).empty()) r.train_seconds = t.number(i, tsec);
-    rows[r.arch] = r;
-  }
-  return rows;
-}
 
 void setup_score(CLI::App* rmi) {
   auto* cmd = rmi->add_subcommand(
       "score", "RMI of archs; with --standalone-epochs, Kendall tau vs stand-alone accuracy");
   auto* a = new ScoreArgs();
   add_rmi_args(cmd, &a->rmi);
-  a->standalone.epochs = 0;
-  a->standalone.batch_size = 128;
-  a->standalone.lr = 0.1;
-  a->standalone.weight_decay = 5e-4;
-  a->standalone.limit = 10000;
+  TrainOptions& st = a->score.standalone;
+  st.epochs = 0;
+  st.batch_size = 128;
+  st.lr = 0.1;
+  st.weight_decay = 5e-4;
+  st.limit = 10000;
   cmd->add_option("--arch", a->archs, "Arch text to score (repeatable)");
   cmd->add_option("--random", a->random, "Score N distinct uniformly sampled archs (seeded)")
       ->capture_default_str();
-  cmd->add_option("--standalone-epochs", a->standalone.epochs,
+  cmd->add_option("--standalone-epochs", st.epochs,
                   "Also train each arch from scratch for E epochs on search-train (0 = no)")
       ->capture_default_str();
-  cmd->add_option("--standalone-limit", a->standalone.limit,
+  cmd->add_option("--standalone-limit", st.limit,
                   "Stand-alone training uses the first N search-train images (0 = all)")
       ->capture_default_str();
-  cmd->add_option("--standalone-lr", a->standalone.lr, "Stand-alone learning rate (cosine to 0)")
+  cmd->add_option("--standalone-lr", st.lr, "Stand-alone learning rate (cosine to 0)")
       ->capture_default_str();
-  cmd->add_option("--standalone-batch-size", a->standalone.batch_size, "Stand-alone mini-batch size")
+  cmd->add_option("--standalone-batch-size", st.batch_size, "Stand-alone mini-batch size")
       ->capture_default_str();
-  cmd->add_option("--standalone-valid", a->valid_images,
+  cmd->add_option("--standalone-valid", a->score.valid_images,
                   "Search-valid images the stand-alone accuracy is measured on (0 = all)")
       ->capture_default_str();
   cmd->add_option("--accuracy-table", a->accuracy_table,
                   "Also rank against tabulated accuracies (FILE:COLUMN, e.g. "
                   "data/nb201/accuracy.csv:cifar10_valid)");
-  cmd->add_option("--out", a->out,
+  cmd->add_option("--out", a->score.out,
                   "CSV in the run directory; rows already there (same settings) are reused")
       ->capture_default_str();
   cmd->callback([a, cmd] {
     finish_args(&a->rmi);
     HWNAS_CHECK(a->archs.empty() != (a->random == 0), "rmi score needs either --arch A (repeatable) or --random N");
     HWNAS_CHECK(a->random >= 0, "--random must be >= 0, got ", a->random);
-    a->standalone.seed = a->rmi.common.exec.seed;
-    a->standalone.augment = false;
-    if (a->standalone.epochs > 0) a->standalone.validate();
+    TrainOptions& st = a->score.standalone;
+    st.seed = a->rmi.common.exec.seed;
+    st.augment = false;
+    if (st.epochs > 0) st.validate();
     auto ws = open_workspace(a->rmi.common);
     ws->run->write("rmi_score.config.yaml", resolved_config_yaml(*cmd));
     const Reference ref = reference_stage(*ws, a->rmi, a->rmi.resume, /*reuse_any=*/true);
@@ -199,96 +151,28 @@ void setup_score(CLI::App* rmi) {
       if (seen.insert(ws->space->format(arch)).second) archs.push_back(arch);
     }
 
-    // Settings sidecar: rows of an interrupted call are reused only when equal.
-    json settings = rmi_settings(*ws, a->rmi, ref);
-    settings["standalone"] = {{"epochs", a->standalone.epochs},   {"limit", a->standalone.limit},
-                              {"lr", a->standalone.lr},           {"batch_size", a->standalone.batch_size},
-                              {"weight_decay", a->standalone.weight_decay}, {"valid", a->valid_images}};
-    const std::string meta = a->out + ".json";
-    if (ws->run->has(meta) && ws->run->has(a->out)) {
-      const json old = json::parse(ws->run->read(meta));
-      HWNAS_CHECK(old == settings, ws->run->file(a->out), " was made with other settings (",
-                  ws->run->file(meta), "); use another --out or --run-dir");
-    }
-    ws->run->write(meta, settings.dump(2));
-    std::map<std::string, ScoreRow> done = read_score_csv(ws->run->file(a->out), proxy->num_layers());
-
-    std::vector<ScoreRow> rows;
-    for (size_t i = 0; i < archs.size(); ++i) {
-      const std::string text = ws->space->format(archs[i]);
-      auto it = done.find(text);
-      ScoreRow row;
-      if (it != done.end() && (a->standalone.epochs == 0 || !std::isnan(it->second.accuracy))) {
-        row = it->second;
-      } else {
-        row.arch = text;
-        row.rmi = proxy->score(archs[i]);
-        if (a->standalone.epochs > 0) {
-          // Initial weights: seeded by (seed, position of the arch in this call's list).
-          torch::manual_seed(mix_seed(a->rmi.common.exec.seed ^ (i + 1)));
-          auto net = make_network(*ws->space, archs[i]);
-          const Arch fixed = archs[i];
-          const TrainStats s = train(*net, [fixed](int64_t) { return fixed; }, ws->split.search_train,
-                                     ws->norm, a->standalone);
-          row.accuracy = evaluate_accuracy(*net, fixed, ws->split.search_valid, ws->norm, 500,
-                                           a->valid_images);
-          row.train_seconds = s.seconds;
-        }
-      }
-      rows.push_back(row);
-      // This call's rows, then earlier rows of archs not in this call (kept).
-      std::vector<ScoreRow> all = rows;
-      std::set<std::string> now;
-      for (const ScoreRow& r : rows) now.insert(r.arch);
-      for (const auto& [text, r] : done)
-        if (!now.count(text)) all.push_back(r);
-      ws->run->write(a->out, score_csv(all, proxy->num_layers()));
-      std::printf("%3zu/%zu  rmi %.4f  (%.1fs)%s  %s\n", i + 1, archs.size(), row.rmi.rmi,
-                  row.rmi.seconds,
-                  std::isnan(row.accuracy) ? ""
-                                           : str_cat("  stand-alone acc ", format_number(row.accuracy),
-                                                     "% (", format_number(row.train_seconds), "s)")
-                                                 .c_str(),
-                  row.arch.c_str());
-      std::fflush(stdout);
-    }
-    double rmi_seconds = 0;
-    std::vector<double> rmis, accs;
-    for (const ScoreRow& r : rows) {
-      rmi_seconds += r.rmi.seconds;
-      if (!std::isnan(r.accuracy)) {
-        rmis.push_back(r.rmi.rmi);
-        accs.push_back(r.accuracy);
-      }
-    }
+    const std::vector<ScoreRow> rows =
+        score_archs(*ws, a->rmi, ref, *proxy, archs, a->score, [&](size_t i, const ScoreRow& row) {
+          std::printf("%3zu/%zu  rmi %.4f  (%.1fs)%s  %s\n", i + 1, archs.size(), row.rmi.rmi, row.rmi.seconds,
+                      std::isnan(row.accuracy) ? ""
+                                               : str_cat("  stand-alone acc ", format_number(row.accuracy), "% (",
+                                                         format_number(row.train_seconds), "s)")
+                                                     .c_str(),
+                      row.arch.c_str());
+          std::fflush(stdout);
+        });
+    const ScoreSummary sum = summarize_scores(*ws->space, rows, a->accuracy_table);
     std::printf("reference %s (test accuracy %.2f%%); proxy %s\n", ws->space->format(ref.arch).c_str(),
                 ref.test_accuracy, proxy->describe().c_str());
-    std::printf("RMI cost %.2f s per arch (mean over %zu)\n", rows.empty() ? 0 : rmi_seconds / rows.size(),
-                rows.size());
-    if (accs.size() >= 2)
-      std::printf("Kendall tau-b (RMI vs stand-alone accuracy, %zu archs): %.3f\n", accs.size(),
-                  kendall_tau_b(rmis, accs));
-    if (!a->accuracy_table.empty() && rows.size() >= 2) {
-      // Another data set's ground truth (e.g. NAS-Bench-201's CIFAR-10 accuracy
-      // after 200 epochs): a reference for both the proxy and the short training.
-      const ArchTable table(a->accuracy_table, *ws->space);
-      std::vector<double> table_acc, rmi_all, table_trained, trained;
-      for (const ScoreRow& r : rows) {
-        const double t = table.at(ws->space->parse(r.arch));
-        table_acc.push_back(t);
-        rmi_all.push_back(r.rmi.rmi);
-        if (!std::isnan(r.accuracy)) {
-          table_trained.push_back(t);
-          trained.push_back(r.accuracy);
-        }
-      }
-      std::printf("Kendall tau-b (RMI vs %s, %zu archs): %.3f\n", a->accuracy_table.c_str(),
-                  rows.size(), kendall_tau_b(rmi_all, table_acc));
-      if (trained.size() >= 2)
-        std::printf("Kendall tau-b (stand-alone accuracy vs %s, %zu archs): %.3f\n",
-                    a->accuracy_table.c_str(), trained.size(), kendall_tau_b(trained, table_trained));
-    }
-    std::printf("scores: %s\n", ws->run->file(a->out).c_str());
+    std::printf("RMI cost %.2f s per arch (mean over %zu)\n", sum.rmi_seconds_mean, rows.size());
+    if (!std::isnan(sum.tau_standalone))
+      std::printf("Kendall tau-b (RMI vs stand-alone accuracy, %d archs): %.3f\n", sum.trained, sum.tau_standalone);
+    if (!std::isnan(sum.tau_table))
+      std::printf("Kendall tau-b (RMI vs %s, %zu archs): %.3f\n", a->accuracy_table.c_str(), rows.size(), sum.tau_table);
+    if (!std::isnan(sum.tau_table_standalone))
+      std::printf("Kendall tau-b (stand-alone accuracy vs %s, %d archs): %.3f\n", a->accuracy_table.c_str(),
+                  sum.trained, sum.tau_table_standalone);
+    std::printf("scores: %s\n", ws->run->file(a->score.out).c_str());
   });
 }
 
@@ -333,20 +217,10 @@ void setup_search(CLI::App* rmi) {
     SearchOptions so;
     so.seed = a->rmi.common.exec.seed;
     so.max_evals = a->max_evals;
-    SearchCallbacks cb;
-    const auto t0 = std::chrono::steady_clock::now();
     const std::string csv = ws->run->file("rmi_search.csv");
-    cb.on_generation = [&](const History& h) {
-      const int best = h.best_index();
-      const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      std::fprintf(stderr, "generation %d: %d archs evaluated, best fitness %.4f, %.0fs\n", h.generation(),
-                   h.size(), best >= 0 ? h.at(best).score : std::nan(""), sec);
-      h.write_csv(csv);
-      return false;
-    };
-    const History h = strategy->search(*ws->space, *proxy, latency, *objective, so, cb);
+    const auto t0 = std::chrono::steady_clock::now();
+    const History h = search_with_proxy(*ws->space, *proxy, latency, *strategy, *objective, so, csv);
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    h.write_csv(csv);
     const int best = h.best_feasible_index();
     const double per_candidate = proxy->evaluations() > 0 ? proxy->seconds() / proxy->evaluations() : 0;
     json out{{"strategy", strategy->describe()},

@@ -1,6 +1,6 @@
 // Whole networks timed in a process that has never trained. A process that
 // has trained for minutes times the same network slower than a fresh one
-// (docs/benchmarks/pipeline.md, "Where the two timings of one arch part"),
+// (docs/benchmarks/pipeline.md, "Latency: measure in a fresh process"),
 // so the latency check, widening and the measure stage time networks in
 // one `hwnas agent` child on loopback, started at the first measurement and
 // stopped with the target: every timing of a run comes from the same

@@ -25,8 +25,11 @@ inline constexpr double kRepeatability = 0.02;
 /// at the machine's speed when the table was profiled: the speed T and the
 /// latency table live at. A shared host drifts by 3 - 8% in minutes, so only
 /// this repeats (docs/benchmarks/pipeline.md, "Where the two timings of one
-/// arch part"). NaN drift (no probes): the timing as it is.
-inline double at_profile_speed(double ms, double drift) { return std::isnan(drift) ? ms : ms / (1 + drift); }
+/// arch part"). NaN drift (no probes), or one beyond 15% either way (the
+/// probes' own reference is suspect then, e.g. a table profiled under load):
+/// the timing as it is.
+inline bool drift_applies(double drift) { return !std::isnan(drift) && std::fabs(drift) <= 0.15; }
+inline double at_profile_speed(double ms, double drift) { return drift_applies(drift) ? ms / (1 + drift) : ms; }
 
 /// Probes of the machine's speed: the first `n` bias archs the table timed
 /// at profiling, timed again beside other networks. Their ratio to the

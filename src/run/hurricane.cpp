@@ -65,4 +65,22 @@ nlohmann::json iteration_json(const SearchSpace& space, const AscentIteration& i
                         {"skipped_over_budget", it.skipped_over_budget}};
 }
 
+AscentResult run_ascent(Workspace& ws, const SearchSpace& reduced, const Arch& initial, const LatencyModel& latency,
+                        const HurricaneRoundOptions& ro, const CoordinateAscentOptions& ao,
+                        const std::function<void(const AscentIteration&)>& on_iteration,
+                        nlohmann::json* iterations) {
+  nlohmann::json records = nlohmann::json::array();
+  auto each = [&](const AscentIteration& it) {
+    it.history.write_csv(ws.run->file(str_cat("search_iter", it.iteration, ".csv")));
+    records.push_back(iteration_json(*ws.space, it));
+    ws.run->write("hurricane.json", nlohmann::json{{"iterations", records}}.dump(1) + "\n");
+    on_iteration(it);
+    return false;
+  };
+  AscentResult r = coordinate_ascent(reduced, initial, latency, make_supernet_rounds(ws, ro), ao, each);
+  HWNAS_CHECK(!r.iterations.empty(), "coordinate ascent ran no iteration");
+  if (iterations) *iterations = records;
+  return r;
+}
+
 }  // namespace hwnas

@@ -4,6 +4,7 @@
 // (Eq. 3), and a BN-recalibrating evaluator on its weights.
 #pragma once
 
+#include <functional>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -40,5 +41,15 @@ OpScoring score_table(const SearchSpace& space, const Lut& lut, OpScoringOptions
 
 /// One ascent iteration as a record (hurricane.json).
 nlohmann::json iteration_json(const SearchSpace& space, const AscentIteration& it);
+
+/// Algorithm 1 lines 6-11 in ws's run directory: coordinate ascent from
+/// `initial` over `reduced` on fresh supernets (make_supernet_rounds); each
+/// iteration's search goes to search_iter<i>.csv and its record to
+/// hurricane.json before `on_iteration` sees it. `iterations` (optional)
+/// receives the records.
+AscentResult run_ascent(Workspace& ws, const SearchSpace& reduced, const Arch& initial, const LatencyModel& latency,
+                        const HurricaneRoundOptions& ro, const CoordinateAscentOptions& ao,
+                        const std::function<void(const AscentIteration&)>& on_iteration,
+                        nlohmann::json* iterations = nullptr);
 
 }  // namespace hwnas

@@ -75,19 +75,14 @@ class HurricaneRun {
     ro.eval = o_.eval;
     stages_.run("ascent", str_cat("coordinate ascent, ", ao.iterations, " iterations, t = ", ao.split),
                 json{{"iterations", ao.iterations}, {"split", ao.split}, {"strategy", ao.strategy}}, [&] {
-      json iterations = json::array();
+      json iterations;
       auto on_iteration = [&](const AscentIteration& it) {
-        it.history.write_csv(run_.file(str_cat("search_iter", it.iteration, ".csv")));
         it.history.write_csv(run_.file("search.csv"));  // the report plots the last iteration's search
-        iterations.push_back(iteration_json(space_, it));
-        run_.write("hurricane.json", json{{"iterations", iterations}}.dump(1) + "\n");
         std::fprintf(stderr, "iteration %d: a_win %s, search-valid %.2f%%, %.3f ms%s\n", it.iteration,
                      space_.format(it.winner).c_str(), it.accuracy, it.latency_ms,
                      it.found ? "" : " (no arch within the budget found; kept)");
-        return false;
       };
-      result_ = coordinate_ascent(*reduced_, initial_, *hw_.latency, make_supernet_rounds(*ws_, ro), ao, on_iteration);
-      HWNAS_CHECK(!result_.iterations.empty(), "coordinate ascent ran no iteration");
+      result_ = run_ascent(*ws_, *reduced_, initial_, *hw_.latency, ro, ao, on_iteration, &iterations);
       return json{{"winner", space_.format(result_.winner)}, {"predicted_ms", result_.winner_latency_ms},
                   {"train_steps", result_.train_steps}, {"iterations", iterations}};
     });

@@ -3,12 +3,16 @@
 // `hwnas rmi` and `hwnas run --method hw-evrsnas` both use them.
 #pragma once
 
+#include <cmath>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "eval/rmi.h"
+#include "search/objective.h"
+#include "search/strategy.h"
 #include "run/context.h"
 #include "train/trainer.h"
 
@@ -43,5 +47,46 @@ std::unique_ptr<RmiProxy> make_proxy(Workspace& ws, const HwEvrsnasOptions& a, c
 
 /// What must match for stored RMI scores to be reused.
 nlohmann::json rmi_settings(const Workspace& ws, const HwEvrsnasOptions& a, const Reference& ref);
+
+/// HW-EvRSNAS Algorithm 1: `strategy` (the GA) over the RMI proxy with
+/// `objective` (the penalty, Eq. 4, 5); progress per generation on stderr,
+/// the history written to `csv` after each generation.
+History search_with_proxy(const SearchSpace& space, RmiProxy& proxy, const LatencyModel& latency,
+                          const Strategy& strategy, const Objective& objective, const SearchOptions& so,
+                          const std::string& csv);
+
+/// One scored arch (a row of rmi_scores.csv).
+struct ScoreRow {
+  std::string arch;
+  RmiResult rmi;
+  double accuracy = std::nan("");  ///< stand-alone search-valid accuracy (%), NaN when not trained
+  double train_seconds = std::nan("");
+};
+
+struct ScoreOptions {
+  TrainOptions standalone;      ///< epochs 0: RMI only
+  int64_t valid_images = 2000;  ///< search-valid images of the stand-alone accuracy (0 = all)
+  std::string out = "rmi_scores.csv";  ///< in the run directory, with <out>.json holding its settings
+};
+
+/// Scores `archs` by RMI, and with standalone.epochs > 0 also trains each
+/// from scratch (seeded by the seed and its position) and tests it on
+/// search-valid. Rows go to `out` as they come, beside the earlier rows of
+/// other archs; rows of an interrupted call with the same settings are
+/// reused, other settings are refused. `on_row(i, row)` after each arch.
+std::vector<ScoreRow> score_archs(Workspace& ws, const HwEvrsnasOptions& a, const Reference& ref, RmiProxy& proxy,
+                                  const std::vector<Arch>& archs, const ScoreOptions& o,
+                                  const std::function<void(size_t, const ScoreRow&)>& on_row);
+
+/// How well RMI ranks: Kendall tau-b against the stand-alone accuracies and,
+/// with `accuracy_table` (FILE:COLUMN), against tabulated accuracies too.
+struct ScoreSummary {
+  double rmi_seconds_mean = 0;
+  int trained = 0;  ///< rows with a stand-alone accuracy
+  double tau_standalone = std::nan("");
+  double tau_table = std::nan(""), tau_table_standalone = std::nan("");
+};
+ScoreSummary summarize_scores(const SearchSpace& space, const std::vector<ScoreRow>& rows,
+                              const std::string& accuracy_table);
 
 }  // namespace hwnas

@@ -91,16 +91,7 @@ class HwEvrsnasRun {
       const std::unique_ptr<RmiProxy> proxy = make_proxy(*ws_, a, ref_);
       SearchOptions so;
       so.seed = o_.common.exec.seed;
-      SearchCallbacks cb;
-      cb.on_generation = [&](const History& h) {
-        const int best = h.best_index();
-        std::fprintf(stderr, "generation %d: %d archs evaluated, best fitness %.4f\n", h.generation(), h.size(),
-                     best >= 0 ? h.at(best).score : std::nan(""));
-        h.write_csv(run_.file("search.csv"));
-        return false;
-      };
-      history_ = strategy_->search(space_, *proxy, *latency_, *objective_, so, cb);
-      history_.write_csv(run_.file("search.csv"));
+      history_ = search_with_proxy(space_, *proxy, *latency_, *strategy_, *objective_, so, run_.file("search.csv"));
       int best = history_.best_feasible_index();
       if (best < 0) {
         best = history_.best_index();

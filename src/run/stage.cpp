@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 
+#include <ATen/Parallel.h>
+
 #include "core/error.h"
 
 namespace hwnas {
@@ -20,7 +22,12 @@ json StageRunner::run(const std::string& name, const std::string& title, const j
   HWNAS_CHECK(it != plan_.end(), "stage '", name, "' is not in this method's plan");
   std::fprintf(stderr, "\n== [%d/%zu] %s ==\n", static_cast<int>(it - plan_.begin()) + 1, plan_.size(), title.c_str());
   const auto t0 = std::chrono::steady_clock::now();
+  // Torch's thread count is process-wide; only ThreadScope may change it,
+  // and it restores it (nn/execution.h). Every run checks that at each stage.
+  const int threads = at::get_num_threads();
   const json record = work();
+  HWNAS_CHECK(at::get_num_threads() == threads, "stage ", name, " left torch at ", at::get_num_threads(),
+              " threads, not ", threads, ": a thread count was changed outside ThreadScope");
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   seconds_[name] = seconds_.value(name, 0.0) + s;
   run_.write("stages.json", seconds_.dump(2));

@@ -1,0 +1,109 @@
+// Searches on tabular benchmarks (NAS-Bench-201 accuracy + HW-NAS-Bench
+// latency, or any FILE:COLUMN tables): a strategy under one or more
+// budgets and several seeds, each result with its gap to the exhaustive
+// oracle; and HW-EvRSNAS's population fill study (section 4.4.2). `hwnas
+// search` parses options and prints these records.
+#pragma once
+
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "core/evaluator.h"
+#include "core/latency_model.h"
+#include "core/search_space.h"
+#include "search/strategy.h"
+
+namespace hwnas {
+
+/// One arch with both values, for the exhaustive oracle.
+struct TablePoint {
+  Arch arch;
+  double accuracy = 0;
+  double latency_ms = 0;
+};
+
+/// Where accuracies and latencies come from. `all` lists every arch with both
+/// values when the source can enumerate them cheaply (tables); sources that
+/// cannot (a supernet) leave it empty and results carry no oracle or gap.
+struct SearchSource {
+  std::unique_ptr<Evaluator> evaluator;  ///< null when only latency is needed
+  std::unique_ptr<LatencyModel> latency;
+  std::vector<TablePoint> all;
+  double min_latency_ms = 0;  ///< fastest and slowest arch known to the latency source
+  double max_latency_ms = std::numeric_limits<double>::infinity();
+  std::string latency_name;   ///< names the latency source in messages
+};
+
+/// Tables as FILE:COLUMN; the accuracy table only when `need_accuracy`.
+SearchSource make_table_source(const SearchSpace& space, const std::string& latency_table,
+                               const std::string& accuracy_table, bool need_accuracy);
+
+/// Budgets with units ("5ms", lists "5ms,10ms") in ms, each checked against
+/// the source's latency range.
+std::vector<double> parse_budgets(const std::vector<std::string>& budgets, const SearchSource& src);
+
+struct TabularSearchOptions {
+  std::string objective = "hard";  ///< without T: each budget supplies it
+  int seeds = 1;
+  uint64_t seed = 0;               ///< runs use seed .. seed + seeds - 1
+  int max_evals = 0;               ///< 0 = the strategy's own length
+  std::string out;                 ///< search.csv of each run (empty: none)
+};
+
+struct RunResult {
+  uint64_t seed = 0;
+  int evals = 0;
+  int generations = 0;
+  bool found = false;  ///< some evaluated arch met the budget
+  std::string arch;
+  double accuracy = 0, latency_ms = 0, score = 0;
+  double gap = std::nan("");  ///< oracle - accuracy (when there is an oracle and found)
+  double seconds = 0;
+};
+
+struct BudgetResult {
+  double budget_ms = 0;
+  std::string objective;
+  bool has_oracle = false;
+  int feasible_archs = 0, total_archs = 0;
+  TablePoint oracle;
+  std::vector<RunResult> runs;
+};
+
+/// The strategy under `budget_ms`, once per seed; progress on stderr.
+/// `single_run`: the only run of the command (--out is its file as given).
+BudgetResult run_budget(const SearchSpace& space, SearchSource& src, const Strategy& strategy,
+                        const TabularSearchOptions& o, double budget_ms, bool single_run);
+
+/// The gaps to the oracle of the runs that found an arch.
+std::vector<double> gaps_of(const BudgetResult& b);
+
+/// Every budget's runs as one record (`hwnas search --json`).
+nlohmann::ordered_json search_json(const SearchSpace& space, const SearchSource& src, const Strategy& strategy,
+                                   int max_evals, const std::vector<BudgetResult>& results);
+
+/// HW-EvRSNAS 4.4.2 at one budget: uniform samples until `population`
+/// members are admitted, by rejection sampling and by the penalty objective.
+struct FillRow {
+  double budget_ms = 0;
+  double feasible_fraction = 0;  ///< exhaustive over the latency table
+  std::vector<double> rejection, penalty;
+  int rejection_unfilled = 0;
+};
+struct FillStudyOptions {
+  int population = 50;
+  int64_t max_samples = 10'000'000;
+  int runs = 1;
+  uint64_t seed = 0;
+};
+std::vector<FillRow> fill_study(const SearchSpace& space, const SearchSource& src, const std::vector<double>& budgets,
+                                const FillStudyOptions& o);
+nlohmann::ordered_json fill_study_json(const SearchSpace& space, const SearchSource& src, const FillStudyOptions& o,
+                                       const std::vector<FillRow>& rows);
+
+}  // namespace hwnas

@@ -461,7 +461,7 @@ class HsconasRun {
   /// (kRepeatability), when widened archs are timed; T itself otherwise.
   double widen_aim() const { return o_.latency_check > 0 ? T_ * (1 - kRepeatability) : T_; }
 
-  /// A widened arch over the aim, or over 2.5% under it, is widened again
+  /// A widened arch over the aim, or over 1.5% under it, is widened again
   /// from the original with B refitted on it (the table's miss is per arch),
   /// and kept when it measures within the aim or closer to it. One still
   /// over T is not a pick: the unwidened arch, timed by the latency check,

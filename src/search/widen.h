@@ -27,10 +27,14 @@ double mean_width(const SearchSpace& space, const Arch& arch);
 Arch widen_to_budget(const SearchSpace& space, const Arch& arch, const LatencyModel& latency, double target_ms);
 
 /// Whether a widened arch that measured `measured_ms` is widened again with
-/// B refitted on it: when it is over the budget at all (the re-ranking and
-/// the pick take only archs within T) or more than 2.5% under it.
+/// B refitted on it: when it is over the target at all (the re-ranking and
+/// the pick take only archs within T) or more than 1.5% under it. With the
+/// pipeline's target, T less 2%, that keeps a pick within [0.965 T, 0.98 T]
+/// as timed, 1.5 points inside the 5% goal for a second timing (one at 1.5
+/// ms read 2.0% under the target and 1.4% less again when measured:
+/// docs/benchmarks/pipeline.md, "The default run's promise").
 inline bool widen_again(double measured_ms, double target_ms) {
-  return measured_ms > target_ms || measured_ms < 0.975 * target_ms;
+  return measured_ms > target_ms || measured_ms < 0.985 * target_ms;
 }
 
 }  // namespace hwnas

@@ -69,8 +69,12 @@ class YamlConfig : public CLI::Config {
 }  // namespace
 
 std::string resolved_config_yaml(const CLI::App& cmd) {
+  // Nested under the command's path below the program: run:, rmi: reference:.
+  std::vector<std::string> path;
+  for (const CLI::App* c = &cmd; c->get_parent() != nullptr; c = c->get_parent()) path.insert(path.begin(), c->get_name());
   YAML::Emitter out;
-  out << YAML::BeginMap << YAML::Key << cmd.get_name() << YAML::Value << YAML::BeginMap;
+  out << YAML::BeginMap;
+  for (const std::string& p : path) out << YAML::Key << p << YAML::Value << YAML::BeginMap;
   for (const CLI::Option* opt : cmd.get_options()) {
     const std::string name = opt->get_single_name();
     // A secret stays out of files (it comes from the environment).
@@ -96,7 +100,7 @@ std::string resolved_config_yaml(const CLI::App& cmd) {
       out << YAML::EndSeq;
     }
   }
-  out << YAML::EndMap << YAML::EndMap;
+  for (size_t i = 0; i <= path.size(); ++i) out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }
 
@@ -110,6 +114,8 @@ int main(int argc, char** argv) {
   // follow the command's name (hwnas run --config runs/X/config.yaml).
   app.option_defaults()->always_capture_default();
   app.fallthrough();
+  // A key no option of the command knows is an error, not silently dropped.
+  app.allow_config_extras(CLI::config_extras_mode::error);
   app.config_formatter(std::make_shared<hwnas::YamlConfig>());
   app.set_config("--config", "", "YAML config file (flags given on the command line win)");
   app.set_version_flag("--version", "hwnas 0.1.0");
@@ -120,6 +126,14 @@ int main(int argc, char** argv) {
   for (const hwnas::CommandEntry& e : entries) e.setup(app);
   try {
     app.parse(argc, argv);
+  } catch (const CLI::ConfigError& e) {
+    // CLI11 says "INI was not able to parse run.bogus" for a key no option knows.
+    const std::string what = e.what(), marker = "able to parse ";
+    const size_t at = what.find(marker);
+    if (at == std::string::npos) std::cerr << "hwnas: error: config: " << what << "\n";
+    else std::cerr << "hwnas: error: config: '" << what.substr(at + marker.size())
+                   << "' is not an option of that command\n";
+    return 1;
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   } catch (const hwnas::Error& e) {

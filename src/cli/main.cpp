@@ -41,6 +41,7 @@ void flatten(const YAML::Node& node, std::vector<std::string> parents,
     item.parents = parents;
     item.name = key;
     if (v.IsSequence()) {
+      if (v.size() == 0) continue;  // an empty list is the option left unset (config.yaml writes it so)
       for (const auto& e : v) item.inputs.push_back(e.as<std::string>());
     } else if (!v.IsNull()) {
       item.inputs.push_back(v.as<std::string>());

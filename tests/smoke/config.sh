@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The resolved config of every command that writes one lists every option
 # the command has (those --help shows, but the token) and, read back with
-# --config, resolves to exactly the same settings: train, retrain and
-# rmi reference on a tiny slice (hwnas run's round trip is in run.sh).
+# --config, resolves to exactly the same settings: train, retrain, rmi
+# reference / score / search and hurricane search on a tiny slice (hwnas
+# run's round trip is in run.sh).
 # Usage: bash tests/smoke/config.sh path/to/hwnas
 set -euo pipefail
 HWNAS=${1:?usage: config.sh path/to/hwnas}
@@ -24,7 +25,9 @@ round_trip() {
     grep -q "^ *$flag:" "$run/$file" || fail "$name: $file lacks --$flag"
   done
   cp "$run/$file" "$DIR/$name.yaml"
-  "$HWNAS" "${words[@]}" --config "$DIR/$name.yaml" --resume > "$DIR/$name.2.out" 2> "$DIR/$name.2.err" \
+  local -a again=()
+  "$HWNAS" "${words[@]}" --help | grep -q -- '--resume' && again=(--resume)
+  "$HWNAS" "${words[@]}" --config "$DIR/$name.yaml" "${again[@]}" > "$DIR/$name.2.out" 2> "$DIR/$name.2.err" \
     || { tail -3 "$DIR/$name.2.err"; fail "$name from its config exited non-zero"; }
   diff <(grep -v '^ *resume:' "$DIR/$name.yaml") <(grep -v '^ *resume:' "$run/$file") \
     || fail "$name: the config read back resolves to other settings"
@@ -35,6 +38,17 @@ round_trip train config.yaml "train" --space "hsconas:layout=small" "${SLICE[@]}
 round_trip retrain net.config.yaml "retrain" --space "hsconas:layout=small" --arch largest --name net "${SLICE[@]}"
 round_trip rmi rmi_reference.config.yaml "rmi reference" --space "nb201:C=2,N=1,in_channels=1,in_size=28" \
   --ref-epochs 1 --ref-limit 256 --threads 1 --valid-per-class 20
+NB201=(--space "nb201:C=2,N=1,in_channels=1,in_size=28" --ref-epochs 1 --ref-limit 256 --threads 1
+       --valid-per-class 20 --rmi-steps 2 --rmi-batch-size 8)
+round_trip rmi_score rmi_score.config.yaml "rmi score" "${NB201[@]}" --random 2
+round_trip rmi_search rmi_search.config.yaml "rmi search" "${NB201[@]}" \
+  --latency-table data/nb201/latency.csv:raspi4_ms --latency 20ms --strategy ga:N=4,G=1
+SPACE="hurricane:channels=8/16/24/32,stem=4,head=32"
+"$HWNAS" profile --space "$SPACE" --target local:threads=1,batch=1 --warmup 0 --min-time 1ms --repetitions 3 \
+  --quiet --bias-archs 2 --out "$DIR/lut.json" > /dev/null
+round_trip hurricane config.yaml "hurricane search" --space "$SPACE" --lut "$DIR/lut.json" --latency 1s \
+  --limit 128 --epochs 1 --batch-size 64 --strategy random:N=4 --valid-images 100 --bn-images 64 --threads 1 \
+  --valid-per-class 20
 # A key no option of the command knows is refused by name.
 printf 'train:\n  epochs: 1\n  bogus: 3\n' > "$DIR/bad.yaml"
 if "$HWNAS" train --config "$DIR/bad.yaml" --run-dir "$DIR/bad" > /dev/null 2> "$DIR/bad.err"; then

@@ -4,14 +4,12 @@
 // error, Kendall tau, within 5% / 10%), with a CSV and a predicted-vs-measured
 // plot.
 #include <cstdio>
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/flops.h"
-#include "core/io.h"
 #include "core/search_space.h"
 #include "core/strings.h"
 #include "latency/lut.h"
@@ -155,23 +153,8 @@ void validate(const LatencyArgs& a) {
       std::fprintf(stderr, "[%4d/%d] %9.4f ms  %s\n", done, total, ms, arch.c_str());
     };
   const ValidationReport r = validate_latency_models(*space, &lut, target.get(), opt, a.lut, progress);
-  // Keep B fitted on the M fit archs with the table (HSCoNAS Eq. 4).
-  lut.bias_ms = LutBiasModel::fit_bias(*space, lut, r.fit);
-  lut.bias_archs = static_cast<int>(r.fit.size());
-  lut.save(a.lut);
-
-  const std::string dir = std::filesystem::path(a.lut).parent_path().string();
-  const std::string csv = a.csv.empty() ? (dir.empty() ? "" : dir + "/") + "latency_validation.csv" : a.csv;
-  const std::string png = a.plot.empty() ? (dir.empty() ? "" : dir + "/") + "latency_validation.png" : a.plot;
-  write_file_atomic(csv, validation_csv(r));
-  std::string plot_note;
-  if (png != "none") {
-    try {
-      plot_validation(r, csv, png);
-    } catch (const Error& e) {
-      plot_note = e.what();
-    }
-  }
+  const ValidationFiles files = save_validation(*space, &lut, a.lut, r, a.csv, a.plot);
+  const std::string &csv = files.csv, &png = files.png, &plot_note = files.plot_note;
   if (a.json_out) {
     std::cout << validation_json(r).dump(1) << "\n";
   } else {

@@ -1,12 +1,11 @@
 #include "latency/validation.h"
 
-#include "core/plot.h"
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -14,6 +13,7 @@
 #include "core/error.h"
 #include "core/flops.h"
 #include "core/io.h"
+#include "core/plot.h"
 #include "core/rng.h"
 #include "core/strings.h"
 
@@ -280,6 +280,27 @@ void plot_validation(const ValidationReport& r, const std::string& csv_path, con
   }
   gp << "unset multiplot\n";
   run_gnuplot(gp.str(), png_path + ".gp");
+}
+
+ValidationFiles save_validation(const SearchSpace& space, Lut* lut, const std::string& lut_path,
+                                const ValidationReport& r, const std::string& csv, const std::string& png) {
+  // Keep B fitted on the M fit archs with the table (HSCoNAS Eq. 4).
+  lut->bias_ms = LutBiasModel::fit_bias(space, *lut, r.fit);
+  lut->bias_archs = static_cast<int>(r.fit.size());
+  lut->save(lut_path);
+  const std::string dir = std::filesystem::path(lut_path).parent_path().string();
+  const std::string beside = dir.empty() ? "" : dir + "/";
+  ValidationFiles f{csv.empty() ? beside + "latency_validation.csv" : csv,
+                    png.empty() ? beside + "latency_validation.png" : png, ""};
+  write_file_atomic(f.csv, validation_csv(r));
+  if (f.png != "none") {
+    try {
+      plot_validation(r, f.csv, f.png);
+    } catch (const Error& e) {
+      f.plot_note = e.what();
+    }
+  }
+  return f;
 }
 
 }  // namespace hwnas

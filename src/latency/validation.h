@@ -102,4 +102,15 @@ std::string validation_table(const ValidationReport& r);
 /// Throws hwnas::Error when gnuplot is missing or fails.
 void plot_validation(const ValidationReport& r, const std::string& csv_path, const std::string& png_path);
 
+/// What `hwnas latency validate` leaves beside the table: the table with B
+/// refitted on the report's fit archs (HSCoNAS Eq. 4) saved to `lut_path`,
+/// the per-arch CSV and the plot. Empty csv / png: latency_validation.csv /
+/// .png beside the table; png "none": no plot. `plot_note` says why a plot
+/// could not be drawn (no gnuplot).
+struct ValidationFiles {
+  std::string csv, png, plot_note;
+};
+ValidationFiles save_validation(const SearchSpace& space, Lut* lut, const std::string& lut_path,
+                                const ValidationReport& r, const std::string& csv, const std::string& png);
+
 }  // namespace hwnas

@@ -13,6 +13,15 @@ FAST="--warmup 0 --min-time 1ms --repetitions 3 --quiet"
 "$HWNAS" profile --space "$SPACE" --target local:threads=1,batch=1 $FAST --bias-archs 2 --out "$DIR/b1.json" >/dev/null
 "$HWNAS" profile --space "$SPACE" --target local:threads=1,batch=8 $FAST --bias-archs 0 --out "$DIR/b8.json" >/dev/null
 
+# The latency models scored on held-out archs; B refitted on the fit archs
+# into the table, the per-arch CSV beside it.
+"$HWNAS" latency validate --lut "$DIR/b1.json" --space "$SPACE" --fit 4 --archs 4 --warmup 0 --min-time 0.2ms \
+  --repetitions 3 --models lut+bias,flops --quiet --json > "$DIR/validate.json"
+jq -e '."lut+bias".n == 4 and ."lut+bias".mape >= 0 and .flops.n == 4' "$DIR/validate.json" >/dev/null \
+  || { echo "validate: $(cat "$DIR/validate.json")"; exit 1; }
+jq -e '.bias.archs == 4' "$DIR/b1.json" >/dev/null || { echo "validate did not refit B on the 4 fit archs"; exit 1; }
+test -s "$DIR/latency_validation.csv" || { echo "missing latency_validation.csv"; exit 1; }
+
 "$HWNAS" hurricane score --space "$SPACE" --lut "$DIR/b1.json" --out "$DIR/score.json" >"$DIR/score.txt"
 grep -q "| output shape | layers | operators |" "$DIR/score.txt"
 grep -q "| 2x2x32 | 17" "$DIR/score.txt"

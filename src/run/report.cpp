@@ -159,21 +159,30 @@ RandomComparison compare_with_random(const std::vector<ReportNet>& nets) {
   return c;
 }
 
+namespace {
+
+/// pareto.csv: every final network's accuracy and latency (the plots read it).
+void write_pareto_csv(const RunDir& run, const std::vector<ReportNet>& nets) {
+  std::ostringstream csv;
+  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,family,parameters,macs,test_accuracy_sd,seeds,"
+         "measured_raw_ms\n";
+  for (const ReportNet& n : nets)
+    csv << n.label << ",\"" << n.space->format(n.arch) << "\"," << n.test_accuracy() << "," << n.measured_ms << ","
+        << (std::isnan(n.predicted_ms) ? "" : format_number(n.predicted_ms)) << "," << n.family << ","
+        << n.parameters << "," << n.macs << "," << n.test_accuracy_sd() << "," << n.test_accuracies.size() << ","
+        << n.raw_measured_ms << "\n";
+  run.write("pareto.csv", csv.str());
+}
+
+}  // namespace
+
 void write_report(const RunDir& run, const ReportInput& in) {
   const SearchSpace& space = *in.space;
   HWNAS_CHECK(!in.nets.empty() && in.history, "report needs the search history and the final networks");
   const ReportNet& best = in.nets.front();
   HWNAS_CHECK(best.searched(), "report: the searched network comes first");
 
-  std::ostringstream csv;
-  csv << "network,arch,test_accuracy,measured_ms,predicted_ms,family,parameters,macs,test_accuracy_sd,seeds,"
-         "measured_raw_ms\n";
-  for (const ReportNet& n : in.nets)
-    csv << n.label << ",\"" << n.space->format(n.arch) << "\"," << n.test_accuracy() << "," << n.measured_ms << ","
-        << (std::isnan(n.predicted_ms) ? "" : format_number(n.predicted_ms)) << "," << n.family << ","
-        << n.parameters << "," << n.macs << "," << n.test_accuracy_sd() << "," << n.test_accuracies.size() << ","
-        << n.raw_measured_ms << "\n";
-  run.write("pareto.csv", csv.str());
+  write_pareto_csv(run, in.nets);
 
   std::string plot_note;
   if (gnuplot_available()) {

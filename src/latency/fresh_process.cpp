@@ -100,7 +100,7 @@ class FreshProcessTarget : public Target {
       stop();
       HWNAS_CHECK(false, "fresh process: ", binary_, " agent did not start on loopback");
     }
-    const int port = std::stoi(line);
+    const int port = parse_int(line.substr(0, line.find('\n')), "the port the agent announced");
     remote_ = make_remote_target("127.0.0.1", port, token, want.threads, want.batch, parse_clock(want.clock));
     HWNAS_CHECK(remote_->info().id() == want.id(), "fresh process: the agent measures on [", remote_->info().id(),
                 "], expected [", want.id(), "]");

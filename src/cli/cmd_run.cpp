@@ -22,6 +22,25 @@ struct Args {
   std::string profile_warmup;
 };
 
+/// LightNAS / SurgeNAS: the differentiable search (train/diff_search.h).
+void add_diff_search_options(CLI::App* cmd, PipelineOptions* p) {
+  DiffSearchOptions& d = p->diff;
+  cmd->add_option("--search-epochs", d.epochs, "lightnas/surgenas: search epochs");
+  cmd->add_option("--search-freeze-epochs", d.freeze_epochs, "lightnas/surgenas: first epochs train the weights only");
+  cmd->add_option("--search-batch-size", d.batch_size, "lightnas/surgenas: images per step");
+  cmd->add_option("--search-limit", d.limit, "lightnas/surgenas: search-train images per epoch (0 = all)");
+  cmd->add_option("--search-lr", d.lr, "lightnas/surgenas: weights' SGD learning rate, cosine to 0");
+  cmd->add_option("--alpha-lr", d.alpha_lr, "lightnas/surgenas: Adam learning rate of the architecture logits");
+  cmd->add_option("--paths", d.paths, "lightnas/surgenas: ordered paths per weight step (0 = one per op)");
+  cmd->add_option("--phi", d.phi, "lightnas/surgenas: identity-mapping regulariser at the start, linear to 0 (0 = off)");
+  cmd->add_option("--tau", d.tau, "lightnas/surgenas: Gumbel temperature when the logits start to learn");
+  cmd->add_option("--tau-end", d.tau_end, "surgenas: temperature at the last epoch (linear decay)");
+  cmd->add_option("--lambda-lr", d.lambda_lr, "lightnas: learning rate of lambda's gradient ascent");
+  cmd->add_option("--beta", d.beta, "surgenas: fixed weight of the predicted latency (per ms) in the loss");
+  cmd->add_option("--diff-latency", p->diff_latency, "lightnas/surgenas: latency model the search differentiates: "
+                  "lut+bias")->capture_default_str();
+}
+
 void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "run", "The whole pipeline: profile the target, train the supernet, shrink, search under the latency "
@@ -30,7 +49,8 @@ void setup(CLI::App& app) {
   PipelineOptions& p = a->p;
   add_common_options(cmd, &p.common);
   cmd->add_option("--method", p.method, "hsconas (Algorithm 1 after progressive shrinking) | hurricane (operator "
-                                        "scoring, coordinate ascent) | hw-evrsnas (RMI proxy, penalty, GA)")
+                                        "scoring, coordinate ascent) | hw-evrsnas (RMI proxy, penalty, GA) | "
+                                        "lightnas (differentiable, lambda learned to hit T) | surgenas (one-level, beta)")
       ->capture_default_str();
   cmd->add_option("--iterations", p.ascent.iterations, "hurricane: coordinate-ascent iterations I")
       ->capture_default_str();
@@ -43,6 +63,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--rmi-steps", p.rmi.rmi.steps, "hw-evrsnas: SGD steps on the single batch per candidate");
   cmd->add_option("--rmi-batch-size", p.rmi.batch_size, "hw-evrsnas: images in the single RMI batch");
   add_train_options(cmd, &p.rmi.reference_train, "ref-");
+  add_diff_search_options(cmd, &p);
   cmd->add_option("--preset", a->preset,
                   "Fills every option not given: default (< 20 min on 2 cores), long (finals 10 epochs x 3 seeds), "
                   "paper (HSCoNAS's settings), smoke (seconds), or FILE.yaml (presets/ holds the built-in ones)")

@@ -59,6 +59,15 @@ std::vector<int> FactoryOptions::get_ints(const std::string& key, const std::vec
   return it == opts_.end() ? def : parse_int_list(it->second, owner_ + " option " + key);
 }
 
+std::vector<double> FactoryOptions::get_doubles(const std::string& key, const std::vector<double>& def) {
+  used_.push_back(key);
+  auto it = opts_.find(key);
+  if (it == opts_.end()) return def;
+  std::vector<double> out;
+  for (const std::string& p : split(it->second, '/')) out.push_back(parse_double(p, owner_ + " option " + key));
+  return out;
+}
+
 void FactoryOptions::finish() const {
   for (const auto& kv : opts_)
     HWNAS_CHECK(std::find(used_.begin(), used_.end(), kv.first) != used_.end(), owner_,

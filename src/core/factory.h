@@ -26,6 +26,8 @@ class FactoryOptions {
   int get_int(const std::string& key, int def);
   double get_double(const std::string& key, double def);
   std::vector<int> get_ints(const std::string& key, const std::vector<int>& def);
+  /// A slash-separated list of numbers: "0.5/0.75/1".
+  std::vector<double> get_doubles(const std::string& key, const std::vector<double>& def);
   /// Throws if any option was never read (a typo).
   void finish() const;
 

@@ -148,6 +148,9 @@ Cost op_cost(const OpSpec& s) {
     case OpKind::kMb: return mb_cost(s);
     case OpKind::kSep: return sep_cost(s);
     case OpKind::kSkip: return Cost{};
+    case OpKind::kMbSkip:  // a 1x1 projection where shapes change, else the identity
+      if (s.cin == s.cout && s.stride == 1) return Cost{};
+      return conv_bn(s.batch, s.cin, s.cout, 1, false, out_size(s.h, s.stride), out_size(s.w, s.stride));
     case OpKind::kStem:
     case OpKind::kStemPool:
       // The max-pool after the conv costs no MACs; the conv runs at stride s.

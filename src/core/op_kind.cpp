@@ -21,6 +21,7 @@ const std::vector<OpKindTraits>& op_kinds() {
       {OpKind::kMb, "mb", "mb", true, false, expanded_in},
       {OpKind::kSep, "sep", "sep", true, false, in_channels},
       {OpKind::kSkip, "skip", nullptr, true, true, no_mid},
+      {OpKind::kMbSkip, "mbskip", nullptr, true, true, no_mid},
       {OpKind::kNone, "none", nullptr, true, true, no_mid},
       {OpKind::kNorConv, "nor_conv", nullptr, true, false, no_mid},
       {OpKind::kAvgPool, "avg_pool", nullptr, true, true, no_mid},
@@ -37,6 +38,8 @@ const OpKindTraits& traits(OpKind kind) {
   HWNAS_ASSERT(i < kinds.size() && kinds[i].kind == kind);
   return kinds[i];
 }
+
+bool is_skip(OpKind kind) { return kind == OpKind::kSkip || kind == OpKind::kMbSkip; }
 
 const char* to_string(OpKind kind) { return traits(kind).name; }
 

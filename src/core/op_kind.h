@@ -17,7 +17,8 @@ enum class OpKind : uint8_t {
   kShuffleX,  ///< ShuffleNetV2 Xception unit (ChoiceX)
   kMb,        ///< MobileNetV2 inverted residual (MB, kernel k, expansion e)
   kSep,       ///< depthwise-separable conv (HURRICANE SEP)
-  kSkip,      ///< identity, or the cheapest reshaping op where shapes change
+  kSkip,      ///< identity with the ShuffleNetV2 channel shuffle (chain spaces of shuffle units)
+  kMbSkip,    ///< skip of the MobileNetV2 layer-wise space: identity, or 1x1 conv + BN + ReLU6 where shapes change
   kNone,      ///< NAS-Bench-201 "none": the zero edge
   kNorConv,   ///< NAS-Bench-201 ReLU-conv-BN
   kAvgPool,   ///< NAS-Bench-201 3x3 average pooling
@@ -33,7 +34,7 @@ struct OpKindTraits {
   /// weights in a supernet; nullptr: the op's weights are its own.
   const char* weight_group;
   bool candidate;       ///< a searchable op (not the stem or the head)
-  bool parameter_free;  ///< no weights to train and no width to scale
+  bool parameter_free;  ///< no width to scale, and no weights beyond a fixed reshaping projection
   /// The widest internal channels of an op of this kind in a layer mapping
   /// cin to cout with expansion `expand` (width factor 1); 0: none.
   int (*max_mid)(int cin, int cout, int expand);
@@ -44,6 +45,8 @@ const OpKindTraits& traits(OpKind kind);
 const char* to_string(OpKind kind);
 /// Inverse of to_string; throws hwnas::Error naming the known kinds.
 OpKind parse_op_kind(const std::string& name);
+/// A skip op (kSkip, kMbSkip): no computation a search should count as a layer.
+bool is_skip(OpKind kind);
 /// Every kind, in declaration order.
 const std::vector<OpKindTraits>& op_kinds();
 

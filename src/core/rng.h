@@ -20,7 +20,7 @@ inline uint64_t mix_seed(uint64_t x) {
 }
 
 /// Stage names keep streams of different pipeline stages apart.
-enum class Stage : uint64_t { kSupernet = 1, kShrink, kSearch, kRetrain, kProfile, kData, kEval };
+enum class Stage : uint64_t { kSupernet = 1, kShrink, kSearch, kRetrain, kProfile, kData, kEval, kGumbel };
 
 /// An engine for one (seed, stage, step, sample) tuple.
 inline Rng derive_rng(uint64_t seed, Stage stage, uint64_t step = 0, uint64_t sample = 0) {

@@ -121,7 +121,7 @@ Arch SearchSpace::sample_shaped(Rng& rng, double skip_share, double width_centre
   for (int l = 0; l < num_layers(); ++l) {
     const LayerSpec& layer = layers[l];
     std::vector<int> skips, others;
-    for (int op : layer.ops) (ops[op].kind == OpKind::kSkip ? skips : others).push_back(op);
+    for (int op : layer.ops) (is_skip(ops[op].kind) ? skips : others).push_back(op);
     Gene g;
     if (others.empty() || (!skips.empty() && uniform01(rng) < skip_share)) {
       g.op = skips.empty() ? layer.ops[0] : skips[uniform_int(rng, static_cast<int>(skips.size()))];

@@ -95,6 +95,14 @@ std::string format_number(double v) {
   return buf;
 }
 
+std::string format_fixed(double v, int digits) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+std::string format_ms(double ms) { return format_number(std::round(ms * 1000) / 1000); }
+
 std::string format_ratio(double r) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.3fx", r);

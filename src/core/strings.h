@@ -22,6 +22,11 @@ double parse_duration_ms(const std::string& s);
 /// Shortest decimal text that parses back to the same double ("0.5", "1").
 std::string format_number(double v);
 
+/// `v` with exactly `digits` decimals: "74.10".
+std::string format_fixed(double v, int digits = 2);
+/// Milliseconds rounded to the microsecond, shortest form: "2.061".
+std::string format_ms(double ms);
+
 /// A ratio of two times as text: "1.027x".
 std::string format_ratio(double r);
 

@@ -275,6 +275,25 @@ class SkipBlockImpl : public BlockImpl {
   torch::Tensor run(const torch::Tensor& x, const OpDef&, int) override { return channel_shuffle(x); }
 };
 
+/// The skip op of the MobileNetV2 layer-wise space (LightNAS / SurgeNAS,
+/// thesis Table 3.1): the identity where the layer keeps its shape, else
+/// the cheapest op that reshapes, a 1x1 conv at the layer's stride + BN +
+/// ReLU6 (the LightNAS code's choice; the thesis does not say). No shuffle:
+/// MB blocks beside it keep channel order.
+class MbSkipBlockImpl : public BlockImpl {
+ public:
+  MbSkipBlockImpl(const OpDef& op, const LayerSpec& l) {
+    ops_ = {op};
+    if (l.cin != l.cout || l.stride != 1) proj_ = conv_bn(this, "proj", l.cin, l.cout, 1, l.stride, false, Act::kRelu6);
+  }
+  torch::Tensor run(const torch::Tensor& x, const OpDef&, int) override {
+    return proj_.conv ? proj_(x, proj_.conv->max_out()) : x;
+  }
+
+ private:
+  ConvBn proj_;
+};
+
 }  // namespace
 
 std::string weight_group(const OpDef& op) {
@@ -298,6 +317,9 @@ std::shared_ptr<BlockImpl> make_block(const std::vector<OpDef>& ops, const Layer
       HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");
       HWNAS_CHECK(layer.cin == layer.cout && layer.stride == 1, "skip cannot change shape");
       return std::make_shared<SkipBlockImpl>(op);
+    case OpKind::kMbSkip:
+      HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");
+      return std::make_shared<MbSkipBlockImpl>(op, layer);
     case OpKind::kNone:
     case OpKind::kNorConv:
     case OpKind::kAvgPool:  // edges of the NB201 cell (nn/nb201_net.h)

@@ -46,7 +46,7 @@ Arch uniform_width(const SearchSpace& space, const std::string& op_name, double 
 Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string& pick_label,
                    const std::vector<double>& shufflenet_widths, const std::vector<double>& mbv2_widths) {
   Finals f;
-  f.mbv2 = mobilenetv2_space(space);
+  f.mbv2 = mobilenetv2_space(space, mbv2_widths);
   f.nets.push_back({"final", pick_label, &space, pick, 1, {}, {}, {}});
   if (space.op_index("k3") >= 0)
     for (double w : shufflenet_widths)

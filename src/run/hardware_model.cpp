@@ -37,8 +37,6 @@ std::pair<Arch, Arch> latency_extremes(const SearchSpace& space, const LatencyMo
   return {fast, slow};
 }
 
-std::string ms3(double ms) { return format_number(std::round(ms * 1000) / 1000); }
-
 }  // namespace
 
 HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const SearchSpace& space, Target& target,
@@ -70,7 +68,7 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
   }
   HWNAS_CHECK(hw.T_ms >= hw.lo_ms && hw.T_ms <= hw.hi_ms, "latency budget ", format_number(hw.T_ms),
               " ms is outside what space ", space.description, " can reach on ", target.info().id(), ": feasible range ",
-              ms3(hw.lo_ms), " - ", ms3(hw.hi_ms), " ms");
+              format_ms(hw.lo_ms), " - ", format_ms(hw.hi_ms), " ms");
   std::fprintf(stderr, "latency model %s; feasible %.3f - %.3f ms; budget T = %.3f ms\n",
                hw.latency->describe().c_str(), hw.lo_ms, hw.hi_ms, hw.T_ms);
   return hw;

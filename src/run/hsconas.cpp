@@ -89,8 +89,6 @@ void reuse_from(const std::string& from, const RunDir& run) {
   std::fprintf(stderr, "reusing from %s: %s\n", from.c_str(), copied.empty() ? "nothing new" : join(copied, ", ").c_str());
 }
 
-std::string ms3(double ms) { return format_number(std::round(ms * 1000) / 1000); }
-
 const std::vector<std::string> kPlan = {"profile", "supernet", "shrink1", "finetune1", "shrink2", "finetune2",
                                         "search",  "widen",    "rerank",  "retrain",   "measure", "report"};
 
@@ -253,7 +251,7 @@ class HsconasRun {
       std::fprintf(stderr, "generation %d: %d archs evaluated, best feasible %s\n", h.generation(), h.size(),
                    b < 0 ? "none yet"
                          : str_cat(format_number(std::round(h.at(b).accuracy * 100) / 100), "% at ",
-                                   ms3(h.at(b).latency_ms), " ms").c_str());
+                                   format_ms(h.at(b).latency_ms), " ms").c_str());
       return false;
     };
     History h;
@@ -304,7 +302,7 @@ class HsconasRun {
     const bool model_ok = std::fabs(model_off) <= 0.025;
     if (model_ok || round >= o_.latency_rounds) {
       latency_check_line_ = str_cat(round, round == 1 ? " search" : " searches", "; its best ", archs.size(),
-                                    " archs timed on the target, candidate ", chosen + 1, " picked at ", ms3(ms[chosen]),
+                                    " archs timed on the target, candidate ", chosen + 1, " picked at ", format_ms(ms[chosen]),
                                     " ms (", miss >= 0 ? "+" : "", format_number(std::round(miss * 1000) / 10),
                                     "% vs T); the model ", model_ok ? "within" : "still off by more than",
                                     " 2.5% of T on them (`latency_check.json`)");
@@ -448,7 +446,7 @@ class HsconasRun {
         std::fprintf(stderr, "widen: candidate %zu, mean width %.2f -> %.2f, predicted %.3f -> %.3f ms%s\n", i + 1,
                      mean_width(space_, widened_[i].original.arch), mean_width(space_, candidates_[i].arch),
                      widened_[i].original.latency_ms, candidates_[i].latency_ms,
-                     o_.latency_check > 0 ? str_cat(", measured ", ms3(latency_ms_[i]), " ms").c_str() : "");
+                     o_.latency_check > 0 ? str_cat(", measured ", format_ms(latency_ms_[i]), " ms").c_str() : "");
         rows.push_back({{"arch", widened_[i].original.arch_text}, {"widened_arch", candidates_[i].arch_text},
                         {"widened_predicted_ms", candidates_[i].latency_ms},
                         {"measured_ms", o_.latency_check > 0 ? json(latency_ms_[i]) : json()}});

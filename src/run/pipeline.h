@@ -13,6 +13,7 @@
 #include "search/op_scoring.h"
 #include "run/context.h"
 #include "run/hw_evrsnas.h"
+#include "train/diff_search.h"
 #include "train/trainer.h"
 
 namespace hwnas {
@@ -45,6 +46,13 @@ struct PipelineOptions {
   // the device's latency of every arch as FILE:COLUMN.
   HwEvrsnasOptions rmi;
   std::string latency_table;
+  // LightNAS / SurgeNAS (--method lightnas|surgenas): the differentiable
+  // search (its method field follows --method), and the latency model it
+  // differentiates: lut+bias (linear in the one-hot), or mlp / gnn trained
+  // on `predictor_archs` archs measured end to end.
+  DiffSearchOptions diff;
+  std::string diff_latency = "lut+bias";
+  int predictor_archs = 1000;
   /// Calibration (not in HSCoNAS): this many archs near the budget trained
   /// stand-alone (calibrate_train; the presets train them like re-ranking
   /// candidates) and scored on search-valid; the search then sees the
@@ -107,5 +115,7 @@ void run_hsconas(const PipelineOptions& o);
 void run_hurricane_method(const PipelineOptions& o);
 /// HW-EvRSNAS as stages (run/hw_evrsnas_method.cpp).
 void run_hw_evrsnas_method(const PipelineOptions& o);
+/// LightNAS and SurgeNAS as stages (run/diff_method.cpp).
+void run_diff_method(const PipelineOptions& o);
 
 }  // namespace hwnas

@@ -14,11 +14,7 @@
 namespace hwnas {
 namespace {
 
-std::string fmt(double v, int digits = 2) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
-  return buf;
-}
+std::string fmt(double v, int digits = 2) { return format_fixed(v, digits); }
 
 /// The progress plot (latency of every evaluated arch per generation, with
 /// T) and the latency histogram of the evaluated archs: HSCoNAS Fig. 7.
@@ -178,7 +174,7 @@ void write_pareto_csv(const RunDir& run, const std::vector<ReportNet>& nets) {
 
 void write_report(const RunDir& run, const ReportInput& in) {
   const SearchSpace& space = *in.space;
-  HWNAS_CHECK(!in.nets.empty() && in.history, "report needs the search history and the final networks");
+  HWNAS_CHECK(!in.nets.empty(), "report needs the final networks");
   const ReportNet& best = in.nets.front();
   HWNAS_CHECK(best.searched(), "report: the searched network comes first");
 
@@ -187,7 +183,7 @@ void write_report(const RunDir& run, const ReportInput& in) {
   std::string plot_note;
   if (gnuplot_available()) {
     try {
-      run_gnuplot(search_plots(run, in), run.file("search_progress.gp"));
+      if (in.history) run_gnuplot(search_plots(run, in), run.file("search_progress.gp"));
       run_gnuplot(pareto_plot(run, in), run.file("pareto.gp"));
     } catch (const Error& e) {
       plot_note = str_cat("\n> Plots failed: ", e.what(), "\n");
@@ -206,7 +202,8 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << fmt(in.feasible_hi_ms, 3) << " ms) |\n"
      << "| latency model | " << in.latency_model << " |\n"
      << "| objective | `" << in.objective << "` |\n"
-     << "| strategy | `" << in.strategy << "` (" << in.history->size() << " archs evaluated) |\n";
+     << "| strategy | `" << in.strategy << "`"
+     << (in.history ? str_cat(" (", in.history->size(), " archs evaluated)") : std::string()) << " |\n";
   if (!in.calibration.empty()) md << "| accuracy | `" << in.calibration << "` (`calibration.json`) |\n";
   if (!in.latency_check.empty()) md << "| latency check | " << in.latency_check << " |\n";
   md << "\n";
@@ -263,6 +260,8 @@ void write_report(const RunDir& run, const ReportInput& in) {
        << " | " << (in.op_latency_ms ? fmt(in.op_latency_ms(l, g), 4) : "") << " |\n";
   }
 
+  if (!in.method_section.empty()) md << "\n" << in.method_section;
+
   if (!in.rerank.empty()) {
     md << "\n## Re-ranking\n\nThe search's best candidates, each trained stand-alone (" << in.rerank_training
        << ") and scored on search-valid; the objective with that accuracy and the "
@@ -310,8 +309,8 @@ void write_report(const RunDir& run, const ReportInput& in) {
     md << " distinct archs (`shrink.json` has Q of every subspace).\n";
   }
 
-  md << "\n## Plots\n" << plot_note
-     << "\n![search progress](search_progress.png)\n\n![latency histogram](latency_hist.png)\n\n"
+  md << "\n## Plots\n" << plot_note << "\n"
+     << (in.history ? "![search progress](search_progress.png)\n\n![latency histogram](latency_hist.png)\n\n" : "")
      << "![pareto](pareto.png)\n\n"
      << "Data: `search.csv` (every evaluated arch), `pareto.csv`, `lut.json`, `shrink.json`, `measured.json`, "
         "`stages.json`" << (in.rerank.empty() ? "" : ", `rerank.csv`")

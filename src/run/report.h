@@ -78,7 +78,10 @@ struct ReportInput {
   double drift_since_profile = std::nan("");
   int retrain_seeds = 1;  ///< trainings per network, seeds first_seed..
   unsigned first_seed = 0;
-  const History* history = nullptr;
+  const History* history = nullptr;       ///< the archs the search evaluated; null: a search without a population
+  /// Markdown the method adds after the searched arch (the differentiable
+  /// searches' trajectories, with their plots).
+  std::string method_section;
   std::vector<RerankRow> rerank;           ///< empty: no re-ranking
   std::vector<WidenRow> widen;             ///< empty: no widening
   std::string calibration;                 ///< one line on the calibrated accuracy; empty: off

@@ -17,7 +17,7 @@ std::vector<double> calibration_features(const SearchSpace& space, const Arch& a
   HWNAS_CHECK(static_cast<int>(arch.genes.size()) == space.num_layers(), "calibration: arch has ",
               arch.genes.size(), " genes, space ", space.name, " has ", space.num_layers(), " layers");
   int layers = 0;
-  for (const Gene& g : arch.genes) layers += space.ops.at(g.op).kind != OpKind::kSkip;
+  for (const Gene& g : arch.genes) layers += !is_skip(space.ops.at(g.op).kind);
   return {inherited_accuracy, static_cast<double>(layers), mean_width(space, arch)};
 }
 

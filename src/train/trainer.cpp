@@ -32,14 +32,18 @@ ArchSampler uniform_path_sampler(const SearchSpace& space, uint64_t seed) {
   };
 }
 
-namespace {
-
 torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels, double smoothing) {
   const torch::Tensor logp = torch::log_softmax(logits, 1);
   const torch::Tensor nll = -logp.gather(1, labels.unsqueeze(1)).squeeze(1);
   if (smoothing <= 0) return nll.mean();
   return ((1 - smoothing) * nll - smoothing * logp.mean(1)).mean();
 }
+
+double cosine_lr(double lr, int64_t step, int64_t total_steps) {
+  return 0.5 * lr * (1 + std::cos(M_PI * static_cast<double>(step) / std::max<int64_t>(1, total_steps)));
+}
+
+namespace {
 
 /// Cosine schedule with optional linear warm-up, per step.
 double learning_rate(const TrainOptions& o, int64_t step, int64_t steps_per_epoch) {

@@ -35,6 +35,12 @@ struct TrainOptions {
   void validate() const;
 };
 
+/// Mean cross entropy of `logits` [N, C] against `labels` [N], with label
+/// smoothing `smoothing` (0 = plain).
+torch::Tensor cross_entropy(const torch::Tensor& logits, const torch::Tensor& labels, double smoothing);
+/// Cosine annealing of `lr` to 0 over `total_steps`, at `step`.
+double cosine_lr(double lr, int64_t step, int64_t total_steps);
+
 /// What a training run did.
 struct TrainStats {
   int64_t steps = 0;          ///< global steps done (including resumed ones)

@@ -62,13 +62,26 @@ OpDef mb_op(int k, int e) {
   return OpDef{str_cat("mb", k, "e", e), OpKind::kMb, k, e, false, true, true};
 }
 
-std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like) {
+std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like, const std::vector<double>& widths) {
   HWNAS_CHECK(like.family == "chain", "space ", like.name, " has no MobileNetV2 baseline");
   std::unique_ptr<SearchSpace> s = like.clone();
   s->name = "mobilenetv2";
-  s->description = kMobilenetv2Of + like.description;
+  std::vector<std::string> added;
+  for (double w : widths)
+    if (std::find(s->width_factors.begin(), s->width_factors.end(), w) == s->width_factors.end()) {
+      HWNAS_CHECK(w > 0 && w <= 4, "MobileNetV2 width factors must be in (0, 4], got ", format_number(w));
+      s->width_factors.push_back(w);
+      added.push_back(format_number(w));
+    }
+  std::sort(s->width_factors.begin(), s->width_factors.end());
+  s->description = kMobilenetv2Of + (added.empty() ? "" : "widths=" + join(added, "/") + " ") + like.description;
   s->ops = {mb_op(3, 6)};
-  for (LayerSpec& l : s->layers) l.ops = {0};
+  std::vector<int> all(s->width_factors.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  for (LayerSpec& l : s->layers) {
+    l.ops = {0};
+    l.widths = all;
+  }
   return s;
 }
 

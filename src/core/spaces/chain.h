@@ -35,11 +35,13 @@ OpDef mb_op(int k, int e);
 
 /// The MobileNetV2-style baseline space of a chain space: the same backbone
 /// and layers, every layer an inverted residual (MB, kernel 3, expansion 6)
-/// whose expansion is scaled by the space's width factors.
-std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like);
-/// The description of mobilenetv2_space(like) starts with this before
-/// like's: make_space builds it again from that text (an agent times the
-/// baseline from it).
+/// whose expansion is scaled by the space's width factors, and by `widths`
+/// too where the space lacks them (a space searched at one width still has
+/// width-scaled MobileNetV2 baselines).
+std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like, const std::vector<double>& widths = {});
+/// The description of mobilenetv2_space(like, widths) is this, then
+/// "widths=a/b " when widths were added, then like's: make_space builds it
+/// again from that text (an agent times the baseline from it).
 inline constexpr const char* kMobilenetv2Of = "mobilenetv2-of ";
 
 }  // namespace hwnas

@@ -20,6 +20,8 @@ const SpaceEntry kSpaces[] = {
                 "(layout=small|A|B, widths=10, max-width=1, ops=k3/k5/k7/x/skip, also mb3e3 ... mb7e6)", make_hsconas_space},
     {"hurricane", "HURRICANE: 32 ops (sep/mb/choice/choiceX, each +/- SE), 20 layers (4/4/8/4), "
                   "ops only (layout=small|paper)", make_hurricane_space},
+    {"mbv2", "SurgeNAS / LightNAS layer-wise MobileNetV2: 21 layers x {mb3e3 mb3e6 mb5e3 mb5e6 mb7e3 mb7e6 skip} "
+             "= 7^21 (layout=small|paper, widths=1, e.g. widths=0.5/1/2)", make_mbv2_space},
     {"nb201", "NAS-Bench-201 cell: 6 edges x {none, skip, conv1x1, conv3x3, avgpool3x3} = 15,625 "
               "archs (C, N, in_size, in_channels, classes)", make_nb201_space},
 };
@@ -28,7 +30,17 @@ const SpaceEntry kSpaces[] = {
 
 std::unique_ptr<SearchSpace> make_space(const std::string& spec) {
   const std::string mbv2_of = kMobilenetv2Of;
-  if (spec.rfind(mbv2_of, 0) == 0) return mobilenetv2_space(*make_space(spec.substr(mbv2_of.size())));
+  if (spec.rfind(mbv2_of, 0) == 0) {
+    std::string like = spec.substr(mbv2_of.size());
+    std::vector<double> widths;
+    if (starts_with(like, "widths=")) {
+      const size_t end = like.find(' ');
+      HWNAS_CHECK(end != std::string::npos, "space '", spec, "': widths=... must be followed by the space it scales");
+      for (const std::string& w : split(like.substr(7, end - 7), '/')) widths.push_back(parse_double(w, "MobileNetV2 width"));
+      like = like.substr(end + 1);
+    }
+    return mobilenetv2_space(*make_space(like), widths);
+  }
   std::map<std::string, std::string> opts;
   const std::string name = parse_factory_string(spec, &opts);
   std::vector<std::string> names;

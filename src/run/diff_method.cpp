@@ -1,0 +1,217 @@
+// LightNAS and SurgeNAS as methods of stages (`hwnas run --method lightnas`,
+// `--method surgenas`; thesis chapters 4 and 3): the target's latency table
+// (the shared profile stage), the differentiable latency model, the
+// differentiable search on a DiffSupernet (train/diff_search.h), then the
+// shared finals: the argmax arch and the baselines retrained, measured on
+// the target, reported with the search's trajectories.
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "core/error.h"
+#include "core/plot.h"
+#include "core/strings.h"
+#include "latency/fresh_process.h"
+#include "run/finals.h"
+#include "run/hardware_model.h"
+#include "run/pipeline.h"
+#include "run/report.h"
+#include "run/stage.h"
+
+namespace hwnas {
+namespace {
+
+using nlohmann::json;
+
+const std::vector<std::string> kPlan = {"profile", "predictor", "search", "retrain", "measure", "report"};
+
+json diff_settings(const DiffSearchOptions& d) {
+  return json{{"method", d.method}, {"epochs", d.epochs}, {"freeze_epochs", d.freeze_epochs},
+              {"batch_size", d.batch_size}, {"limit", d.limit}, {"lr", d.lr}, {"alpha_lr", d.alpha_lr},
+              {"paths", d.paths}, {"phi", d.phi}, {"tau", d.tau}, {"tau_end", d.tau_end},
+              {"lambda_lr", d.lambda_lr}, {"beta", d.beta}, {"label_smoothing", d.label_smoothing}, {"seed", d.seed}};
+}
+
+class DiffRun {
+ public:
+  explicit DiffRun(const PipelineOptions& o)
+      : o_(o), ws_(open_workspace(o.common)), run_(*ws_->run), space_(*ws_->space), stages_(run_, kPlan) {
+    HWNAS_CHECK(space_.family == "chain", "--method ", o.method, " searches chain spaces (mbv2, hsconas, hurricane); ",
+                space_.name, " is not one");
+    target_ = make_target(o.target, o.token);
+    run_.write("target.json", target_->info().to_json().dump(2));
+  }
+
+  void run() {
+    hw_ = profile_stage(stages_, o_, space_, *target_, run_);
+    predictor();
+    search();
+    const std::string label = o_.method == "lightnas" ? "searched (LightNAS)" : "searched (SurgeNAS)";
+    finals_ = make_finals(space_, result_.arch, label, o_.baseline_widths, o_.mbv2_widths);
+    if (o_.random_baseline > 0)
+      add_random_finals(&finals_, space_, *hw_.latency, hw_.T_ms, o_.random_baseline, o_.common.exec.seed);
+    retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
+    drift_ = measure_stage(stages_, o_, run_, *make_fresh_process_target(o_.target, o_.token), space_, *hw_.lut,
+                           &finals_.nets);
+    report();
+  }
+
+ private:
+  /// The latency model the search differentiates: LUT + bias is linear in
+  /// the one-hot, LAT = sum_l sum_k path[l, k] * LUT[l, k] + stem + head + B.
+  void predictor() {
+    stages_.run("predictor", "differentiable latency model " + o_.diff_latency, json{{"model", o_.diff_latency}}, [&] {
+      HWNAS_CHECK(o_.diff_latency == "lut+bias", "--diff-latency: unknown model '", o_.diff_latency, "' (lut+bias)");
+      const int L = space_.num_layers(), K = static_cast<int>(space_.ops.size());
+      torch::Tensor table = torch::zeros({L, K});
+      for (int l = 0; l < L; ++l)
+        for (int k : space_.layers[l].ops) {
+          const Gene g{k, space_.nearest_width(space_.layers[l].widths, 1.0)};
+          table[l][k] = hw_.lut->op_ms(space_.op_spec(l, g, hw_.lut->target.batch));
+        }
+      const double offset = hw_.latency->fixed_ms() + hw_.latency->bias_ms();
+      latency_ = [table, offset](const torch::Tensor& path) { return (path * table).sum() + offset; };
+      return json{{"model", hw_.latency->describe()}, {"offset_ms", offset}};
+    });
+  }
+
+  void search() {
+    DiffSearchOptions d = o_.diff;
+    d.target_ms = hw_.T_ms;
+    d.checkpoint = run_.file("search.ckpt");
+    json settings = diff_settings(d);
+    settings["T_ms"] = hw_.T_ms;
+    settings["latency_model"] = o_.diff_latency;
+    const std::string what = o_.method == "lightnas"
+                                 ? str_cat("LightNAS: one search for T = ", format_ms(hw_.T_ms), " ms")
+                                 : str_cat("SurgeNAS: one-level search, beta = ", format_number(d.beta));
+    stages_.run("search", what, settings, [&] {
+      result_ = diff_search(space_, ws_->split.search_train, ws_->split.search_valid, ws_->norm, latency_, d);
+      write_trajectories();
+      json record = result_.to_json(space_);
+      record["skips"] = skip_count(result_.arch);
+      return record;
+    });
+  }
+
+  int skip_count(const Arch& a) const {
+    int n = 0;
+    for (const Gene& g : a.genes) n += is_skip(space_.ops[g.op].kind);
+    return n;
+  }
+
+  /// search_epochs.csv, search_steps.csv and their plot.
+  void write_trajectories() {
+    std::ostringstream e, s;
+    e << "epoch,tau,phi,lambda,alpha_lr,predicted_ms,train_loss,valid_accuracy,entropy,arch\n";
+    for (const DiffSearchEpoch& x : result_.epochs)
+      e << x.epoch << "," << x.tau << "," << x.phi << "," << x.lambda << "," << x.alpha_lr << "," << x.predicted_ms << ","
+        << x.train_loss << "," << x.valid_accuracy << "," << x.entropy << ",\"" << x.arch << "\"\n";
+    run_.write("search_epochs.csv", e.str());
+    s << "step,lambda,argmax_ms,sampled_ms\n";
+    for (const DiffSearchStep& x : result_.steps)
+      s << x.step << "," << x.lambda << "," << x.argmax_ms << "," << x.sampled_ms << "\n";
+    run_.write("search_steps.csv", s.str());
+    if (!gnuplot_available()) return;
+    const bool steps = !result_.steps.empty();
+    std::ostringstream gp;
+    gp << "set terminal " << png_terminal() << " size 900,640\nset datafile separator ','\n"
+       << "set output " << gnuplot_quote(run_.file("search_trajectory.png")) << "\nset multiplot layout 2,2\n"
+       << "set key bottom right\nset grid\n";
+    if (steps) {
+      gp << "set title 'predicted latency of the argmax arch'\nset xlabel 'logits step'\nset ylabel 'ms'\n"
+         << "plot " << gnuplot_quote(run_.file("search_steps.csv")) << " every ::1 using 1:3 with lines title 'argmax', "
+         << hw_.T_ms << " with lines dashtype 2 title 'T'\n"
+         << "set title 'lambda'\nset ylabel 'lambda'\nplot " << gnuplot_quote(run_.file("search_steps.csv"))
+         << " every ::1 using 1:2 with lines title 'lambda'\n";
+    } else {
+      gp << "set title 'predicted latency of the argmax arch'\nset xlabel 'epoch'\nset ylabel 'ms'\n"
+         << "plot " << gnuplot_quote(run_.file("search_epochs.csv")) << " every ::1 using 1:6 with linespoints title 'argmax', "
+         << hw_.T_ms << " with lines dashtype 2 title 'T'\n"
+         << "set title 'train loss'\nset ylabel 'loss'\nplot " << gnuplot_quote(run_.file("search_epochs.csv"))
+         << " every ::1 using 1:7 with linespoints title 'loss'\n";
+    }
+    gp << "set title 'temperature and phi'\nset xlabel 'epoch'\nset ylabel ''\nplot "
+       << gnuplot_quote(run_.file("search_epochs.csv")) << " every ::1 using 1:2 with linespoints title 'tau', '' every ::1 using 1:3 "
+       << "with linespoints title 'phi'\n"
+       << "set title 'argmax arch on search-valid, and entropy of alpha'\nset ylabel '%'\nset y2label 'nats'\n"
+       << "set y2tics\nplot " << gnuplot_quote(run_.file("search_epochs.csv"))
+       << " every ::1 using 1:8 with linespoints title 'valid acc', '' every ::1 using 1:9 axes x1y2 with linespoints "
+          "title 'entropy'\nunset multiplot\n";
+    try {
+      run_gnuplot(gp.str(), run_.file("search_trajectory.gp"));
+    } catch (const Error& err) {
+      std::fprintf(stderr, "search trajectory plot failed: %s\n", err.what());
+    }
+  }
+
+  std::string method_section() const {
+    std::ostringstream md;
+    const DiffSearchEpoch& last = result_.epochs.back();
+    md << "## The differentiable search\n\n"
+       << (o_.method == "lightnas"
+               ? "LightNAS (thesis ch. 4): alpha on L_valid + lambda (LAT / T - 1), lambda by gradient ascent"
+               : str_cat("SurgeNAS (thesis ch. 3): one-level, L_train + beta LAT with beta = ", format_number(o_.diff.beta)))
+       << ", " << result_.epochs.size() << " epochs (" << o_.diff.freeze_epochs << " with alpha frozen), "
+       << "latency model `" << o_.diff_latency << "`, " << format_fixed(result_.seconds / 60, 1) << " min"
+       << (result_.resumed ? " in this invocation (resumed)" : "") << ".\n\n"
+       << "| epoch | tau | phi | lambda | argmax predicted | valid acc | entropy |\n|---:|---:|---:|---:|---:|---:|---:|\n";
+    for (const DiffSearchEpoch& x : result_.epochs)
+      md << "| " << x.epoch << " | " << format_fixed(x.tau, 3) << " | " << format_fixed(x.phi, 2) << " | " << format_fixed(x.lambda, 4) << " | "
+         << format_fixed(x.predicted_ms, 3) << " ms | " << format_fixed(x.valid_accuracy, 1) << "% | " << format_fixed(x.entropy, 2) << " |\n";
+    md << "\nThe derived arch (argmax of alpha) is predicted at " << format_fixed(result_.predicted_ms, 3) << " ms against T = "
+       << format_fixed(hw_.T_ms, 3) << " ms (" << format_fixed(100 * (result_.predicted_ms / hw_.T_ms - 1), 1) << "%), with "
+       << skip_count(result_.arch) << " skip layers of " << space_.num_layers() << "; final entropy " << format_fixed(last.entropy, 2)
+       << " nats.\n\n![search trajectory](search_trajectory.png)\n\nData: `search_epochs.csv`, `search_steps.csv`.\n";
+    return md.str();
+  }
+
+  void report() {
+    ReportInput rep;
+    rep.space = &space_;
+    rep.searched_space = &space_;
+    rep.target = target_->info();
+    rep.dataset = o_.common.dataset;
+    rep.latency_budget_ms = hw_.T_ms;
+    rep.feasible_lo_ms = hw_.lo_ms;
+    rep.feasible_hi_ms = hw_.hi_ms;
+    rep.latency_model = hw_.latency->describe();
+    rep.drift_since_profile = drift_;
+    rep.retrain_seeds = o_.retrain_seeds;
+    rep.first_seed = o_.common.exec.seed;
+    rep.objective = o_.method == "lightnas" ? "L_valid + lambda (LAT/T - 1), lambda learned (Eq. 4.10)"
+                                            : "sum over paths of L_train + beta LAT (Eq. 3.16)";
+    rep.strategy = o_.method + " (differentiable, ordered sampler)";
+    rep.method_section = method_section();
+    rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic, drift_);
+    rep.op_latency_ms = [&](int layer, const Gene& g) {
+      return hw_.lut->op_ms(space_.op_spec(layer, g, hw_.lut->target.batch));
+    };
+    rep.stage_seconds = stages_.seconds();
+    BestRecord b = best_record(o_.method, o_.common, rep);
+    b.predicted_latency_ms = result_.predicted_ms;
+    b.search_score = result_.epochs.back().valid_accuracy;
+    b.search_score_kind = "supernet search-valid accuracy of the argmax arch, last search epoch";
+    report_stage(stages_, run_, rep, b);
+  }
+
+  const PipelineOptions& o_;
+  std::unique_ptr<Workspace> ws_;
+  const RunDir& run_;
+  const SearchSpace& space_;
+  StageRunner stages_;
+  std::unique_ptr<Target> target_;
+  HardwareModel hw_;
+  DiffLatency latency_;
+  DiffSearchResult result_;
+  Finals finals_;
+  double drift_ = std::nan("");
+};
+
+}  // namespace
+
+void run_diff_method(const PipelineOptions& o) { DiffRun(o).run(); }
+
+}  // namespace hwnas

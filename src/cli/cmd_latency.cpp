@@ -172,7 +172,9 @@ void add_common(CLI::App* cmd, LatencyArgs* a) {
   cmd->add_option("--target", a->target, "Where to measure (default: the table's own local target)")
       ->envname("HWNAS_TARGET");
   cmd->add_option("--token", a->token, "Token of a remote agent")->envname("HWNAS_AGENT_TOKEN");
-  cmd->add_option("--one-hot", a->one_hot, "Arch encoding of the learned predictors: op, op+width, opxwidth")
+  cmd->add_option("--one-hot", a->one_hot,
+                  "Arch encoding of linear, lasso, bayesian-ridge and gp: op, op+width, opxwidth "
+                  "(mlp and gnn have their own)")
       ->capture_default_str();
   cmd->add_option("--seed", a->seed, "Seed of the sampled archs")->capture_default_str();
   cmd->add_flag("--json", a->json_out, "Print JSON instead of a table");
@@ -185,7 +187,7 @@ void setup(CLI::App& app) {
 
   auto* p = cmd->add_subcommand("predict", "Predict the latency of archs with one model");
   add_common(p, a);
-  p->add_option("--model", a->model, "lut, lut+bias, lut+scale, flops, linear, lasso, bayesian-ridge, gp, mlp, measured")
+  p->add_option("--model", a->model, "lut, lut+bias, lut+scale, lut-linear, flops, linear, lasso, bayesian-ridge, gp, mlp, gnn, measured")
       ->capture_default_str();
   p->add_option("--sample", a->sample, "Also predict N uniformly sampled archs")->capture_default_str();
   p->add_option("archs", a->archs, "Arch strings, e.g. k3@1,k5@0.5,...");
@@ -203,7 +205,7 @@ void setup(CLI::App& app) {
   v->add_option("--fit", a->fit, "M: archs measured to fit B, the FLOPs baseline and the predictors")
       ->capture_default_str();
   v->add_option("--archs", a->test, "N: held-out archs measured to score the models")->capture_default_str();
-  v->add_option("--models", a->models, "Models to score (default: lut+bias lut+scale lut flops linear lasso bayesian-ridge gp mlp)")
+  v->add_option("--models", a->models, "Models to score (default: lut+bias lut+scale lut flops linear lasso bayesian-ridge gp mlp gnn)")
       ->delimiter(',');
   v->add_option("--csv", a->csv, "Per-arch CSV (default: latency_validation.csv beside the table)");
   v->add_option("--plot", a->plot, "Predicted-vs-measured PNG (default: latency_validation.png beside the table; none = skip)");

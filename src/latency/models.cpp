@@ -8,6 +8,7 @@
 #include "core/factory.h"
 #include "core/flops.h"
 #include "core/strings.h"
+#include "latency/diff_predictors.h"
 
 namespace hwnas {
 
@@ -163,21 +164,22 @@ double MeasuredModel::predict_ms(const Arch& arch) const {
 
 std::string MeasuredModel::describe() const { return "measured(" + target_->describe() + ")"; }
 
+double table_bias_ms(const std::string& model, const LatencyModelContext& ctx) {
+  HWNAS_CHECK(ctx.space != nullptr, "latency model ", model, ": no search space");
+  HWNAS_CHECK(ctx.lut != nullptr, "latency model ", model, " needs a latency table (--lut FILE)");
+  if (ctx.fit != nullptr && ctx.fit->size() > 0) return LutBiasModel::fit_bias(*ctx.space, *ctx.lut, *ctx.fit);
+  HWNAS_CHECK(ctx.lut->bias_ms.has_value(), "latency model ", model, ": table ", ctx.lut->origin,
+              " has no fitted B and no measured archs were given; run hwnas profile with --bias-archs M");
+  return *ctx.lut->bias_ms;
+}
+
 std::unique_ptr<LatencyModel> make_latency_model(const std::string& spec, const LatencyModelContext& ctx) {
   HWNAS_CHECK(ctx.space != nullptr, "latency model ", spec, ": no search space");
   const SearchSpace& space = *ctx.space;
   const bool have_fit = ctx.fit != nullptr && ctx.fit->size() > 0;
   if (spec == "lut" || spec == "lut+bias") {
+    const double b = spec == "lut+bias" ? table_bias_ms(spec, ctx) : 0.0;
     HWNAS_CHECK(ctx.lut != nullptr, "latency model ", spec, " needs a latency table (--lut FILE)");
-    double b = 0;
-    if (spec == "lut+bias") {
-      if (have_fit) b = LutBiasModel::fit_bias(space, *ctx.lut, *ctx.fit);
-      else {
-        HWNAS_CHECK(ctx.lut->bias_ms.has_value(), "latency model lut+bias: table ", ctx.lut->origin,
-                    " has no fitted B and no measured archs were given; run hwnas profile with --bias-archs M");
-        b = *ctx.lut->bias_ms;
-      }
-    }
     return std::make_unique<LutBiasModel>(space, *ctx.lut, b);
   }
   if (spec == "lut+scale") {
@@ -189,10 +191,12 @@ std::unique_ptr<LatencyModel> make_latency_model(const std::string& spec, const 
     HWNAS_CHECK(ctx.target != nullptr, "latency model measured needs a target (--target)");
     return std::make_unique<MeasuredModel>(space, ctx.target, ctx.profile);
   }
-  // Everything else is a regressor of core/predictors: "flops" on the
-  // analytic MACs, the others on the one-hot encoding.
   std::map<std::string, std::string> opts;
   const std::string name = parse_factory_string(spec, &opts);
+  for (const auto& [n, h] : list_diff_predictors())
+    if (n == name) return std::make_unique<DiffLatencyModel>(make_diff_predictor(spec, ctx));
+  // Everything else is a regressor of core/predictors: "flops" on the
+  // analytic MACs, the others on the one-hot encoding.
   bool known = false;
   for (const auto& [n, h] : list_regressors()) known = known || n == name;
   if (!known) {
@@ -218,6 +222,7 @@ std::vector<std::pair<std::string, std::string>> list_latency_models() {
   for (const auto& [name, help] : list_regressors())
     out.emplace_back(name, name == "flops" ? "ms = a * MACs + b on the analytic MACs (hardware-agnostic baseline)"
                                            : help + " (on the one-hot arch encoding)");
+  for (const auto& entry : list_diff_predictors()) out.push_back(entry);
   return out;
 }
 

@@ -7,7 +7,11 @@
 //              core/flops.h: the hardware-agnostic baseline (FlopsRegressor)
 //   <regressor> a learned predictor from core/predictors on the one-hot arch
 //              encoding (HURRICANE App. D): linear, lasso, bayesian-ridge, gp,
-//              mlp, with options as make_regressor takes them ("lasso:alpha=0.01")
+//              with options as make_regressor takes them ("lasso:alpha=0.01")
+//   lut-linear, mlp, gnn
+//              differentiable LibTorch predictors (latency/diff_predictors.h):
+//              the table + B as a linear map, LightNAS's MLP, SurgeNAS's GNN
+//              ("mlp:epochs=200,seed=1")
 //   measured   runs the arch end to end on a Target (the ground truth, slow)
 #pragma once
 
@@ -54,13 +58,14 @@ class LutBiasModel : public LatencyModel {
   std::vector<double> op_sums_ms(const Arch& arch) const;
   /// The stem and head's table latency, in every arch's sum.
   double fixed_ms() const { return fixed_ms_; }
+  /// The table latency of `layer` running gene `g`, NaN when not precomputed
+  /// (a gene the layer does not allow).
+  double gene_ms(int layer, const Gene& g) const;
 
  private:
   std::unique_ptr<SearchSpace> space_;
   Lut lut_;
   double bias_ms_;
-  /// The table latency of `layer` running gene `g`, NaN when not precomputed.
-  double gene_ms(int layer, const Gene& g) const;
   // Table latencies resolved once per (layer, op, width), so predict_ms()
   // is L array reads instead of L key strings and map lookups.
   double fixed_ms_ = 0;                              ///< stem + head
@@ -144,6 +149,11 @@ struct LatencyModelContext {
   ProfileOptions profile;            ///< for measured
   OneHotMode one_hot = OneHotMode::kOpWidth;  ///< encoding for the learned predictors
 };
+
+/// B of a table model ("lut+bias", "lut-linear"): fitted on ctx.fit when it
+/// has archs (LutBiasModel::fit_bias), else the table's stored B; throws
+/// hwnas::Error naming `model` when there is neither, or no table.
+double table_bias_ms(const std::string& model, const LatencyModelContext& ctx);
 
 /// Builds one of the models listed at the top of this file, fitted on the
 /// context's data. "lut+bias" uses the context's fit data for B when it has

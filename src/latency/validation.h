@@ -50,7 +50,7 @@ struct ValidationOptions {
   int spread_fit_archs = 0;  ///< K spread archs added to the fit set (spread_fit_archs)
   bool spread_test = false;  ///< held-out archs spread (spread_arch) instead of uniform
   uint64_t seed = 0;
-  std::vector<std::string> models = {"lut+bias", "lut+scale", "lut", "flops", "linear", "lasso", "bayesian-ridge", "gp", "mlp"};
+  std::vector<std::string> models = {"lut+bias", "lut+scale", "lut", "flops", "linear", "lasso", "bayesian-ridge", "gp", "mlp", "gnn"};
   OneHotMode one_hot = OneHotMode::kOpWidth;
   ProfileOptions profile;  ///< for the end-to-end measurements
   bool reuse = true;       ///< take arch timings already in the table

@@ -22,7 +22,6 @@
 #include "core/predictors/linear.h"
 #include "core/predictors/matrix.h"
 #include "core/predictors/metrics.h"
-#include "core/predictors/mlp.h"
 #include "core/predictors/regressor.h"
 #include "core/rng.h"
 #include "core/search_space.h"
@@ -274,25 +273,6 @@ TEST(Gp, HurricaneSettingsAndFixedHyperParameters) {
   EXPECT_LT(rmse(r->predict_rows(train.x), train.y), 0.2);
 }
 
-TEST(Mlp, BeatsLinearOnSmoothNonlinearFunctionAndIsDeterministic) {
-  const Dataset train = make_data(300, 2, 0.05, 14, smooth_nonlinear);
-  const Dataset test = make_data(500, 2, 0.0, 15, smooth_nonlinear);
-  std::unique_ptr<Regressor> mlp = make_regressor("mlp:hidden=32/32,seed=1");
-  LinearRegressor lin;
-  const double err = test_rmse(mlp.get(), train, test), err_lin = test_rmse(&lin, train, test);
-  std::cout << "[synthetic] mlp 32-32 on sin(2a)+b^2/2 (noise 0.05): test rmse " << err
-            << " (linear " << err_lin << "), " << mlp->summary() << "\n";
-  EXPECT_LT(err, 0.5 * err_lin);
-  // Same seed, same data: bit-identical; another seed: a different net.
-  std::unique_ptr<Regressor> once = make_regressor("mlp:epochs=5,hidden=16,seed=1");
-  std::unique_ptr<Regressor> again = make_regressor("mlp:epochs=5,hidden=16,seed=1");
-  std::unique_ptr<Regressor> other = make_regressor("mlp:epochs=5,hidden=16,seed=2");
-  for (Regressor* r : {once.get(), again.get(), other.get()}) r->fit(train.x, train.y);
-  const std::vector<double> q = test.x.row_vector(0);
-  EXPECT_EQ(once->predict(q), again->predict(q));
-  EXPECT_NE(once->predict(q), other->predict(q));
-}
-
 TEST(FlopsBaseline, ExactOnAffineFunction) {
   Matrix x(5, 1);
   std::vector<double> y;
@@ -332,8 +312,6 @@ TEST(RegressorFactory, DescribeRoundTrips) {
                                           "gp",
                                           "gp:length_scale=1.5,nu=0.35,standardize=0",
                                           "gp:hp_samples=200,noise=0.01,nu=inf",
-                                          "mlp",
-                                          "mlp:hidden=32/16,lr=0.01,seed=3",
                                           "flops",
                                           "flops:col=-1"};
   for (const std::string& s : specs) EXPECT_EQ(make_regressor(s)->describe(), s);
@@ -344,7 +322,7 @@ TEST(RegressorFactory, DescribeRoundTrips) {
     listed.insert(name);
   }
   EXPECT_EQ(listed,
-            (std::set<std::string>{"linear", "lasso", "bayesian-ridge", "gp", "mlp", "flops"}));
+            (std::set<std::string>{"linear", "lasso", "bayesian-ridge", "gp", "flops"}));
   // Defaults written out explicitly describe as the bare name.
   EXPECT_EQ(make_regressor("lasso:alpha=cv,folds=5")->describe(), "lasso");
 }
@@ -363,7 +341,6 @@ TEST(RegressorFactory, RefusesUnknownNamesOptionsAndValues) {
   expect_error("lasso:alhpa=0.1", "unknown option 'alhpa'");
   expect_error("lasso:alpha=-1", "alpha must be > 0");
   expect_error("lasso:alpha=abc", "not a number");
-  expect_error("mlp:hidden=0/4", "hidden widths");
   expect_error("gp:nu=-1", "nu must be > 0");
   expect_error("bayesian-ridge:tol=0", "tol");
 }
@@ -371,7 +348,7 @@ TEST(RegressorFactory, RefusesUnknownNamesOptionsAndValues) {
 TEST(RegressorInterface, PredictChecksFitAndWidth) {
   const Dataset train = make_data(40, 3, 0.1, 16, dense_linear);
   for (const auto& [name, help] : list_regressors()) {
-    std::unique_ptr<Regressor> r = make_regressor(name == "mlp" ? "mlp:epochs=5" : name);
+    std::unique_ptr<Regressor> r = make_regressor(name);
     EXPECT_THROW(r->predict({0.0, 0.0, 0.0}), Error) << name;
     EXPECT_NE(r->summary().find("unfitted"), std::string::npos) << name;
     r->fit(train.x, train.y);
@@ -527,7 +504,7 @@ TEST(RealLatency, Nb201RaspberryPi4) {
   }
   const Matrix x_train = one_hot_rows(*space, atr), x_test = one_hot_rows(*space, ate);
   std::map<std::string, FitMetrics> m;
-  for (const std::string spec : {"linear", "lasso", "bayesian-ridge", "gp", "mlp:hidden=64/32"}) {
+  for (const std::string spec : {"linear", "lasso", "bayesian-ridge", "gp"}) {
     std::unique_ptr<Regressor> r = make_regressor(spec);
     r->fit(x_train, ytr);
     m[spec] = fit_metrics(r->predict_rows(x_test), yte);

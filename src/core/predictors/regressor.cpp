@@ -10,7 +10,6 @@
 #include "core/predictors/gp.h"
 #include "core/predictors/lasso.h"
 #include "core/predictors/linear.h"
-#include "core/predictors/mlp.h"
 #include "core/strings.h"
 
 namespace hwnas {
@@ -49,8 +48,6 @@ const RegressorEntry kRegressors[] = {
      "Gaussian process, Matern kernel (nu=2.5), length scale and noise by marginal "
      "likelihood (HURRICANE DSP: nu=0.35)",
      make_with<GpRegressor, GpOptions>},
-    {"mlp", "ReLU MLP 128-64-1, Adam, early stopping on 10% (LightNAS)",
-     make_with<MlpRegressor, MlpOptions>},
     {"flops", "baseline y = a * flops + b on one feature column (col=0)",
      make_with<FlopsRegressor, FlopsOptions>},
 };

@@ -1,8 +1,9 @@
 // Regressor: a learned map from a feature vector (an encoded arch, see
 // encoding.h) to a latency in milliseconds. Implementations, one file each:
-// linear (OLS / ridge), lasso, bayesian-ridge, gp (Matern), mlp, flops. The
+// linear (OLS / ridge), lasso, bayesian-ridge, gp (Matern), flops. The
 // HURRICANE latency predictors (App. D) are GP / Lasso / Bayesian ridge on a
-// one-hot arch encoding; LightNAS uses an MLP 128-64-1 (thesis ch. 4.3.2).
+// one-hot arch encoding. LightNAS's MLP and SurgeNAS's GNN are LibTorch
+// modules, differentiable in the arch (latency/diff_predictors.h).
 // Built by make_regressor("lasso:alpha=0.01"); describe() prints that string back.
 #pragma once
 

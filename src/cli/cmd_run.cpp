@@ -38,7 +38,11 @@ void add_diff_search_options(CLI::App* cmd, PipelineOptions* p) {
   cmd->add_option("--lambda-lr", d.lambda_lr, "lightnas: learning rate of lambda's gradient ascent");
   cmd->add_option("--beta", d.beta, "surgenas: fixed weight of the predicted latency (per ms) in the loss");
   cmd->add_option("--diff-latency", p->diff_latency, "lightnas/surgenas: latency model the search differentiates: "
-                  "lut+bias")->capture_default_str();
+                  "lut+bias, mlp[:k=v,...] or gnn[:k=v,...] (fitted on archs measured on the target)")->capture_default_str();
+  cmd->add_option("--predictor-archs", p->predictor_archs, "lightnas/surgenas: archs measured to fit mlp / gnn")
+      ->capture_default_str();
+  cmd->add_option("--predictor-test-archs", p->predictor_test_archs,
+                  "lightnas/surgenas: further archs measured to score mlp / gnn against lut+bias")->capture_default_str();
 }
 
 void setup(CLI::App& app) {
@@ -131,6 +135,7 @@ void setup(CLI::App& app) {
     HWNAS_CHECK(std::find(methods.begin(), methods.end(), p.method) != methods.end(), "unknown method '", p.method,
                 "' (", join(methods, ", "), ")");
     make_objective_for_budget(p.objective, 1.0);  // a bad --objective fails before any work
+    if (p.method == "lightnas" || p.method == "surgenas") check_diff_options(p);
     HWNAS_CHECK(p.rerank >= 0, "--rerank must be 0 or more (got ", p.rerank, ")");
     HWNAS_CHECK(p.calibrate == 0 || p.calibrate >= 4, "--calibrate needs 0 (off) or at least 4 archs (got ",
                 p.calibrate, ")");

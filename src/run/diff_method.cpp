@@ -13,7 +13,9 @@
 #include "core/error.h"
 #include "core/plot.h"
 #include "core/strings.h"
+#include "latency/diff_predictors.h"
 #include "latency/fresh_process.h"
+#include "latency/validation.h"
 #include "run/finals.h"
 #include "run/hardware_model.h"
 #include "run/pipeline.h"
@@ -59,22 +61,46 @@ class DiffRun {
   }
 
  private:
-  /// The latency model the search differentiates: LUT + bias is linear in
-  /// the one-hot, LAT = sum_l sum_k path[l, k] * LUT[l, k] + stem + head + B.
+  /// The latency model the search differentiates (latency/diff_predictors.h):
+  /// LUT + bias is linear in the one-hot; mlp and gnn are fitted on archs
+  /// measured end to end on the target (validate_latency_models: the fit
+  /// archs, and held-out ones every model is scored on, kept in lut.json).
   void predictor() {
-    stages_.run("predictor", "differentiable latency model " + o_.diff_latency, json{{"model", o_.diff_latency}}, [&] {
-      HWNAS_CHECK(o_.diff_latency == "lut+bias", "--diff-latency: unknown model '", o_.diff_latency, "' (lut+bias)");
-      const int L = space_.num_layers(), K = static_cast<int>(space_.ops.size());
-      torch::Tensor table = torch::zeros({L, K});
-      for (int l = 0; l < L; ++l)
-        for (int k : space_.layers[l].ops) {
-          const Gene g{k, space_.nearest_width(space_.layers[l].widths, 1.0)};
-          table[l][k] = hw_.lut->op_ms(space_.op_spec(l, g, hw_.lut->target.batch));
-        }
-      const double offset = hw_.latency->fixed_ms() + hw_.latency->bias_ms();
-      latency_ = [table, offset](const torch::Tensor& path) { return (path * table).sum() + offset; };
-      return json{{"model", hw_.latency->describe()}, {"offset_ms", offset}};
+    const bool learned = o_.diff_latency != "lut+bias";
+    json settings{{"model", o_.diff_latency}};
+    if (learned) settings.update({{"fit_archs", o_.predictor_archs}, {"test_archs", o_.predictor_test_archs}});
+    stages_.run("predictor", "differentiable latency model " + o_.diff_latency, settings, [&] {
+      LatencyModelContext ctx;
+      ctx.space = &space_;
+      ctx.lut = hw_.lut.get();
+      json record;
+      if (!learned) {
+        predictor_ = make_diff_predictor("lut-linear", ctx);
+      } else {
+        ValidationOptions vo;
+        vo.fit_archs = o_.predictor_archs;
+        vo.test_archs = o_.predictor_test_archs;
+        vo.seed = o_.common.exec.seed;
+        vo.models = {"lut+bias", o_.diff_latency};
+        vo.profile = o_.profile;
+        const ValidationReport r = validate_latency_models(space_, hw_.lut.get(), target_.get(), vo, run_.file("lut.json"),
+                                                           nullptr);
+        run_.write("predictor_validation.csv", validation_csv(r));
+        record["validation"] = validation_json(r);
+        std::fprintf(stderr, "%s", validation_table(r).c_str());
+        ctx.fit = &r.fit;
+        predictor_ = make_diff_predictor(o_.diff_latency, ctx);
+      }
+      record["model"] = predictor_->describe();
+      record["summary"] = predictor_->summary();
+      return record;
     });
+    // The search runs every op at width factor 1 (DiffSupernet): channel fraction 1.
+    const torch::Tensor widths = torch::ones({1, space_.num_layers()});
+    latency_ = [p = predictor_, widths](const torch::Tensor& path) {
+      return p->predict(path.unsqueeze(0), widths).squeeze(0);
+    };
+    model_ = std::make_unique<DiffLatencyModel>(predictor_);
   }
 
   void search() {
@@ -185,7 +211,7 @@ class DiffRun {
                                             : "sum over paths of L_train + beta LAT (Eq. 3.16)";
     rep.strategy = o_.method + " (differentiable, ordered sampler)";
     rep.method_section = method_section();
-    rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic, drift_);
+    rep.nets = report_nets(finals_.nets, space_, *model_, *hw_.latency, o_.profile.statistic, drift_);
     rep.op_latency_ms = [&](int layer, const Gene& g) {
       return hw_.lut->op_ms(space_.op_spec(layer, g, hw_.lut->target.batch));
     };
@@ -204,6 +230,8 @@ class DiffRun {
   StageRunner stages_;
   std::unique_ptr<Target> target_;
   HardwareModel hw_;
+  std::shared_ptr<const DiffLatencyPredictor> predictor_;
+  std::unique_ptr<DiffLatencyModel> model_;  ///< the same predictor as a black box (the pick's prediction)
   DiffLatency latency_;
   DiffSearchResult result_;
   Finals finals_;

@@ -1,9 +1,11 @@
 #include "run/pipeline.h"
 
+#include <map>
 #include <string>
 #include <vector>
 
 #include "core/error.h"
+#include "core/factory.h"
 #include "core/strings.h"
 
 namespace hwnas {
@@ -16,6 +18,18 @@ void finish_options(PipelineOptions* o) {
   for (TrainOptions* t : {&o->finetune1, &o->finetune2}) t->batch_size = o->supernet.batch_size;
   o->diff.method = o->method;
   o->diff.seed = o->common.exec.seed;
+}
+
+void check_diff_options(const PipelineOptions& o) {
+  DiffSearchOptions d = o.diff;
+  d.target_ms = 1;  // T comes from the profile stage
+  d.validate();
+  std::map<std::string, std::string> opts;
+  const std::string name = parse_factory_string(o.diff_latency, &opts);
+  HWNAS_CHECK(name == "lut+bias" || name == "mlp" || name == "gnn", "--diff-latency: unknown model '", o.diff_latency,
+              "' (lut+bias, mlp or gnn)");
+  HWNAS_CHECK(name == "lut+bias" || (o.predictor_archs >= 10 && o.predictor_test_archs >= 2),
+              "--diff-latency ", name, " needs --predictor-archs >= 10 and --predictor-test-archs >= 2");
 }
 
 void run_pipeline(const PipelineOptions& o) {

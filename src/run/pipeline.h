@@ -53,6 +53,7 @@ struct PipelineOptions {
   DiffSearchOptions diff;
   std::string diff_latency = "lut+bias";
   int predictor_archs = 1000;
+  int predictor_test_archs = 200;  ///< held-out archs the learned model is scored on
   /// Calibration (not in HSCoNAS): this many archs near the budget trained
   /// stand-alone (calibrate_train; the presets train them like re-ranking
   /// candidates) and scored on search-valid; the search then sees the
@@ -103,6 +104,9 @@ struct PipelineOptions {
 /// (the presets in presets/*.yaml fill the options themselves): both
 /// fine-tuning stages train like --finetune-* with the supernet's batch size.
 void finish_options(PipelineOptions* o);
+
+/// Refuses bad LightNAS / SurgeNAS options before any work (hwnas::Error).
+void check_diff_options(const PipelineOptions& o);
 
 /// Runs (or resumes) method o.method; prints progress to stderr and the
 /// summary to stdout; writes everything under o.common.run_dir.

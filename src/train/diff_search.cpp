@@ -159,7 +159,8 @@ class DiffSearch {
       torch::Tensor loss = cross_entropy(net_->forward(x, path, phi), y, o_.label_smoothing);
       sum += loss.item<double>();
       if (alpha_too && o_.beta > 0) loss = loss + o_.beta * latency_(path);
-      loss.backward();
+      // The paths share softmax(alpha)'s graph: keep it for the next path's backward.
+      loss.backward({}, /*retain_graph=*/alpha_too);
     }
     HWNAS_CHECK(std::isfinite(sum), "differentiable search diverged at step ", step, "; lower the learning rate");
     torch::nn::utils::clip_grad_norm_(net_->weights(), o_.grad_clip);

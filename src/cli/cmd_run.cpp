@@ -33,6 +33,7 @@ void add_diff_search_options(CLI::App* cmd, PipelineOptions* p) {
   cmd->add_option("--alpha-lr", d.alpha_lr, "lightnas/surgenas: Adam learning rate of the architecture logits");
   cmd->add_option("--paths", d.paths, "lightnas/surgenas: ordered paths per weight step (0 = one per op)");
   cmd->add_option("--phi", d.phi, "lightnas/surgenas: identity-mapping regulariser at the start, linear to 0 (0 = off)");
+  cmd->add_option("--phi-until", d.phi_until, "lightnas/surgenas: share of the search over which phi falls to 0");
   cmd->add_option("--tau", d.tau, "lightnas/surgenas: Gumbel temperature when the logits start to learn");
   cmd->add_option("--tau-end", d.tau_end, "surgenas: temperature at the last epoch (linear decay)");
   cmd->add_option("--lambda-lr", d.lambda_lr, "lightnas: learning rate of lambda's gradient ascent");

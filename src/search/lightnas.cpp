@@ -14,8 +14,8 @@ void LatencyMultiplier::update(double latency_ms, double target_ms) {
   if ((gap > 0 && lambda < 0) || (gap < 0 && lambda > 0)) lambda = 0;
 }
 
-double lightnas_temperature(int epoch, int freeze, double tau0, double decay) {
-  return tau0 * std::exp(-decay * std::max(0, epoch - freeze));
+double lightnas_temperature(double progress, double tau0, double decay) {
+  return tau0 * std::exp(-decay * std::clamp(progress, 0.0, 1.0));
 }
 
 double linear_schedule(double start, double end, double progress) {

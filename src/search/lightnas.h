@@ -21,9 +21,11 @@ struct LatencyMultiplier {
   void update(double latency_ms, double target_ms);
 };
 
-/// LightNAS's temperature: tau0 * exp(-decay * (epoch - freeze)) once the
-/// logits train (epoch >= freeze), tau0 before (the code: 5, 0.1).
-double lightnas_temperature(int epoch, int freeze, double tau0 = 5.0, double decay = 0.1);
+/// LightNAS's temperature, tau0 * exp(-decay * progress), progress going
+/// 0 -> 1 over the steps after the frozen ones (0 before). The code's is
+/// 5 * exp(-0.1 * (epoch - 10)) over its 80 unfrozen epochs, so decay = 8:
+/// the same curve over a search of any length.
+double lightnas_temperature(double progress, double tau0 = 5.0, double decay = 8.0);
 
 /// A value going linearly from `start` to `end` as `progress` goes 0 -> 1
 /// (clamped): SurgeNAS's phi (2 -> 0) and its temperature.

@@ -23,6 +23,8 @@ void DiffSearchOptions::validate() const {
   HWNAS_CHECK(lr > 0 && alpha_lr > 0, "learning rates must be > 0");
   HWNAS_CHECK(paths >= 0, "paths must be >= 0, got ", paths);
   HWNAS_CHECK(phi >= 0, "phi must be >= 0, got ", phi);
+  HWNAS_CHECK(phi_until > 0 && phi_until <= 1, "phi's decay must end within the search (phi-until in (0, 1]), got ",
+              phi_until);
   HWNAS_CHECK(tau > 0 && tau_end > 0, "temperatures must be > 0");
   HWNAS_CHECK(lambda_lr >= 0, "lambda's learning rate must be >= 0");
   HWNAS_CHECK(beta >= 0, "beta must be >= 0, got ", beta);
@@ -101,12 +103,12 @@ class DiffSearch {
     const int64_t per_epoch = train_.num_batches();
     const int64_t total = per_epoch * o_.epochs;
     for (int e = progress_.epochs_done; e < o_.epochs; ++e) {
-      const double tau = temperature(e);
-      double loss_sum = 0;
+      double loss_sum = 0, tau = 0;
       int64_t losses = 0;
       for (int64_t i = 0; i < per_epoch; ++i) {
         const int64_t step = e * per_epoch + i;
-        const double phi = linear_schedule(o_.phi, 0.0, static_cast<double>(step) / total);
+        const double phi = phi_at(step);
+        tau = temperature(step);
         loss_sum += weight_step(e, step, total, tau, phi);
         ++losses;
         if (o_.method == "lightnas" && e >= o_.freeze_epochs) logits_step(e, step, tau, phi);
@@ -133,10 +135,18 @@ class DiffSearch {
     return lo;
   }
 
-  double temperature(int epoch) const {
-    if (o_.method == "lightnas") return lightnas_temperature(epoch, o_.freeze_epochs, o_.tau);
-    const int span = std::max(1, o_.epochs - o_.freeze_epochs - 1);
-    return linear_schedule(o_.tau, o_.tau_end, static_cast<double>(epoch - o_.freeze_epochs) / span);
+  /// Per step, over the steps after the frozen epochs.
+  double temperature(int64_t step) const {
+    const int64_t per_epoch = train_.num_batches();
+    const int64_t frozen = o_.freeze_epochs * per_epoch, total = o_.epochs * per_epoch;
+    const double progress = static_cast<double>(step - frozen) / std::max<int64_t>(1, total - frozen - 1);
+    if (o_.method == "lightnas") return lightnas_temperature(progress, o_.tau);
+    return linear_schedule(o_.tau, o_.tau_end, progress);
+  }
+
+  double phi_at(int64_t step) const {
+    const double total = static_cast<double>(o_.epochs * train_.num_batches());
+    return linear_schedule(o_.phi, 0.0, static_cast<double>(step) / (o_.phi_until * total));
   }
 
   double predicted_ms(const torch::Tensor& path) {
@@ -211,8 +221,7 @@ class DiffSearch {
   }
 
   void finish_epoch(int e, double tau, double train_loss) {
-    const int64_t total = train_.num_batches() * o_.epochs;
-    const double phi = linear_schedule(o_.phi, 0.0, static_cast<double>((e + 1) * train_.num_batches()) / total);
+    const double phi = phi_at((e + 1) * train_.num_batches() - 1);
     DiffSearchEpoch x;
     x.epoch = e + 1;
     x.tau = tau;

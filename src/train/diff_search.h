@@ -49,8 +49,9 @@ struct DiffSearchOptions {
   double alpha_weight_decay = 1e-3;
   int paths = 0;                    ///< ordered paths per weight step; 0 = one per op (every op once)
   double phi = 2.0;                 ///< identity-mapping regulariser at the start, linear to 0
-  double tau = 5.0;                 ///< temperature at the first unfrozen epoch
-  double tau_end = 0.05;            ///< surgenas: linear to this; lightnas: tau * exp(-0.1 (epoch - freeze))
+  double phi_until = 1.0;           ///< share of the search over which phi reaches 0 (the thesis: all of it)
+  double tau = 5.0;                 ///< temperature when the logits start to learn
+  double tau_end = 0.05;            ///< surgenas: linear to this; lightnas: tau exp(-8 progress) (search/lightnas.h)
   double lambda_lr = 5e-4;          ///< lightnas: eta_lambda
   double beta = 0.0;                ///< surgenas: weight of LAT in ms
   double target_ms = 0;             ///< lightnas: T
@@ -62,7 +63,7 @@ struct DiffSearchOptions {
 /// The state after one epoch.
 struct DiffSearchEpoch {
   int epoch = 0;  ///< 1-based
-  double tau = 0, phi = 0, lambda = 0, alpha_lr = 0;
+  double tau = 0, phi = 0, lambda = 0, alpha_lr = 0;  ///< at the epoch's last step
   double predicted_ms = 0;      ///< of the argmax arch
   double train_loss = 0;        ///< mean over the epoch's weight steps and paths
   double valid_accuracy = 0;    ///< argmax arch on up to 2,000 search-valid images (%)

@@ -57,10 +57,12 @@ TEST(LatencyMultiplier, ConvergesToTheTargetOnASyntheticLatency) {
   }
 }
 
-TEST(Schedules, LightnasTemperatureDecaysAfterTheFrozenEpochs) {
-  EXPECT_DOUBLE_EQ(lightnas_temperature(0, 10), 5.0);
-  EXPECT_DOUBLE_EQ(lightnas_temperature(10, 10), 5.0);
-  EXPECT_NEAR(lightnas_temperature(20, 10), 5.0 * std::exp(-1.0), 1e-12);
+TEST(Schedules, LightnasTemperatureFollowsTheCodesCurveAtAnyLength) {
+  EXPECT_DOUBLE_EQ(lightnas_temperature(0.0), 5.0);
+  EXPECT_DOUBLE_EQ(lightnas_temperature(-1.0), 5.0);  // frozen epochs
+  // Epoch 20 of the code's 90, 10 frozen: 5 exp(-0.1 * 10).
+  EXPECT_NEAR(lightnas_temperature(10.0 / 80), 5.0 * std::exp(-1.0), 1e-12);
+  EXPECT_NEAR(lightnas_temperature(1.0), 5.0 * std::exp(-8.0), 1e-12);
 }
 
 TEST(Schedules, PhiFallsLinearlyFromTwoToZero) {

@@ -35,6 +35,9 @@ void add_diff_search_options(CLI::App* cmd, PipelineOptions* p) {
   cmd->add_option("--phi", d.phi, "lightnas/surgenas: identity-mapping regulariser at the start, linear to 0 (0 = off)");
   cmd->add_option("--phi-until", d.phi_until, "lightnas/surgenas: share of the search over which phi falls to 0");
   cmd->add_option("--tau", d.tau, "lightnas/surgenas: Gumbel temperature when the logits start to learn");
+  cmd->add_option("--tau-decay", d.tau_decay, "lightnas: temperature tau * exp(-decay * progress) (the code's: 8)");
+  cmd->add_option("--alpha-halve-every", d.alpha_halve_every,
+                  "lightnas/surgenas: epochs between halvings of alpha's rate (-1: the code's 20 of 90, 0: never)");
   cmd->add_option("--tau-end", d.tau_end, "surgenas: temperature at the last epoch (linear decay)");
   cmd->add_option("--lambda-lr", d.lambda_lr, "lightnas: learning rate of lambda's gradient ascent");
   cmd->add_option("--beta", d.beta, "surgenas: fixed weight of the predicted latency (per ms) in the loss");

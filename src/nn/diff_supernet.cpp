@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <map>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -112,11 +113,22 @@ DiffSupernetImpl::DiffSupernetImpl(const SearchSpace& space) : space_(space.clon
     const int width = space.nearest_width(layer.widths, 1.0);
     blocks_[l].assign(space.ops.size(), nullptr);
     mids_[l].assign(space.ops.size(), 0);
+    // One block per weight group: the MB ops of a layer share one (kernels
+    // as the centre of k7's, e3 as the first half of e6's channels).
+    std::map<std::string, std::vector<int>> groups;
     for (int o : layer.ops) {
-      const int mid = space.mid_channels(l, Gene{o, width});
-      mids_[l][o] = mid;
-      blocks_[l][o] = register_module(str_cat("l", l + 1, "_", space.ops[o].name),
-                                      make_block(space.ops[o], layer, std::max(mid, 1)));
+      mids_[l][o] = space.mid_channels(l, Gene{o, width});
+      groups[weight_group(space.ops[o])].push_back(o);
+    }
+    for (const auto& [group, members] : groups) {
+      std::vector<OpDef> defs;
+      int mid = 1;
+      for (int o : members) {
+        defs.push_back(space.ops[o]);
+        mid = std::max(mid, mids_[l][o]);
+      }
+      auto block = register_module(str_cat("l", l + 1, "_", group), make_block(defs, layer, mid));
+      for (int o : members) blocks_[l][o] = block;
     }
     if (layer.cin != layer.cout || layer.stride != 1) {
       auto conv = torch::nn::Conv2d(torch::nn::Conv2dOptions(layer.cin, layer.cout, 1).bias(false));

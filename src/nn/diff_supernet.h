@@ -67,10 +67,14 @@ Arch path_arch(const SearchSpace& space, const torch::Tensor& one_hot);
 /// The [L x K] one-hot of `arch` (float, no gradient).
 torch::Tensor arch_one_hot(const SearchSpace& space, const Arch& arch);
 
-/// Every op of every layer of a chain space with weights of its own (the
-/// thesis' supernet: no sharing between ops, so the ordered sampler trains
-/// each once per iteration), at width factor 1 or the nearest, plus the
-/// auxiliary paths of the identity-mapping regulariser.
+/// Every op of every layer of a chain space at width factor 1 (or the
+/// nearest), plus the auxiliary paths of the identity-mapping regulariser.
+/// Ops of one weight group share a block (nn/blocks.h: the MB ops of a
+/// layer share one, kernels as the centre of k7's and e3 as the first half
+/// of e6's channels); the ordered sampler still runs every op once a step.
+/// The thesis gives every op weights of its own; on Fashion-MNIST at the
+/// CPU presets' few hundred steps such a supernet stayed at chance (loss
+/// 2.32 over 60 steps at lr 0.02 and 0.1 without phi; docs/benchmarks/lightnas.md).
 class DiffSupernetImpl : public torch::nn::Module {
  public:
   explicit DiffSupernetImpl(const SearchSpace& space);

@@ -26,6 +26,8 @@ void DiffSearchOptions::validate() const {
   HWNAS_CHECK(phi_until > 0 && phi_until <= 1, "phi's decay must end within the search (phi-until in (0, 1]), got ",
               phi_until);
   HWNAS_CHECK(tau > 0 && tau_end > 0, "temperatures must be > 0");
+  HWNAS_CHECK(tau_decay >= 0, "the temperature's decay must be >= 0, got ", tau_decay);
+  HWNAS_CHECK(alpha_halve_every >= -1, "alpha's halving period must be -1 (the code's), 0 (never) or epochs");
   HWNAS_CHECK(lambda_lr >= 0, "lambda's learning rate must be >= 0");
   HWNAS_CHECK(beta >= 0, "beta must be >= 0, got ", beta);
   HWNAS_CHECK(method != "lightnas" || target_ms > 0, "lightnas needs a latency target T > 0");
@@ -91,7 +93,8 @@ class DiffSearch {
     paths_ = o.paths > 0 ? o.paths : static_cast<int>(space.ops.size());
     lr_schedule_.lr = o.alpha_lr;
     // The code's 20 of 90 epochs and last 10 of 90, at this search's length.
-    lr_schedule_.halve_every = std::max(1, static_cast<int>(std::lround(o.epochs * 20.0 / 90)));
+    lr_schedule_.halve_every = o.alpha_halve_every >= 0 ? o.alpha_halve_every
+                                                        : std::max(1, static_cast<int>(std::lround(o.epochs * 20.0 / 90)));
     lr_schedule_.final_epochs = std::max(1, static_cast<int>(std::lround(o.epochs * 10.0 / 90)));
   }
 
@@ -140,7 +143,7 @@ class DiffSearch {
     const int64_t per_epoch = train_.num_batches();
     const int64_t frozen = o_.freeze_epochs * per_epoch, total = o_.epochs * per_epoch;
     const double progress = static_cast<double>(step - frozen) / std::max<int64_t>(1, total - frozen - 1);
-    if (o_.method == "lightnas") return lightnas_temperature(progress, o_.tau);
+    if (o_.method == "lightnas") return lightnas_temperature(progress, o_.tau, o_.tau_decay);
     return linear_schedule(o_.tau, o_.tau_end, progress);
   }
 

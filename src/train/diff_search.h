@@ -51,7 +51,11 @@ struct DiffSearchOptions {
   double phi = 2.0;                 ///< identity-mapping regulariser at the start, linear to 0
   double phi_until = 1.0;           ///< share of the search over which phi reaches 0 (the thesis: all of it)
   double tau = 5.0;                 ///< temperature when the logits start to learn
-  double tau_end = 0.05;            ///< surgenas: linear to this; lightnas: tau exp(-8 progress) (search/lightnas.h)
+  double tau_end = 0.05;            ///< surgenas: linear to this
+  double tau_decay = 8.0;           ///< lightnas: tau exp(-tau_decay progress) (the code's curve: 8)
+  /// Epochs between halvings of alpha's learning rate; -1 = the code's 20 of
+  /// 90 at this search's length, 0 = never.
+  int alpha_halve_every = -1;
   double lambda_lr = 5e-4;          ///< lightnas: eta_lambda
   double beta = 0.0;                ///< surgenas: weight of LAT in ms
   double target_ms = 0;             ///< lightnas: T

@@ -38,6 +38,9 @@ void add_diff_search_options(CLI::App* cmd, PipelineOptions* p) {
   cmd->add_option("--tau-decay", d.tau_decay, "lightnas: temperature tau * exp(-decay * progress) (the code's: 8)");
   cmd->add_option("--alpha-halve-every", d.alpha_halve_every,
                   "lightnas/surgenas: epochs between halvings of alpha's rate (-1: the code's 20 of 90, 0: never)");
+  cmd->add_option("--settle-epochs", d.settle_epochs,
+                  "lightnas: last epochs in which alpha's rate shrinks to |LAT/T - 1| inside the window (-1: 10 of 90)");
+  cmd->add_option("--settle-window", d.settle_window, "lightnas: that window, as a share of T (the code's: 0.006)");
   cmd->add_option("--tau-end", d.tau_end, "surgenas: temperature at the last epoch (linear decay)");
   cmd->add_option("--lambda-lr", d.lambda_lr, "lightnas: learning rate of lambda's gradient ascent");
   cmd->add_option("--beta", d.beta, "surgenas: fixed weight of the predicted latency (per ms) in the loss");

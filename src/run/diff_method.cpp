@@ -33,6 +33,7 @@ json diff_settings(const DiffSearchOptions& d) {
   return json{{"method", d.method}, {"epochs", d.epochs}, {"freeze_epochs", d.freeze_epochs},
               {"batch_size", d.batch_size}, {"limit", d.limit}, {"lr", d.lr}, {"alpha_lr", d.alpha_lr},
               {"paths", d.paths}, {"phi", d.phi}, {"phi_until", d.phi_until}, {"tau", d.tau}, {"tau_end", d.tau_end}, {"tau_decay", d.tau_decay}, {"alpha_halve_every", d.alpha_halve_every},
+              {"settle_epochs", d.settle_epochs}, {"settle_window", d.settle_window},
               {"lambda_lr", d.lambda_lr}, {"beta", d.beta}, {"label_smoothing", d.label_smoothing}, {"seed", d.seed}};
 }
 

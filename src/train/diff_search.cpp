@@ -27,6 +27,8 @@ void DiffSearchOptions::validate() const {
               phi_until);
   HWNAS_CHECK(tau > 0 && tau_end > 0, "temperatures must be > 0");
   HWNAS_CHECK(tau_decay >= 0, "the temperature's decay must be >= 0, got ", tau_decay);
+  HWNAS_CHECK(settle_epochs >= -1 && settle_epochs <= epochs, "settling epochs must be -1 (the code's) or 0..epochs");
+  HWNAS_CHECK(settle_window >= 0 && settle_window < 1, "the settling window must be in [0, 1), got ", settle_window);
   HWNAS_CHECK(alpha_halve_every >= -1, "alpha's halving period must be -1 (the code's), 0 (never) or epochs");
   HWNAS_CHECK(lambda_lr >= 0, "lambda's learning rate must be >= 0");
   HWNAS_CHECK(beta >= 0, "beta must be >= 0, got ", beta);
@@ -95,7 +97,9 @@ class DiffSearch {
     // The code's 20 of 90 epochs and last 10 of 90, at this search's length.
     lr_schedule_.halve_every = o.alpha_halve_every >= 0 ? o.alpha_halve_every
                                                         : std::max(1, static_cast<int>(std::lround(o.epochs * 20.0 / 90)));
-    lr_schedule_.final_epochs = std::max(1, static_cast<int>(std::lround(o.epochs * 10.0 / 90)));
+    lr_schedule_.final_epochs = o.settle_epochs >= 0 ? o.settle_epochs
+                                                    : std::max(1, static_cast<int>(std::lround(o.epochs * 10.0 / 90)));
+    lr_schedule_.tolerance = o.settle_window;
   }
 
   DiffSearchResult run() {

@@ -56,6 +56,12 @@ struct DiffSearchOptions {
   /// Epochs between halvings of alpha's learning rate; -1 = the code's 20 of
   /// 90 at this search's length, 0 = never.
   int alpha_halve_every = -1;
+  /// The last `settle_epochs` (-1: the code's 10 of 90 at this length) scale
+  /// alpha's rate by |LAT/T - 1| once the argmax arch is within
+  /// `settle_window` of T, so it stays where it met the target (the code:
+  /// 0.15 ms at 20-30 ms targets, 0.6%).
+  int settle_epochs = -1;
+  double settle_window = 0.006;
   double lambda_lr = 5e-4;          ///< lightnas: eta_lambda
   double beta = 0.0;                ///< surgenas: weight of LAT in ms
   double target_ms = 0;             ///< lightnas: T

@@ -196,26 +196,12 @@ class DiffRun {
   }
 
   void report() {
-    ReportInput rep;
-    rep.space = &space_;
-    rep.searched_space = &space_;
-    rep.target = target_->info();
-    rep.dataset = o_.common.dataset;
-    rep.latency_budget_ms = hw_.T_ms;
-    rep.feasible_lo_ms = hw_.lo_ms;
-    rep.feasible_hi_ms = hw_.hi_ms;
-    rep.latency_model = hw_.latency->describe();
-    rep.drift_since_profile = drift_;
-    rep.retrain_seeds = o_.retrain_seeds;
-    rep.first_seed = o_.common.exec.seed;
+    ReportInput rep = hardware_report_input(o_, space_, target_->info(), hw_, drift_);
     rep.objective = o_.method == "lightnas" ? "L_valid + lambda (LAT/T - 1), lambda learned (Eq. 4.10)"
                                             : "sum over paths of L_train + beta LAT (Eq. 3.16)";
     rep.strategy = o_.method + " (differentiable, ordered sampler)";
     rep.method_section = method_section();
     rep.nets = report_nets(finals_.nets, space_, *model_, *hw_.latency, o_.profile.statistic, drift_);
-    rep.op_latency_ms = [&](int layer, const Gene& g) {
-      return hw_.lut->op_ms(space_.op_spec(layer, g, hw_.lut->target.batch));
-    };
     rep.stage_seconds = stages_.seconds();
     BestRecord b = best_record(o_.method, o_.common, rep);
     b.predicted_latency_ms = result_.predicted_ms;

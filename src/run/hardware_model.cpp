@@ -74,4 +74,24 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
   return hw;
 }
 
+ReportInput hardware_report_input(const PipelineOptions& o, const SearchSpace& space, const TargetInfo& target,
+                                  const HardwareModel& hw, double drift) {
+  ReportInput rep;
+  rep.space = &space;
+  rep.searched_space = &space;
+  rep.target = target;
+  rep.dataset = o.common.dataset;
+  rep.latency_budget_ms = hw.T_ms;
+  rep.feasible_lo_ms = hw.lo_ms;
+  rep.feasible_hi_ms = hw.hi_ms;
+  rep.latency_model = hw.latency->describe();
+  rep.drift_since_profile = drift;
+  rep.retrain_seeds = o.retrain_seeds;
+  rep.first_seed = o.common.exec.seed;
+  rep.op_latency_ms = [&space, &hw](int layer, const Gene& g) {
+    return hw.lut->op_ms(space.op_spec(layer, g, hw.lut->target.batch));
+  };
+  return rep;
+}
+
 }  // namespace hwnas

@@ -8,6 +8,7 @@
 #include "latency/lut.h"
 #include "latency/models.h"
 #include "run/pipeline.h"
+#include "run/report.h"
 #include "run/stage.h"
 
 namespace hwnas {
@@ -23,5 +24,12 @@ struct HardwareModel {
 /// derives the budget; a T outside the space's range is refused.
 HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const SearchSpace& space, Target& target,
                             const RunDir& run);
+
+/// The report's fields every method on a profiled space fills alike: the
+/// space, target, data, budget and feasible range, the table's model, the
+/// measure stage's drift, the retraining seeds, and each layer's LUT entry.
+/// `space` and `hw` must outlive the report.
+ReportInput hardware_report_input(const PipelineOptions& o, const SearchSpace& space, const TargetInfo& target,
+                                  const HardwareModel& hw, double drift);
 
 }  // namespace hwnas

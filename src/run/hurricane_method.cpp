@@ -90,26 +90,13 @@ class HurricaneRun {
 
   void report() {
     const AscentIteration& last = result_.iterations.back();
-    ReportInput rep;
-    rep.space = &space_;
+    ReportInput rep = hardware_report_input(o_, space_, target_->info(), hw_, drift_);
     rep.searched_space = reduced_.get();
-    rep.target = target_->info();
-    rep.dataset = o_.common.dataset;
-    rep.latency_budget_ms = hw_.T_ms;
-    rep.feasible_lo_ms = hw_.lo_ms;
-    rep.feasible_hi_ms = hw_.hi_ms;
-    rep.latency_model = hw_.latency->describe();
-    rep.drift_since_profile = drift_;
-    rep.retrain_seeds = o_.retrain_seeds;
-    rep.first_seed = o_.common.exec.seed;
     rep.objective = "hard: within T (HURRICANE Eq. 3, rejection sampling)";
     rep.strategy = str_cat("coordinate ascent (", result_.iterations.size(), " iterations), each ", o_.strategy);
     rep.history = &last.history;
     rep.shrink_log10_sizes = {space_.size().distinct_log10, reduced_->size().distinct_log10};
     rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic, drift_);
-    rep.op_latency_ms = [&](int layer, const Gene& g) {
-      return hw_.lut->op_ms(space_.op_spec(layer, g, hw_.lut->target.batch));
-    };
     rep.stage_seconds = stages_.seconds();
     BestRecord b = best_record("hurricane", o_.common, rep);
     b.predicted_latency_ms = result_.winner_latency_ms;

@@ -35,45 +35,27 @@ void DiffSearchOptions::validate() const {
   HWNAS_CHECK(method != "lightnas" || target_ms > 0, "lightnas needs a latency target T > 0");
 }
 
+// One epoch as JSON, the same in the stage record and the checkpoint.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffSearchEpoch, epoch, tau, phi, lambda, alpha_lr, predicted_ms, train_loss,
+                                   valid_accuracy, entropy, arch)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE(DiffSearchStep, step, lambda, argmax_ms, sampled_ms)
+
 nlohmann::json DiffSearchResult::to_json(const SearchSpace& space) const {
-  nlohmann::json e = nlohmann::json::array();
-  for (const DiffSearchEpoch& x : epochs)
-    e.push_back({{"epoch", x.epoch}, {"tau", x.tau}, {"phi", x.phi}, {"lambda", x.lambda}, {"alpha_lr", x.alpha_lr},
-                 {"predicted_ms", x.predicted_ms}, {"train_loss", x.train_loss},
-                 {"valid_accuracy", x.valid_accuracy}, {"entropy", x.entropy}, {"arch", x.arch}});
-  return {{"arch", space.format(arch)}, {"predicted_ms", predicted_ms}, {"epochs", e},
+  return {{"arch", space.format(arch)}, {"predicted_ms", predicted_ms}, {"epochs", epochs},
           {"logit_steps", steps.size()}, {"seconds", seconds}, {"resumed", resumed}};
 }
 
 namespace {
 
-/// The state a checkpoint holds beside the modules and optimizers.
+/// What a checkpoint holds beside the modules and optimizers: the finished
+/// epochs (their count is where to resume, the last one's lambda lambda's
+/// value) and lightnas's logits steps.
 struct Progress {
-  int epochs_done = 0;
-  double lambda = 0;
   std::vector<DiffSearchEpoch> epochs;
   std::vector<DiffSearchStep> steps;
+  int epochs_done() const { return static_cast<int>(epochs.size()); }
+  double lambda() const { return epochs.empty() ? 0.0 : epochs.back().lambda; }
 };
-
-std::string progress_text(const Progress& p) {
-  nlohmann::json j{{"epochs_done", p.epochs_done}, {"lambda", p.lambda}};
-  for (const DiffSearchEpoch& x : p.epochs)
-    j["epochs"].push_back({x.epoch, x.tau, x.phi, x.lambda, x.alpha_lr, x.predicted_ms, x.train_loss,
-                           x.valid_accuracy, x.entropy, x.arch});
-  for (const DiffSearchStep& s : p.steps) j["steps"].push_back({s.step, s.lambda, s.argmax_ms, s.sampled_ms});
-  return j.dump();
-}
-
-Progress parse_progress(const std::string& text) {
-  const nlohmann::json j = nlohmann::json::parse(text);
-  Progress p;
-  p.epochs_done = j.at("epochs_done");
-  p.lambda = j.at("lambda");
-  for (const auto& x : j.value("epochs", nlohmann::json::array()))
-    p.epochs.push_back({x[0], x[1], x[2], x[3], x[4], x[5], x[6], x[7], x[8], x[9]});
-  for (const auto& s : j.value("steps", nlohmann::json::array())) p.steps.push_back({s[0], s[1], s[2], s[3]});
-  return p;
-}
 
 class DiffSearch {
  public:
@@ -109,7 +91,7 @@ class DiffSearch {
     net_->train();  // BN on batch statistics throughout, also when scoring the argmax arch
     const int64_t per_epoch = train_.num_batches();
     const int64_t total = per_epoch * o_.epochs;
-    for (int e = progress_.epochs_done; e < o_.epochs; ++e) {
+    for (int e = progress_.epochs_done(); e < o_.epochs; ++e) {
       double loss_sum = 0, tau = 0;
       int64_t losses = 0;
       for (int64_t i = 0; i < per_epoch; ++i) {
@@ -241,8 +223,6 @@ class DiffSearch {
     x.entropy = logits_->mean_entropy();
     x.arch = space_.format(logits_->argmax_arch(space_));
     progress_.epochs.push_back(x);
-    progress_.epochs_done = e + 1;
-    progress_.lambda = multiplier_.lambda;
     std::fprintf(stderr, "\n%s epoch %d/%d: tau %.3g phi %.2f lambda %.4g argmax %.3f ms (T %.3f) valid %.1f%% entropy %.2f\n  %s\n",
                  o_.method.c_str(), x.epoch, o_.epochs, x.tau, x.phi, x.lambda, x.predicted_ms, o_.target_ms,
                  x.valid_accuracy, x.entropy, x.arch.c_str());
@@ -271,16 +251,24 @@ class DiffSearch {
     a.write("logits", logits);
     a.write("w_opt", w_opt);
     a.write("a_opt", a_opt);
-    a.write("progress", c10::IValue(progress_text(progress_)));
+    a.write("progress", c10::IValue(nlohmann::json{{"epochs", progress_.epochs}, {"steps", progress_.steps}}.dump()));
     std::ostringstream os;
     a.save_to(os);
     write_file_atomic(o_.checkpoint, os.str());
   }
 
+  /// Restores the checkpoint when there is one; sets where the search stands.
   bool load() {
+    const bool resume = !o_.checkpoint.empty() && file_exists(o_.checkpoint);
+    if (resume) restore();
+    multiplier_.lambda = progress_.lambda();
     last_ms_ = predicted_ms(logits_->argmax_one_hot());
-    first_step_ = 0;
-    if (o_.checkpoint.empty() || !file_exists(o_.checkpoint)) return false;
+    first_step_ = progress_.epochs_done() * train_.num_batches();
+    if (resume) std::fprintf(stderr, "resuming the search after epoch %d of %d\n", progress_.epochs_done(), o_.epochs);
+    return resume;
+  }
+
+  void restore() {
     try {
       torch::serialize::InputArchive a, net, logits, w_opt, a_opt;
       a.load_from(o_.checkpoint);
@@ -294,18 +282,15 @@ class DiffSearch {
       a_opt_->load(a_opt);
       c10::IValue text;
       a.read("progress", text);
-      progress_ = parse_progress(text.toStringRef());
+      const nlohmann::json j = nlohmann::json::parse(text.toStringRef());
+      j.at("epochs").get_to(progress_.epochs);
+      j.at("steps").get_to(progress_.steps);
     } catch (const c10::Error& e) {
       HWNAS_CHECK(false, "search checkpoint ", o_.checkpoint, " does not match this search (other space or corrupt): ",
                   e.msg().substr(0, e.msg().find('\n')));
     } catch (const nlohmann::json::exception& e) {
       HWNAS_CHECK(false, "search checkpoint ", o_.checkpoint, ": unreadable progress (", e.what(), ")");
     }
-    multiplier_.lambda = progress_.lambda;
-    last_ms_ = predicted_ms(logits_->argmax_one_hot());
-    first_step_ = progress_.epochs_done * train_.num_batches();
-    std::fprintf(stderr, "resuming the search after epoch %d of %d\n", progress_.epochs_done, o_.epochs);
-    return true;
   }
 
   const SearchSpace& space_;

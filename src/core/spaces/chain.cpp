@@ -1,6 +1,7 @@
 #include "core/spaces/chain.h"
 
 #include <algorithm>
+#include <numeric>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -77,7 +78,7 @@ std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like, const st
   s->description = kMobilenetv2Of + (added.empty() ? "" : "widths=" + join(added, "/") + " ") + like.description;
   s->ops = {mb_op(3, 6)};
   std::vector<int> all(s->width_factors.size());
-  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  std::iota(all.begin(), all.end(), 0);
   for (LayerSpec& l : s->layers) {
     l.ops = {0};
     l.widths = all;

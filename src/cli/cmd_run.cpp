@@ -50,6 +50,13 @@ void add_diff_search_options(CLI::App* cmd, PipelineOptions* p) {
       ->capture_default_str();
   cmd->add_option("--predictor-test-archs", p->predictor_test_archs,
                   "lightnas/surgenas: further archs measured to score mlp / gnn against lut+bias")->capture_default_str();
+  cmd->add_option("--width-search", p->width_search,
+                  "lightnas stage 2: strategy searching the LightNet's width per layer, e.g. "
+                  "evolution:G=4,P=12,K=6,pc=0.5,pm=0.5,init=0.97,near=0.97 (empty = stage 2 off)");
+  cmd->add_option("--width-proxy", p->width_proxy,
+                  "lightnas stage 2: training proxy, bte|tse[:epochs=E,images=N,batch=B,lr=R]")->capture_default_str();
+  cmd->add_option("--width-factors", p->width_factors, "lightnas stage 2: width factors a layer may take")
+      ->capture_default_str();
 }
 
 void setup(CLI::App& app) {

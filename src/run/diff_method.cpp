@@ -4,23 +4,31 @@
 // differentiable search on a DiffSupernet (train/diff_search.h), then the
 // shared finals: the argmax arch and the baselines retrained, measured on
 // the target, reported with the search's trajectories.
+#include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/factory.h"
 #include "core/plot.h"
 #include "core/strings.h"
+#include "eval/training_proxy.h"
 #include "latency/diff_predictors.h"
 #include "latency/fresh_process.h"
+#include "latency/profile_space.h"
 #include "latency/validation.h"
 #include "run/finals.h"
 #include "run/hardware_model.h"
 #include "run/pipeline.h"
 #include "run/report.h"
 #include "run/stage.h"
+#include "search/objective.h"
+#include "search/stored_evaluator.h"
+#include "search/strategy.h"
 
 namespace hwnas {
 namespace {
@@ -28,6 +36,9 @@ namespace {
 using nlohmann::json;
 
 const std::vector<std::string> kPlan = {"profile", "predictor", "search", "retrain", "measure", "report"};
+/// LightNAS with its second stage: the LightNet's widths searched after it.
+const std::vector<std::string> kPlanWithWidths = {"profile", "predictor", "search", "profile-widths", "widths",
+                                                  "retrain", "measure", "report"};
 
 json diff_settings(const DiffSearchOptions& d) {
   return json{{"method", d.method}, {"epochs", d.epochs}, {"freeze_epochs", d.freeze_epochs},
@@ -37,10 +48,25 @@ json diff_settings(const DiffSearchOptions& d) {
               {"lambda_lr", d.lambda_lr}, {"beta", d.beta}, {"label_smoothing", d.label_smoothing}, {"seed", d.seed}};
 }
 
+/// What LightNAS's second stage found.
+struct WidthsResult {
+  Arch arch;                  ///< the LightNet with its searched widths (wide space)
+  double predicted_ms = 0;    ///< by the LightNet's width table + B
+  double score = 0;           ///< its proxy score
+  double lightnet_score = 0;  ///< the proxy score of the LightNet at width 1
+  double lightnet_ms = 0;     ///< the LightNet at width 1 under the same model
+  int evaluations = 0;
+  double seconds = 0;         ///< this invocation
+};
+
 class DiffRun {
  public:
   explicit DiffRun(const PipelineOptions& o)
-      : o_(o), ws_(open_workspace(o.common)), run_(*ws_->run), space_(*ws_->space), stages_(run_, kPlan) {
+      : o_(o),
+        ws_(open_workspace(o.common)),
+        run_(*ws_->run),
+        space_(*ws_->space),
+        stages_(run_, o.width_search.empty() ? kPlan : kPlanWithWidths) {
     HWNAS_CHECK(space_.family == "chain", "--method ", o.method, " searches chain spaces (mbv2, hsconas, hurricane); ",
                 space_.name, " is not one");
     target_ = make_target(o.target, o.token);
@@ -53,6 +79,19 @@ class DiffRun {
     search();
     const std::string label = o_.method == "lightnas" ? "searched (LightNAS)" : "searched (SurgeNAS)";
     finals_ = make_finals(space_, result_.arch, label, o_.baseline_widths, o_.mbv2_widths);
+    if (!o_.width_search.empty()) {
+      widths_profile();
+      widths_search();
+      // The pick is the LightNet with its searched widths; the LightNet at
+      // width 1 stays beside it, retrained and measured alike.
+      FinalNet lightnet = finals_.nets.front();
+      lightnet.name = "lightnet";
+      lightnet.label = "LightNet (stage 1)";
+      finals_.nets.front().space = wide_space_.get();
+      finals_.nets.front().arch = widths_.arch;
+      finals_.nets.front().label = "searched (LightNet++)";
+      finals_.nets.insert(finals_.nets.begin() + 1, lightnet);
+    }
     if (o_.random_baseline > 0)
       add_random_finals(&finals_, space_, *hw_.latency, hw_.T_ms, o_.random_baseline, o_.common.exec.seed);
     retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
@@ -120,6 +159,80 @@ class DiffRun {
       json record = result_.to_json(space_);
       record["skips"] = skip_count(result_.arch);
       return record;
+    });
+  }
+
+  /// The method's space with --width-factors, its layers held to the
+  /// LightNet's ops, and that space's table on the target: every op of the
+  /// LightNet at every width, B refitted on archs of this space.
+  void widths_profile() {
+    std::map<std::string, std::string> kv;
+    const std::string name = parse_factory_string(space_.description, &kv);
+    kv["widths"] = kv_widths();
+    const std::string spec = format_factory_string(name, kv);
+    wide_space_ = make_space(spec);
+    HWNAS_CHECK(wide_space_->ops.size() == space_.ops.size() && wide_space_->num_layers() == space_.num_layers(),
+                "--width-search: ", spec, " does not keep the ops and layers of ", space_.description);
+    lightnet_space_ = wide_space_->clone();
+    for (int l = 0; l < space_.num_layers(); ++l) lightnet_space_->layers[l].ops = {result_.arch.genes[l].op};
+    json settings{{"space", spec}, {"lightnet", space_.format(result_.arch)}, {"target", o_.target},
+                  {"timing", o_.profile.to_json()}, {"bias_archs", o_.bias_archs}};
+    stages_.run("profile-widths", "profile the LightNet's ops at widths " + kv["widths"], settings, [&] {
+      SpaceProfileOptions po;
+      po.timing = o_.profile;
+      po.bias_archs = o_.bias_archs;
+      po.seed = o_.common.exec.seed;
+      wide_lut_ = std::make_unique<Lut>(profile_space(*lightnet_space_, spec, *target_, run_.file("lut_widths.json"), po));
+      return json{{"lut", "lut_widths.json"}, {"ops", wide_lut_->ops.size()}, {"bias_ms", wide_lut_->bias_ms.value_or(0.0)}};
+    });
+    wide_latency_ = std::make_unique<LutBiasModel>(*lightnet_space_, *wide_lut_, wide_lut_->bias_ms.value_or(0.0));
+  }
+
+  /// LightNAS Alg. 2: the LightNet's widths that score best on the training
+  /// proxy among those predicted within the strategy's window under T.
+  /// Scores are kept in widths_scores.json, so a resumed run trains nothing
+  /// twice.
+  void widths_search() {
+    Arch lightnet = result_.arch;
+    for (int l = 0; l < space_.num_layers(); ++l)
+      lightnet.genes[l].width = wide_space_->nearest_width(wide_space_->layers[l].widths, 1.0);
+    lightnet = wide_space_->canonical(lightnet);
+    const uint64_t seed = o_.common.exec.seed;
+    json settings{{"strategy", o_.width_search}, {"proxy", o_.width_proxy}, {"lightnet", space_.format(result_.arch)},
+                  {"T_ms", hw_.T_ms}, {"seed", seed}};
+    stages_.run("widths", str_cat("LightNAS stage 2: the LightNet's widths by ", o_.width_proxy), settings, [&] {
+      const auto t0 = std::chrono::steady_clock::now();
+      TrainingProxyEvaluator proxy(*lightnet_space_, ws_->split.search_train, ws_->norm,
+                                   parse_training_proxy(o_.width_proxy, seed), o_.common.exec.resolved_jobs());
+      StoredEvaluator stored(proxy, *lightnet_space_, run_.file("widths_scores.json"));
+      const HardObjective objective(hw_.T_ms);
+      SearchCallbacks callbacks;
+      callbacks.on_generation = [&](const History& h) {
+        h.write_csv(run_.file("widths_search.csv"));
+        const int best = h.best_feasible_index();
+        std::fprintf(stderr, "stage 2 generation %d: %d evaluated, best %s at %s ms\n", h.generation(), h.size(),
+                     best < 0 ? "-" : format_fixed(h.at(best).score, 4).c_str(),
+                     best < 0 ? "-" : format_ms(h.at(best).latency_ms).c_str());
+        return false;
+      };
+      const History h = make_strategy(o_.width_search)
+                            ->search(*lightnet_space_, stored, *wide_latency_, objective, {seed, 0}, callbacks);
+      h.write_csv(run_.file("widths_search.csv"));
+      const int best = h.best_feasible_index();
+      HWNAS_CHECK(best >= 0, "LightNAS stage 2: no width setting of the LightNet was predicted within T = ",
+                  format_ms(hw_.T_ms), " ms");
+      widths_.arch = h.at(best).arch;
+      widths_.predicted_ms = h.at(best).latency_ms;
+      widths_.score = h.at(best).score;
+      widths_.lightnet_score = stored.accuracy(lightnet);
+      widths_.lightnet_ms = wide_latency_->predict_ms(lightnet);
+      widths_.evaluations = h.size();
+      widths_.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      return json{{"arch", wide_space_->format(widths_.arch)}, {"space", wide_space_->description},
+                  {"predicted_ms", widths_.predicted_ms}, {"score", widths_.score},
+                  {"lightnet_score", widths_.lightnet_score}, {"lightnet_predicted_ms", widths_.lightnet_ms},
+                  {"evaluations", widths_.evaluations}, {"reused", stored.reused()}, {"proxy", proxy.describe()},
+                  {"strategy", make_strategy(o_.width_search)->describe()}, {"search_csv", "widths_search.csv"}};
     });
   }
 
@@ -192,7 +305,35 @@ class DiffRun {
        << format_fixed(hw_.T_ms, 3) << " ms (" << format_fixed(100 * (result_.predicted_ms / hw_.T_ms - 1), 1) << "%), with "
        << skip_count(result_.arch) << " skip layers of " << space_.num_layers() << "; final entropy " << format_fixed(last.entropy, 2)
        << " nats.\n\n![search trajectory](search_trajectory.png)\n\nData: `search_epochs.csv`, `search_steps.csv`.\n";
+    if (!o_.width_search.empty()) md << widths_section();
     return md.str();
+  }
+
+  std::string widths_section() const {
+    std::ostringstream md;
+    std::vector<std::string> widths;
+    for (int l = 0; l < wide_space_->num_layers(); ++l)
+      widths.push_back(is_skip(wide_space_->ops[widths_.arch.genes[l].op].kind)
+                           ? "-"
+                           : format_number(wide_space_->width_factors[widths_.arch.genes[l].width]));
+    md << "\n## Stage 2: the LightNet's widths\n\n"
+       << "LightNAS Alg. 2: the LightNet's ops kept, each layer's width among " << kv_widths() << " searched by `"
+       << o_.width_search << "` on the training proxy `" << o_.width_proxy << "` (thesis Def. 4.1), every candidate "
+       << "predicted within the window under T by the LightNet's own table (`lut_widths.json`: its ops at every width, "
+       << "B refitted). " << widths_.evaluations << " candidates";
+    if (widths_.seconds > 0) md << ", " << format_fixed(widths_.seconds / 60, 1) << " min in this invocation";
+    md << ".\n\n| | proxy score | predicted |\n|---|---:|---:|\n"
+       << "| LightNet (widths 1) | " << format_fixed(widths_.lightnet_score, 4) << " | " << format_ms(widths_.lightnet_ms)
+       << " ms |\n| stage 2 pick | " << format_fixed(widths_.score, 4) << " | " << format_ms(widths_.predicted_ms)
+       << " ms |\n\nWidths per layer (- = skip): " << join(widths, " ") << ".\n\nData: `widths_search.csv`, "
+       << "`widths_scores.json`.\n";
+    return md.str();
+  }
+
+  std::string kv_widths() const {  // --width-factors as a factory value: 0.5/0.75/1
+    std::vector<std::string> f;
+    for (double w : o_.width_factors) f.push_back(format_number(w));
+    return join(f, "/");
   }
 
   void report() {
@@ -203,10 +344,22 @@ class DiffRun {
     rep.method_section = method_section();
     rep.nets = report_nets(finals_.nets, space_, *model_, *hw_.latency, o_.profile.statistic, drift_);
     rep.stage_seconds = stages_.seconds();
+    if (!o_.width_search.empty()) {
+      rep.nets.front().predicted_ms = widths_.predicted_ms;
+      rep.op_latency_ms = [this](int layer, const Gene& g) {
+        return wide_lut_->op_ms(wide_space_->op_spec(layer, g, wide_lut_->target.batch));
+      };
+    }
     BestRecord b = best_record(o_.method, o_.common, rep);
-    b.predicted_latency_ms = result_.predicted_ms;
-    b.search_score = result_.epochs.back().valid_accuracy;
-    b.search_score_kind = "supernet search-valid accuracy of the argmax arch, last search epoch";
+    if (o_.width_search.empty()) {
+      b.predicted_latency_ms = result_.predicted_ms;
+      b.search_score = result_.epochs.back().valid_accuracy;
+      b.search_score_kind = "supernet search-valid accuracy of the argmax arch, last search epoch";
+    } else {
+      b.space = wide_space_->description;
+      b.search_score = widths_.score;
+      b.search_score_kind = "stage 2 training proxy " + o_.width_proxy;
+    }
     report_stage(stages_, run_, rep, b);
   }
 
@@ -223,6 +376,12 @@ class DiffRun {
   DiffSearchResult result_;
   Finals finals_;
   double drift_ = std::nan("");
+  // Stage 2 (--width-search).
+  std::unique_ptr<SearchSpace> wide_space_;      ///< the method's space with --width-factors
+  std::unique_ptr<SearchSpace> lightnet_space_;  ///< wide_space_ with each layer held to the LightNet's op
+  std::unique_ptr<Lut> wide_lut_;
+  std::unique_ptr<LutBiasModel> wide_latency_;
+  WidthsResult widths_;
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include "core/error.h"
 #include "core/factory.h"
 #include "core/strings.h"
+#include "eval/training_proxy.h"
+#include "search/strategy.h"
 
 namespace hwnas {
 
@@ -30,6 +32,13 @@ void check_diff_options(const PipelineOptions& o) {
               "' (lut+bias, mlp or gnn)");
   HWNAS_CHECK(name == "lut+bias" || (o.predictor_archs >= 10 && o.predictor_test_archs >= 2),
               "--diff-latency ", name, " needs --predictor-archs >= 10 and --predictor-test-archs >= 2");
+  if (o.width_search.empty()) return;
+  HWNAS_CHECK(o.method == "lightnas", "--width-search is LightNAS's second stage; --method ", o.method, " has none");
+  make_strategy(o.width_search);
+  parse_training_proxy(o.width_proxy);
+  HWNAS_CHECK(!o.width_factors.empty(), "--width-factors needs at least one factor");
+  for (double w : o.width_factors)
+    HWNAS_CHECK(w > 0 && w <= 4, "--width-factors must be in (0, 4], got ", format_number(w));
 }
 
 void run_pipeline(const PipelineOptions& o) {

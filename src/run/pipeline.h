@@ -54,6 +54,14 @@ struct PipelineOptions {
   std::string diff_latency = "lut+bias";
   int predictor_archs = 1000;
   int predictor_test_archs = 200;  ///< held-out archs the learned model is scored on
+  // LightNAS stage 2 (thesis section 4.2, Alg. 2): the LightNet's width per
+  // layer among `width_factors`, searched by `width_search` (a strategy;
+  // empty = stage 2 off) on the training proxy `width_proxy`
+  // (eval/training_proxy.h), under a table of the LightNet's ops at every
+  // width profiled on the target.
+  std::string width_search;
+  std::string width_proxy = "bte:epochs=3,images=1024,batch=64,lr=0.1";
+  std::vector<double> width_factors = {0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0};
   /// Calibration (not in HSCoNAS): this many archs near the budget trained
   /// stand-alone (calibrate_train; the presets train them like re-ranking
   /// candidates) and scored on search-valid; the search then sees the

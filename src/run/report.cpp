@@ -248,15 +248,16 @@ void write_report(const RunDir& run, const ReportInput& in) {
 
   md << "**" << verdict_line(in) << "**\n\n";
 
-  md << "## The searched arch\n\n`" << space.format(best.arch) << "`\n\n"
+  const SearchSpace& pick_space = *best.space;
+  md << "## The searched arch\n\n`" << pick_space.format(best.arch) << "`\n\n"
      << "| layer | stage | in | out | stride | op | width | mid ch | LUT ms |\n|---:|---:|---|---:|---:|---|---:|---:|---:|\n";
-  for (int l = 0; l < space.num_layers(); ++l) {
-    const LayerSpec& L = space.layers[l];
+  for (int l = 0; l < pick_space.num_layers(); ++l) {
+    const LayerSpec& L = pick_space.layers[l];
     const Gene& g = best.arch.genes[l];
-    const OpDef& op = space.ops[g.op];
+    const OpDef& op = pick_space.ops[g.op];
     md << "| " << l + 1 << " | " << L.stage + 1 << " | " << L.cin << "x" << L.in_h << "x" << L.in_w << " | " << L.cout
        << " | " << L.stride << " | " << op.name << " | "
-       << (op.scalable ? format_number(space.width_factors[g.width]) : "-") << " | " << space.mid_channels(l, g)
+       << (op.scalable ? format_number(pick_space.width_factors[g.width]) : "-") << " | " << pick_space.mid_channels(l, g)
        << " | " << (in.op_latency_ms ? fmt(in.op_latency_ms(l, g), 4) : "") << " |\n";
   }
 

@@ -90,7 +90,7 @@ struct ReportInput {
   std::vector<double> shrink_log10_sizes;  ///< before, after stage 1, after stage 2
   std::vector<ReportNet> nets;             ///< searched first, then baselines
   std::vector<std::pair<std::string, double>> stage_seconds;
-  std::function<double(int layer, const Gene&)> op_latency_ms;  ///< LUT entry of one layer
+  std::function<double(int layer, const Gene&)> op_latency_ms;  ///< LUT entry of one layer of the pick's space
 };
 
 /// One line against the goals: T hit (measured within 5% under T, never

@@ -14,6 +14,8 @@ EvolutionStrategy::EvolutionStrategy(const EvolutionOptions& o) : options_(o) {
               "evolution: pc (crossover probability) must be in [0, 1], got ", o.crossover_prob);
   HWNAS_CHECK(o.init_near >= 0 && o.init_near <= 1,
               "evolution: init (lowest latency of the initial population, x T) must be in [0, 1], got ", o.init_near);
+  HWNAS_CHECK(o.children_near >= 0 && o.children_near <= 1,
+              "evolution: near (lowest latency of a child, x T) must be in [0, 1], got ", o.children_near);
   HWNAS_CHECK(o.mutation_prob >= 0 && o.mutation_prob <= 1,
               "evolution: pm (mutation probability) must be in [0, 1], got ", o.mutation_prob);
 }
@@ -35,8 +37,7 @@ History EvolutionStrategy::search(const SearchSpace& space, Evaluator& evaluator
   std::vector<int> pop;
   const std::vector<Arch> init = o.init_near > 0 ? run.sample_distinct_near_budget(o.population, o.init_near, rng0)
                                                  : run.sample_distinct(o.population, rng0);
-  for (const Arch& a : init) {
-    const int i = run.evaluate(a);
+  for (int i : run.evaluate_all(init)) {
     if (i < 0) break;
     pop.push_back(i);
   }
@@ -46,15 +47,22 @@ History EvolutionStrategy::search(const SearchSpace& space, Evaluator& evaluator
     // Lines 3-7: score, sort, the top K are the parents.
     const std::vector<int> sorted = sort_by_score(run, pop);
     std::vector<int> next(sorted.begin(), sorted.begin() + o.parents);
-    // Lines 8-12: P - K children from two distinct random parents each.
-    bool spent = false;
+    // Lines 8-12: P - K children from two distinct random parents each,
+    // evaluated together.
+    std::vector<Arch> children;
     for (int j = 0; j < o.population - o.parents; ++j) {
-      const int ia = uniform_int(rng, o.parents);
-      int ib = uniform_int(rng, o.parents - 1);
-      if (ib >= ia) ++ib;  // In_a != In_b
-      const Arch child = offspring(space, run.history().at(next[ia]).arch,
-                                   run.history().at(next[ib]).arch, rng);
-      const int c = run.evaluate(child);
+      Arch child;
+      for (int attempt = 0; attempt < (o.children_near > 0 ? 100 : 1); ++attempt) {
+        const int ia = uniform_int(rng, o.parents);
+        int ib = uniform_int(rng, o.parents - 1);
+        if (ib >= ia) ++ib;  // In_a != In_b
+        child = offspring(space, run.history().at(next[ia]).arch, run.history().at(next[ib]).arch, rng);
+        if (o.children_near <= 0 || run.near_budget(child, o.children_near)) break;
+      }
+      children.push_back(child);
+    }
+    bool spent = false;
+    for (int c : run.evaluate_all(children)) {
       if (c < 0) {
         spent = true;
         break;
@@ -75,7 +83,8 @@ std::string EvolutionStrategy::describe() const {
                                              {"K", std::to_string(options_.parents)},
                                              {"pc", format_number(options_.crossover_prob)},
                                              {"pm", format_number(options_.mutation_prob)},
-                                             {"init", format_number(options_.init_near)}});
+                                             {"init", format_number(options_.init_near)},
+                                             {"near", format_number(options_.children_near)}});
 }
 
 std::unique_ptr<Strategy> make_evolution_strategy(FactoryOptions& opts) {
@@ -84,6 +93,7 @@ std::unique_ptr<Strategy> make_evolution_strategy(FactoryOptions& opts) {
   o.population = opts.get_int("P", o.population);
   o.parents = opts.get_int("K", o.parents);
   o.init_near = opts.get_double("init", o.init_near);
+  o.children_near = opts.get_double("near", o.children_near);
   o.crossover_prob = opts.get_double("pc", o.crossover_prob);
   o.mutation_prob = opts.get_double("pm", o.mutation_prob);
   return std::make_unique<EvolutionStrategy>(o);

@@ -24,6 +24,11 @@ struct EvolutionOptions {
   /// space's median latency, and a budget far below it was never reached in
   /// a short search (T = 2.5 ms: best 3.02 ms after 76 evaluations).
   double init_near = 0.8;
+  /// near: a child is drawn again (up to 100 times, then kept as it is)
+  /// until its predicted latency lies in [near x T, T], so no expensive
+  /// evaluation is spent off the budget (LightNAS Alg. 2: "children must
+  /// meet T"); 0 = children as drawn, as HSCoNAS's Algorithm 1.
+  double children_near = 0;
 };
 
 class EvolutionStrategy : public Strategy {

@@ -31,4 +31,37 @@ double AlphaLrSchedule::at(int epoch, int epochs, int freeze, double latency_ms,
   return out;
 }
 
+namespace {
+
+void check_losses(const std::vector<std::vector<double>>& losses, const char* what) {
+  HWNAS_CHECK(losses.size() >= 2, what, ": needs losses of at least 2 epochs, got ", losses.size());
+  HWNAS_CHECK(!losses[0].empty(), what, ": epoch 0 has no batches");
+  for (size_t e = 0; e < losses.size(); ++e) {
+    HWNAS_CHECK(losses[e].size() == losses[0].size(), what, ": epoch ", e, " has ", losses[e].size(),
+                " batches, epoch 0 has ", losses[0].size());
+    for (double l : losses[e]) HWNAS_CHECK(std::isfinite(l) && l > 0, what, ": loss ", l, " in epoch ", e, " is not positive");
+  }
+}
+
+}  // namespace
+
+double batch_training_efficiency(const std::vector<std::vector<double>>& losses) {
+  check_losses(losses, "BTE");
+  double sum = 0;
+  for (size_t n = 0; n < losses[0].size(); ++n) {
+    double product = 1;
+    for (size_t e = 0; e + 1 < losses.size(); ++e) product *= (losses[e][n] - losses[e + 1][n]) / losses[e][n];
+    sum += product;
+  }
+  return sum;
+}
+
+double training_speed_estimate(const std::vector<std::vector<double>>& losses) {
+  check_losses(losses, "TSE");
+  double sum = 0;
+  for (const auto& epoch : losses)
+    for (double l : epoch) sum += l;
+  return sum;
+}
+
 }  // namespace hwnas

@@ -4,6 +4,8 @@
 // tested on their own.
 #pragma once
 
+#include <vector>
+
 namespace hwnas {
 
 /// The learnable trade-off lambda of L_valid + lambda * (LAT / T - 1).
@@ -42,5 +44,18 @@ struct AlphaLrSchedule {
   double tolerance = 0.15 / 25;  ///< the code's 0.15 ms at its 20-30 ms targets
   double at(int epoch, int epochs, int freeze, double latency_ms, double target_ms) const;
 };
+
+/// LightNAS's training proxy for its second stage (thesis Def. 4.1): a
+/// network trained E epochs on N fixed batches (no shuffle, no augmentation),
+/// `losses[e][n]` the loss of batch n when epoch e saw it. BTE sums over the
+/// batches the product over consecutive epochs of the relative loss drop,
+/// (L_e - L_e+1) / L_e; higher is better. Throws on fewer than 2 epochs,
+/// ragged or empty rows, or a loss that is not positive and finite.
+double batch_training_efficiency(const std::vector<std::vector<double>>& losses);
+
+/// The training-speed estimate of Ru et al. (2021) that the thesis compares
+/// BTE with: the sum of every batch's training loss over all epochs; lower
+/// is better. Same checks as batch_training_efficiency.
+double training_speed_estimate(const std::vector<std::vector<double>>& losses);
 
 }  // namespace hwnas

@@ -89,12 +89,12 @@ bool SearchRun::budget_left() const {
   return options_.max_evals == 0 || history_.size() < options_.max_evals;
 }
 
-SearchRecord score_arch(const SearchSpace& space, const Arch& arch, Evaluator& evaluator, const LatencyModel& latency,
-                        const Objective& objective) {
+SearchRecord scored_record(const SearchSpace& space, const Arch& arch, double accuracy, const LatencyModel& latency,
+                           const Objective& objective) {
   SearchRecord r;
   r.arch = space.canonical(arch);
   r.arch_text = space.format(r.arch);
-  r.accuracy = evaluator.accuracy(r.arch);
+  r.accuracy = accuracy;
   r.latency_ms = latency.predict_ms(r.arch);
   r.score = objective.score(r.accuracy, r.latency_ms);
   r.feasible = objective.feasible(r.latency_ms);
@@ -103,13 +103,47 @@ SearchRecord score_arch(const SearchSpace& space, const Arch& arch, Evaluator& e
   return r;
 }
 
-int SearchRun::evaluate(const Arch& arch) {
-  const int known = history_.find(space_.format(space_.canonical(arch)));
-  if (known >= 0) return known;
-  if (!budget_left()) return -1;
-  SearchRecord r = score_arch(space_, arch, evaluator_, latency_, objective_);
-  r.generation = generation_;
-  return history_.add(std::move(r));
+SearchRecord score_arch(const SearchSpace& space, const Arch& arch, Evaluator& evaluator, const LatencyModel& latency,
+                        const Objective& objective) {
+  return scored_record(space, arch, evaluator.accuracy(space.canonical(arch)), latency, objective);
+}
+
+int SearchRun::evaluate(const Arch& arch) { return evaluate_all({arch})[0]; }
+
+std::vector<int> SearchRun::evaluate_all(const std::vector<Arch>& archs) {
+  std::vector<int> out(archs.size(), -1);
+  std::vector<int> fresh_of(archs.size(), -1);  // position in `fresh`
+  std::vector<Arch> fresh;
+  std::map<std::string, int> pending;
+  for (size_t i = 0; i < archs.size(); ++i) {
+    const Arch a = space_.canonical(archs[i]);
+    const std::string text = space_.format(a);
+    if ((out[i] = history_.find(text)) >= 0) continue;
+    if (auto it = pending.find(text); it != pending.end()) {
+      fresh_of[i] = it->second;
+      continue;
+    }
+    if (options_.max_evals > 0 && history_.size() + static_cast<int>(fresh.size()) >= options_.max_evals) continue;
+    fresh_of[i] = pending[text] = static_cast<int>(fresh.size());
+    fresh.push_back(a);
+  }
+  if (fresh.empty()) return out;
+  const std::vector<double> acc = evaluator_.accuracies(fresh);
+  HWNAS_ASSERT(acc.size() == fresh.size());
+  std::vector<int> index(fresh.size());
+  for (size_t j = 0; j < fresh.size(); ++j) {
+    SearchRecord r = scored_record(space_, fresh[j], acc[j], latency_, objective_);
+    r.generation = generation_;
+    index[j] = history_.add(std::move(r));
+  }
+  for (size_t i = 0; i < archs.size(); ++i)
+    if (fresh_of[i] >= 0) out[i] = index[fresh_of[i]];
+  return out;
+}
+
+bool SearchRun::near_budget(const Arch& arch, double near) const {
+  const double ms = latency_.predict_ms(space_.canonical(arch));
+  return objective_.feasible(ms) && ms >= near * objective_.target_ms();
 }
 
 bool SearchRun::end_generation(std::vector<int> population) {

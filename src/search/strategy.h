@@ -38,6 +38,9 @@ struct SearchRecord {
 /// objective gives NaN.
 SearchRecord score_arch(const SearchSpace& space, const Arch& arch, Evaluator& evaluator, const LatencyModel& latency,
                         const Objective& objective);
+/// The record of `arch` (made canonical) with its `accuracy` already known.
+SearchRecord scored_record(const SearchSpace& space, const Arch& arch, double accuracy, const LatencyModel& latency,
+                           const Objective& objective);
 
 /// Every distinct arch a search evaluated, in evaluation order, plus the
 /// current population. Evaluating an arch twice costs nothing and is not
@@ -126,6 +129,12 @@ class SearchRun {
   /// Record index of `arch`, evaluating it when new (one distinct evaluation
   /// against max_evals); -1 when it is new and the budget is spent.
   int evaluate(const Arch& arch);
+  /// evaluate() of each arch, the new ones handed to the evaluator in one
+  /// call (Evaluator::accuracies) and recorded in order; -1 for new archs
+  /// past the budget.
+  std::vector<int> evaluate_all(const std::vector<Arch>& archs);
+  /// Whether `arch`'s predicted latency lies in [near x T, T].
+  bool near_budget(const Arch& arch, double near) const;
   /// Score of record `index`.
   double score(int index) const { return history_.at(index).score; }
   /// Whether another new arch may still be evaluated.

@@ -92,7 +92,7 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
   HWNAS_CHECK(data.size() > 0, "training set ", data.name, " is empty");
   BatchLoader::Options lo;
   lo.batch_size = opts.batch_size;
-  lo.shuffle = true;
+  lo.shuffle = opts.shuffle;
   lo.augment = opts.augment;
   const int64_t usable = opts.limit > 0 ? std::min(opts.limit, data.size()) : data.size();
   lo.drop_last = usable > opts.batch_size;
@@ -131,6 +131,7 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
     const double l = loss.item<double>();
     HWNAS_CHECK(std::isfinite(l), "training diverged at step ", step, " (loss ", l,
                 "); lower the learning rate");
+    if (opts.record_losses) stats.step_losses.push_back(l);
     loss_sum += l * x.size(0);
     correct += logits.argmax(1).eq(y).sum().item<double>();
     seen += x.size(0);

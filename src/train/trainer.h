@@ -9,6 +9,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "core/search_space.h"
 #include "data/dataset.h"
@@ -27,6 +28,8 @@ struct TrainOptions {
   double grad_clip = 5.0;        ///< max gradient L2 norm
   double label_smoothing = 0.0;  ///< 0 = plain cross entropy
   bool augment = true;           ///< random crop (pad 2) + flip
+  bool shuffle = true;           ///< a fresh order every epoch; false = the same batches in the same order
+  bool record_losses = false;    ///< keep every step's loss in TrainStats::step_losses
   uint64_t seed = 0;
   int64_t limit = 0;             ///< train on the first `limit` images only (0 = all)
   std::string checkpoint;        ///< path of the checkpoint file ("" = none)
@@ -49,6 +52,7 @@ struct TrainStats {
   double last_loss = 0;       ///< mean loss over the last epoch's steps seen
   double last_accuracy = 0;   ///< training accuracy (%) over the same steps
   bool finished = false;      ///< all epochs done
+  std::vector<double> step_losses;  ///< each step's loss, when TrainOptions::record_losses
   double images_per_s() const { return seconds > 0 ? images / seconds : 0; }
 };
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "core/error.h"
 #include "search/lightnas.h"
 
 namespace hwnas {
@@ -82,6 +83,28 @@ TEST(Schedules, AlphaLearningRateHalvesAndDampsNearTheTarget) {
   EXPECT_DOUBLE_EQ(s.at(30, 90, 10, 30.0, 25.0), 0.5e-3);
   EXPECT_DOUBLE_EQ(s.at(85, 90, 10, 30.0, 25.0), 1e-3 / 8);  // far from T: no damping
   EXPECT_NEAR(s.at(85, 90, 10, 25.1, 25.0), 1e-3 / 8 * 0.004, 1e-15);
+}
+
+TEST(TrainingProxies, BteMultipliesRelativeDropsAndSumsOverBatches) {
+  // Batch 0: 2 -> 1 -> 0.5 gives (1/2)(1/2) = 0.25; batch 1: 4 -> 3 -> 1.5
+  // gives (1/4)(1/2) = 0.125.
+  const std::vector<std::vector<double>> losses = {{2.0, 4.0}, {1.0, 3.0}, {0.5, 1.5}};
+  EXPECT_NEAR(batch_training_efficiency(losses), 0.375, 1e-12);
+  EXPECT_NEAR(training_speed_estimate(losses), 12.0, 1e-12);
+  // A network that learns faster scores higher BTE and lower TSE.
+  const std::vector<std::vector<double>> slower = {{2.0, 4.0}, {1.8, 3.9}, {1.7, 3.8}};
+  EXPECT_GT(batch_training_efficiency(losses), batch_training_efficiency(slower));
+  EXPECT_LT(training_speed_estimate(losses), training_speed_estimate(slower));
+  // Two epochs: one factor per batch.
+  EXPECT_NEAR(batch_training_efficiency({{2.0}, {1.5}}), 0.25, 1e-12);
+}
+
+TEST(TrainingProxies, RefuseMalformedLosses) {
+  EXPECT_THROW(batch_training_efficiency({{1.0}}), Error);                    // one epoch
+  EXPECT_THROW(batch_training_efficiency({{1.0, 2.0}, {1.0}}), Error);        // ragged
+  EXPECT_THROW(training_speed_estimate({{1.0}, {std::nan("")}}), Error);      // NaN
+  EXPECT_THROW(batch_training_efficiency({{}, {}}), Error);                   // no batches
+  EXPECT_THROW(training_speed_estimate({{1.0}, {0.0}}), Error);               // zero loss
 }
 
 }  // namespace

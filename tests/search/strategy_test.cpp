@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -124,8 +125,8 @@ TEST(History, InfeasibleScoresAreWrittenAsInf) {
 
 TEST(MakeStrategy, DescribeRoundTrips) {
   EXPECT_EQ(make_strategy("evolution:G=20,P=50,K=20,pc=0.25,pm=0.25")->describe(),
-            "evolution:G=20,K=20,P=50,init=0.8,pc=0.25,pm=0.25");
-  EXPECT_EQ(make_strategy("evolution")->describe(), "evolution:G=20,K=20,P=50,init=0.8,pc=0.25,pm=0.25");
+            "evolution:G=20,K=20,P=50,init=0.8,near=0,pc=0.25,pm=0.25");
+  EXPECT_EQ(make_strategy("evolution")->describe(), "evolution:G=20,K=20,P=50,init=0.8,near=0,pc=0.25,pm=0.25");
   EXPECT_EQ(make_strategy("ga")->describe(), "ga:E=1,G=100,N=20,pc=0.9,pm=0.1,t=3");
   EXPECT_EQ(make_strategy("regularized-evolution:S=5")->describe(),
             "regularized-evolution:C=600,P=50,S=5");
@@ -192,6 +193,69 @@ TEST(Evolution, InitialPopulationLiesNearTheBudget) {
   ASSERT_EQ(uniform.size(), 50u);
   EXPECT_TRUE(std::any_of(uniform.begin(), uniform.end(), [](double ms) { return ms > 18.0 || ms < 14.4; }));
   EXPECT_THROW(make_strategy("evolution:init=1.5"), Error);
+}
+
+// near=0.9 keeps every child of every generation in [0.9 T, T]; without it
+// children stray from the budget.
+TEST(Evolution, ChildrenNearTheBudgetWhenAsked) {
+  auto space = make_space("nb201");
+  SyntheticNb201 toy;
+  const auto obj = make_objective("hsconas:T=18,beta=-10");
+  auto children = [&](const char* spec) {
+    std::vector<double> ms;
+    const History h = make_strategy(spec)->search(*space, toy, toy, *obj, {/*seed=*/5, /*max_evals=*/0});
+    for (const SearchRecord& r : h.records())
+      if (r.generation > 0) ms.push_back(r.latency_ms);
+    return ms;
+  };
+  const std::vector<double> near = children("evolution:G=4,P=12,K=4,pm=0.5,init=0.9,near=0.9");
+  ASSERT_FALSE(near.empty());
+  for (double ms : near) {
+    EXPECT_LE(ms, 18.0);
+    EXPECT_GE(ms, 0.9 * 18.0);
+  }
+  const std::vector<double> free = children("evolution:G=4,P=12,K=4,pm=0.5,init=0.9");
+  EXPECT_TRUE(std::any_of(free.begin(), free.end(), [](double ms) { return ms > 18.0 || ms < 16.2; }));
+  EXPECT_THROW(make_strategy("evolution:near=2"), Error);
+}
+
+/// Counts how archs reach it: one call per generation when batched.
+class BatchCountingEvaluator : public ToyEvaluator {
+ public:
+  std::vector<double> accuracies(const std::vector<Arch>& archs) override {
+    ++batches;
+    sizes.push_back(static_cast<int>(archs.size()));
+    return Evaluator::accuracies(archs);
+  }
+  int batches = 0;
+  std::vector<int> sizes;
+};
+
+// A generation's new archs reach the evaluator in one call, without
+// repeats; the history equals the one-at-a-time evaluation's.
+TEST(Evolution, EvaluatesEachGenerationInOneBatch) {
+  auto space = toy_space();
+  ToyLatency lat;
+  const auto obj = make_objective("hard:T=100");
+  BatchCountingEvaluator batched;
+  const History h = make_strategy("evolution:G=3,P=8,K=3,init=0")->search(*space, batched, lat, *obj, {7, 0});
+  EXPECT_GE(batched.batches, 2);
+  EXPECT_LE(batched.batches, 4);  // generation 0 and 3 of children (a generation of repeats costs no call)
+  EXPECT_EQ(std::accumulate(batched.sizes.begin(), batched.sizes.end(), 0), h.size());
+  EXPECT_EQ(batched.calls, h.size());
+  ToyEvaluator single;
+  SearchRun run(*space, single, lat, *obj, {7, 0}, {});
+  for (const SearchRecord& r : h.records()) {
+    const int before = run.history().size();
+    EXPECT_EQ(run.evaluate(r.arch), before);  // new, in the same order
+    EXPECT_EQ(run.history().at(before).score, r.score);
+  }
+  // evaluate_all: a repeat within the batch and a known arch cost nothing.
+  const Arch a = h.at(0).arch;
+  const Arch fresh = space->parse("x@1,x@1,x@1,x@1");
+  const std::vector<int> idx = run.evaluate_all({fresh, fresh, a});
+  EXPECT_EQ(idx[0], idx[1]);
+  EXPECT_EQ(idx[2], 0);
 }
 
 TEST(Evolution, OffspringHonoursCrossoverAndMutationRates) {

@@ -46,6 +46,30 @@ check '.method == "surgenas" and (.measured_latency_ms > 0)' "$DIR/sg/best.json"
 check '.settings.beta == 0.5 and .settings.phi == 0 and .record.logit_steps == 0 and (.record.skips | type == "number")' \
   "$DIR/sg/stages/search.json"
 
+# LightNAS stage 2: the LightNet's widths by evolution on BTE, under the
+# LightNet's own table at every width; the LightNet stays among the finals.
+W_SEARCH="evolution:G=2,P=4,K=2,pc=0.5,pm=0.5,init=0.9,near=0.9"
+W_PROXY="bte:epochs=3,images=128,batch=32"
+"$HWNAS" run --method lightnas --preset smoke --space "$SPACE" --width-search "$W_SEARCH" --width-proxy "$W_PROXY" \
+  --run-dir "$DIR/w" --threads 1 > /dev/null 2> "$DIR/err4.txt" || { tail -20 "$DIR/err4.txt"; fail "lightnas stage 2 exited non-zero"; }
+R=$DIR/w
+for s in profile predictor search profile-widths widths retrain measure report; do
+  check '.stage and .settings and .record' "$R/stages/$s.json" "stage record"
+done
+check '.record.evaluations >= 4 and (.record.predicted_ms <= .settings.T_ms) and (.record.score | type == "number")' \
+  "$R/stages/widths.json" "stage 2 record"
+check '(.space | endswith("widths=0.5/0.75/1/1.25/1.5/1.75/2")) and (.search_score_kind | startswith("stage 2"))' "$R/best.json"
+[ "$(jq -c 'keys' "$R/best.json")" = "$KEYS" ] || fail "best.json of lightnas stage 2 has another schema"
+[ "$(jq -r .arch "$R/best.json")" = "$(jq -r .record.arch "$R/stages/widths.json")" ] || fail "best.json is not stage 2's pick"
+check '[.[] | .label] | index("LightNet (stage 1)") != null' <(jq '[.record.nets[]]' "$R/stages/retrain.json") "the LightNet retrained"
+for f in widths_search.csv widths_scores.json lut_widths.json; do [ -s "$R/$f" ] || fail "lacks $f"; done
+grep -q "## Stage 2: the LightNet's widths" "$R/report.md" || fail "report lacks the stage 2 section"
+# Resume trains no candidate again: every score comes from widths_scores.json.
+"$HWNAS" run --method lightnas --preset smoke --space "$SPACE" --width-search "$W_SEARCH" --width-proxy "$W_PROXY" \
+  --run-dir "$R" --threads 1 --resume > /dev/null 2> "$DIR/err5.txt" || { tail -20 "$DIR/err5.txt"; fail "stage 2 resume"; }
+check '.record.reused > .record.evaluations' "$R/stages/widths.json" "stage 2 resume reused its scores"
+! grep -q "^  BTE" "$DIR/err5.txt" || fail "stage 2 resume trained candidates again"
+
 # Bad input: one line, non-zero exit.
 expect_error() {
   local want=$1; shift
@@ -55,5 +79,8 @@ expect_error() {
 }
 expect_error "unknown model" run --method lightnas --preset smoke --space "$SPACE" --diff-latency nope --run-dir "$DIR/b1"
 expect_error "frozen epochs" run --method lightnas --preset smoke --space "$SPACE" --search-freeze-epochs 5 --run-dir "$DIR/b2"
+expect_error "second stage" run --method surgenas --preset smoke --space "$SPACE" --width-search evolution --run-dir "$DIR/b4"
+expect_error "epochs must be >= 2" run --method lightnas --preset smoke --space "$SPACE" --width-search evolution \
+  --width-proxy bte:epochs=1 --run-dir "$DIR/b5"
 expect_error "chain spaces" run --method surgenas --preset smoke --space nb201:in_channels=1,in_size=28 --run-dir "$DIR/b3"
 echo "diff smoke test passed"

@@ -1,0 +1,97 @@
+#include "eval/training_proxy.h"
+
+#include <cstdio>
+
+#include "core/error.h"
+#include "core/factory.h"
+#include "core/rng.h"
+#include "core/strings.h"
+#include "nn/execution.h"
+#include "nn/network.h"
+#include "search/lightnas.h"
+#include "train/trainer.h"
+
+namespace hwnas {
+
+void TrainingProxyOptions::validate() const {
+  HWNAS_CHECK(kind == "bte" || kind == "tse", "training proxy: unknown kind '", kind, "' (bte or tse)");
+  HWNAS_CHECK(epochs >= 2, kind, ": epochs must be >= 2 (losses of consecutive epochs are compared), got ", epochs);
+  HWNAS_CHECK(batch_size >= 2, kind, ": batch must be >= 2, got ", batch_size);
+  HWNAS_CHECK(images >= batch_size, kind, ": images (", images, ") must hold at least one batch of ", batch_size);
+  HWNAS_CHECK(lr > 0, kind, ": lr must be > 0, got ", lr);
+}
+
+std::string TrainingProxyOptions::describe() const {
+  return format_factory_string(kind, {{"epochs", std::to_string(epochs)},
+                                      {"images", std::to_string(images)},
+                                      {"batch", std::to_string(batch_size)},
+                                      {"lr", format_number(lr)}});
+}
+
+TrainingProxyOptions parse_training_proxy(const std::string& spec, uint64_t seed) {
+  std::map<std::string, std::string> kv;
+  TrainingProxyOptions o;
+  o.kind = parse_factory_string(spec, &kv);
+  FactoryOptions f(o.kind, kv);
+  o.epochs = f.get_int("epochs", o.epochs);
+  o.images = f.get_int("images", o.images);
+  o.batch_size = f.get_int("batch", o.batch_size);
+  o.lr = f.get_double("lr", o.lr);
+  f.finish();
+  o.seed = seed;
+  o.validate();
+  return o;
+}
+
+TrainingProxyEvaluator::TrainingProxyEvaluator(const SearchSpace& space, const ImageSet& data,
+                                               const Normalization& norm, TrainingProxyOptions opts, int jobs)
+    : space_(space), data_(data), norm_(norm), opts_(std::move(opts)), jobs_(jobs) {
+  opts_.validate();
+  HWNAS_CHECK(data.size() >= opts_.images, opts_.kind, ": needs ", opts_.images, " training images, ", data.name,
+              " has ", data.size());
+}
+
+ProxyTraining TrainingProxyEvaluator::train(const Arch& arch) const {
+  space_.validate(arch);
+  std::shared_ptr<NetworkImpl> net;
+  with_torch_seed(arch_seed(mix_seed(opts_.seed ^ 0x425445ULL), arch), [&] { net = make_network(space_, arch); });  // "BTE"
+  TrainOptions t;
+  t.epochs = opts_.epochs;
+  t.batch_size = opts_.batch_size;
+  t.lr = opts_.lr;
+  t.limit = opts_.images - opts_.images % opts_.batch_size;  // whole batches only
+  t.augment = false;
+  t.shuffle = false;
+  t.record_losses = true;
+  t.seed = opts_.seed;
+  const TrainStats s = hwnas::train(*net, [&](int64_t) { return arch; }, data_, norm_, t);
+  const size_t per_epoch = s.step_losses.size() / opts_.epochs;
+  ProxyTraining r;
+  for (int e = 0; e < opts_.epochs; ++e)
+    r.losses.emplace_back(s.step_losses.begin() + e * per_epoch, s.step_losses.begin() + (e + 1) * per_epoch);
+  r.score = opts_.kind == "bte" ? batch_training_efficiency(r.losses) : -training_speed_estimate(r.losses);
+  r.seconds = s.seconds;
+  return r;
+}
+
+double TrainingProxyEvaluator::accuracy(const Arch& arch) { return accuracies({arch})[0]; }
+
+std::vector<double> TrainingProxyEvaluator::accuracies(const std::vector<Arch>& archs) {
+  std::vector<ProxyTraining> out(archs.size());
+  run_jobs(static_cast<int>(archs.size()), jobs_, [&](int i) {
+    out[i] = train(archs[i]);
+    std::fprintf(stderr, "  %s %s (%.1f s): %s\n", opts_.kind == "bte" ? "BTE" : "-TSE", format_fixed(out[i].score, 4).c_str(),
+                 out[i].seconds, space_.format(archs[i]).c_str());
+  });
+  std::vector<double> scores;
+  for (const ProxyTraining& r : out) {
+    scores.push_back(r.score);
+    seconds_ += r.seconds;
+    ++evaluations_;
+  }
+  return scores;
+}
+
+std::string TrainingProxyEvaluator::describe() const { return opts_.describe(); }
+
+}  // namespace hwnas

@@ -7,6 +7,7 @@
 #include "cli/presets.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "latency/target.h"
 #include "run/pipeline.h"
 #include "search/objective.h"
 
@@ -20,6 +21,7 @@ struct Args {
   std::string min_time;
   std::string statistic;
   std::string profile_warmup;
+  bool fold = false;
 };
 
 /// LightNAS / SurgeNAS: the differentiable search (train/diff_search.h).
@@ -89,6 +91,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--latency", a->latency, "Latency budget T with units (3ms, 800us); default: the median of the space");
   cmd->add_option("--target", p.target, "local[:threads=N,batch=B,clock=wall|cpu] | remote://HOST:PORT | table:FILE")
       ->capture_default_str();
+  cmd->add_flag("--fold", a->fold,
+                "Time ops and networks with BatchNorm folded into the convolutions, as deployed (the target's fold=1)");
   cmd->add_option("--token", p.token, "Token of a remote agent")->envname("HWNAS_AGENT_TOKEN");
   cmd->add_option("--objective", p.objective, "hsconas[:beta=B] (Eq. 2) | hard | penalty")->capture_default_str();
   cmd->add_option("--strategy", p.strategy, "Search strategy (preset: evolution, Algorithm 1)");
@@ -144,6 +148,7 @@ void setup(CLI::App& app) {
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
     if (!a->profile_warmup.empty()) p.profile.warmup_ms = parse_duration_ms(a->profile_warmup);
+    if (a->fold) p.target = target_with_fold(p.target);
     finish_options(&p);
     const std::vector<std::string> methods = method_names();
     HWNAS_CHECK(std::find(methods.begin(), methods.end(), p.method) != methods.end(), "unknown method '", p.method,

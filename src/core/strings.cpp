@@ -42,6 +42,15 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep) 
   return out;
 }
 
+bool parse_flag(const std::string& s, const std::string& what) {
+  for (const char* t : {"1", "true", "yes", "on"})
+    if (s == t) return true;
+  for (const char* f : {"0", "false", "no", "off"})
+    if (s == f) return false;
+  HWNAS_CHECK(false, what, ": expected 1 or 0 (true or false), got '", s, "'");
+  return false;
+}
+
 int parse_int(const std::string& s, const std::string& what) {
   const std::string t = trim(s);
   char* end = nullptr;

@@ -14,6 +14,8 @@ std::string join(const std::vector<std::string>& parts, const std::string& sep);
 /// Strict integer / double parsing: the whole string must be a number.
 /// `what` names the value in the error message.
 int parse_int(const std::string& s, const std::string& what);
+/// "1"/"true"/"yes"/"on" or "0"/"false"/"no"/"off"; throws naming `what` otherwise.
+bool parse_flag(const std::string& s, const std::string& what);
 double parse_double(const std::string& s, const std::string& what);
 
 /// "3ms", "800us", "0.5s", "12" (ms) -> milliseconds.

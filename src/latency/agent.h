@@ -64,9 +64,9 @@ class AgentServer {
   std::unique_ptr<Impl> impl_;
 };
 
-/// A Target backed by an agent at host:port. threads / batch / clock are
-/// sent with every request; 0 threads means the agent's default.
+/// A Target backed by an agent at host:port. threads / batch / clock / fold
+/// are sent with every request; 0 threads means the agent's default.
 std::unique_ptr<Target> make_remote_target(const std::string& host, int port, const std::string& token,
-                                           int threads, int batch, Clock clock = Clock::kWall);
+                                           int threads, int batch, Clock clock = Clock::kWall, bool fold = false);
 
 }  // namespace hwnas

@@ -101,7 +101,8 @@ class FreshProcessTarget : public Target {
       HWNAS_CHECK(false, "fresh process: ", binary_, " agent did not start on loopback");
     }
     const int port = parse_int(line.substr(0, line.find('\n')), "the port the agent announced");
-    remote_ = make_remote_target("127.0.0.1", port, token, want.threads, want.batch, parse_clock(want.clock));
+    remote_ = make_remote_target("127.0.0.1", port, token, want.threads, want.batch, parse_clock(want.clock),
+                                 want.fold);
     HWNAS_CHECK(remote_->info().id() == want.id(), "fresh process: the agent measures on [", remote_->info().id(),
                 "], expected [", want.id(), "]");
   }

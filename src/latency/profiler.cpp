@@ -13,6 +13,7 @@
 #include "nn/blocks.h"
 #include "nn/execution.h"
 #include "nn/network.h"
+#include "nn/reparam.h"
 
 namespace hwnas {
 
@@ -68,7 +69,8 @@ json ProfileOptions::to_json() const {
               {"outlier_k", outlier_k},
               {"max_iterations", max_iterations},
               {"clock", to_string(clock)},
-              {"statistic", to_string(statistic)}};
+              {"statistic", to_string(statistic)},
+              {"fold", fold}};
 }
 
 ProfileOptions ProfileOptions::from_json(const json& j) {
@@ -78,6 +80,11 @@ ProfileOptions ProfileOptions::from_json(const json& j) {
     if (k == "clock") {
       HWNAS_CHECK(v.is_string(), "profile option 'clock' must be \"wall\" or \"cpu\"");
       o.clock = parse_clock(v.get<std::string>());
+      continue;
+    }
+    if (k == "fold") {
+      HWNAS_CHECK(v.is_boolean(), "profile option 'fold' must be true or false");
+      o.fold = v.get<bool>();
       continue;
     }
     if (k == "statistic") {
@@ -298,6 +305,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
         [&] {
           Stem stem = make_stem(b);
           stem->eval();
+          if (opt.fold) fold_batchnorm(*stem);
           return [stem](const torch::Tensor& x) mutable { return stem->forward(x); };
         },
         shape, opt, threads);
@@ -310,6 +318,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
         [&] {
           Head head = make_head(b, s.cin);
           head->eval();
+          if (opt.fold) fold_batchnorm(*head);
           return [head](const torch::Tensor& x) mutable { return head->forward(x); };
         },
         shape, opt, threads);
@@ -332,6 +341,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
       [&] {
         std::shared_ptr<BlockImpl> block = make_block(op, layer, std::max(mid, 1));
         block->eval();
+        if (opt.fold) fold_batchnorm(*block);
         return [block, mid](const torch::Tensor& x) { return block->forward(x, mid); };
       },
       shape, opt, threads);
@@ -346,6 +356,7 @@ Timing profile_network(const SearchSpace& space, const Arch& arch, int batch, co
       [&] {
         std::shared_ptr<NetworkImpl> net = make_network(space, arch);
         net->eval();
+        if (opt.fold) fold_batchnorm(*net);
         return [net](const torch::Tensor& x) { return net->forward(x); };
       },
       {batch, b.in_channels, b.in_size, b.in_size}, opt, threads);

@@ -52,6 +52,7 @@ struct ProfileOptions {
   int max_iterations = 1000000;  ///< cap on calls per repetition
   Clock clock = Clock::kWall;    ///< what is counted (a target sets it from its TargetInfo)
   Statistic statistic = Statistic::kMedian;  ///< which summary consumers read (Timing::value_ms)
+  bool fold = false;  ///< BatchNorm folded into the convs before timing, as deployed (a target sets it)
 
   /// Throws hwnas::Error naming the bad field (limits: warm-up and min time
   /// up to 10 s, 1..1000 repetitions, total requested time up to 120 s).

@@ -19,12 +19,14 @@ namespace hwnas {
 using json = nlohmann::json;
 
 std::string TargetInfo::id() const {
-  return str_cat(kind, "|", device, "|threads=", threads, "|batch=", batch, "|", library, "|clock=", clock);
+  return str_cat(kind, "|", device, "|threads=", threads, "|batch=", batch, "|", library, "|clock=", clock,
+                 fold ? "|fold" : "");
 }
 
 json TargetInfo::to_json() const {
   json j{{"kind", kind},   {"device", device},   {"threads", threads},
          {"batch", batch}, {"library", library}, {"clock", clock}};
+  if (fold) j["fold"] = true;
   if (!host.empty()) j["host"] = host;
   if (!endpoint.empty()) j["endpoint"] = endpoint;
   return j;
@@ -52,6 +54,10 @@ TargetInfo TargetInfo::from_json(const json& j, const std::string& origin) {
   t.host = str("host", false);
   t.endpoint = str("endpoint", false);
   if (j.contains("clock")) t.clock = to_string(parse_clock(str("clock", true)));
+  if (j.contains("fold")) {
+    HWNAS_CHECK(j["fold"].is_boolean(), origin, ": target \"fold\" must be true or false");
+    t.fold = j["fold"].get<bool>();
+  }
   t.threads = num("threads", 0);
   t.batch = num("batch", 1);
   HWNAS_CHECK(!t.kind.empty(), origin, ": target kind is empty");
@@ -86,13 +92,15 @@ std::string host_name() {
 /// This CPU through LibTorch.
 class LocalTorchTarget : public Target {
  public:
-  LocalTorchTarget(int threads, int batch, Clock clock)
-      : info_(local_target_info(threads, batch, clock)), clock_(clock) {}
+  LocalTorchTarget(int threads, int batch, Clock clock, bool fold)
+      : info_(local_target_info(threads, batch, clock, fold)), clock_(clock) {}
   const TargetInfo& info() const override { return info_; }
   std::string describe() const override {
-    return format_factory_string("local", {{"threads", std::to_string(info_.threads)},
-                                           {"batch", std::to_string(info_.batch)},
-                                           {"clock", info_.clock}});
+    std::map<std::string, std::string> o{{"threads", std::to_string(info_.threads)},
+                                         {"batch", std::to_string(info_.batch)},
+                                         {"clock", info_.clock}};
+    if (info_.fold) o["fold"] = "1";
+    return format_factory_string("local", o);
   }
   Timing measure_op(const OpSpec& spec, const ProfileOptions& opt) override {
     HWNAS_CHECK(spec.batch == info_.batch, "op ", spec.key(), " has batch ", spec.batch, ", target ",
@@ -104,9 +112,10 @@ class LocalTorchTarget : public Target {
   }
 
  private:
-  /// The target decides the clock, whatever the options say.
+  /// The target decides the clock and the folding, whatever the options say.
   ProfileOptions with_clock(ProfileOptions opt) const {
     opt.clock = clock_;
+    opt.fold = info_.fold;
     return opt;
   }
   TargetInfo info_;
@@ -141,7 +150,7 @@ class TableTarget : public Target {
 
 }  // namespace
 
-TargetInfo local_target_info(int threads, int batch, Clock clock) {
+TargetInfo local_target_info(int threads, int batch, Clock clock, bool fold) {
   HWNAS_CHECK(threads >= 1 && threads <= 256, "local target: threads must be in 1..256, got ", threads);
   HWNAS_CHECK(batch >= 1 && batch <= 1024, "local target: batch must be in 1..1024, got ", batch);
   TargetInfo t;
@@ -151,10 +160,24 @@ TargetInfo local_target_info(int threads, int batch, Clock clock) {
   t.batch = batch;
   t.library = std::string("libtorch ") + TORCH_VERSION;
   t.clock = to_string(clock);
+  t.fold = fold;
   HWNAS_CHECK(clock == Clock::kWall || threads == 1, "the cpu clock counts one thread's CPU time: it needs ",
               "threads=1, got ", threads);
   t.host = host_name();
   return t;
+}
+
+std::string target_with_fold(const std::string& spec) {
+  const std::string s = trim(spec);
+  if (starts_with(s, "remote://")) {
+    if (s.find("fold=1") != std::string::npos) return s;
+    return s + (s.find('?') == std::string::npos ? "?fold=1" : "&fold=1");
+  }
+  HWNAS_CHECK(!starts_with(s, "table:"), "--fold: target '", spec, "' is a table of measurements made already");
+  std::map<std::string, std::string> opts;
+  const std::string name = parse_factory_string(s, &opts);
+  opts["fold"] = "1";
+  return format_factory_string(name, opts);
 }
 
 std::unique_ptr<Target> make_target(const std::string& spec, const std::string& token) {
@@ -175,6 +198,7 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
     std::string tok = token;
     int threads = 0, batch = 1;
     Clock clock = Clock::kWall;
+    bool fold = false;
     if (!query.empty()) {
       for (const std::string& kv : split(query, '&')) {
         const size_t eq = kv.find('=');
@@ -184,11 +208,12 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
         else if (k == "threads") threads = parse_int(v, "threads of target " + spec);
         else if (k == "batch") batch = parse_int(v, "batch of target " + spec);
         else if (k == "clock") clock = parse_clock(v);
-        else HWNAS_CHECK(false, "target '", spec, "': unknown query key '", k, "' (token, threads, batch, clock)");
+        else if (k == "fold") fold = parse_flag(v, "fold of target " + spec);
+        else HWNAS_CHECK(false, "target '", spec, "': unknown query key '", k, "' (token, threads, batch, clock, fold)");
       }
     }
     HWNAS_CHECK(!tok.empty(), "target '", rest, "': the agent needs a token (--token T or ?token=T)");
-    return make_remote_target(host, port, tok, threads, batch, clock);
+    return make_remote_target(host, port, tok, threads, batch, clock, fold);
   }
   if (starts_with(s, "table:")) {
     const std::string path = s.substr(6);
@@ -198,13 +223,14 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
   std::map<std::string, std::string> opts;
   const std::string name = parse_factory_string(s, &opts);
   HWNAS_CHECK(name == "local", "unknown target '", spec,
-              "' (local[:threads=N,batch=B], remote://HOST:PORT, table:FILE)");
+              "' (local[:threads=N,batch=B,clock=C,fold=1], remote://HOST:PORT, table:FILE)");
   FactoryOptions o("target local", opts);
   const int threads = o.get_int("threads", 1);
   const int batch = o.get_int("batch", 1);
   const Clock clock = parse_clock(o.get("clock", "wall"));
+  const bool fold = parse_flag(o.get("fold", "0"), "fold of target " + spec);
   o.finish();
-  return std::make_unique<LocalTorchTarget>(threads, batch, clock);
+  return std::make_unique<LocalTorchTarget>(threads, batch, clock, fold);
 }
 
 std::vector<Timing> measure_round_robin(Target& target, const std::vector<SpaceArch>& nets, const ProfileOptions& opt,

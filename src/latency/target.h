@@ -2,9 +2,10 @@
 // table carries its TargetInfo (like benchmark's reporter Context), and
 // tables from different targets are never mixed.
 //
-//   local[:threads=1,batch=1,clock=wall]  this CPU through LibTorch (default 1 thread,
-//                                  batch 1, wall clock; clock=cpu counts thread CPU time)
-//   remote://HOST:PORT[?token=T&threads=N&batch=B&clock=C]  an `hwnas agent` on the device
+//   local[:threads=1,batch=1,clock=wall,fold=0]  this CPU through LibTorch (default 1 thread,
+//                                  batch 1, wall clock; clock=cpu counts thread CPU time;
+//                                  fold=1 times networks with BatchNorm folded, as deployed)
+//   remote://HOST:PORT[?token=T&threads=N&batch=B&clock=C&fold=1]  an `hwnas agent` on the device
 //   table:FILE.csv | FILE.json     measurements made elsewhere (e.g. TensorRT on a Jetson)
 #pragma once
 
@@ -31,10 +32,12 @@ struct TargetInfo {
   int batch = 1;         ///< batch size every op and network was run with
   std::string library;   ///< "libtorch 1.13.0", "TensorRT 8.5", ...
   std::string clock = "wall";  ///< "wall", or "cpu" (thread CPU time, see profiler.h)
+  bool fold = false;     ///< networks timed with BatchNorm folded into the convs (nn/reparam.h)
   std::string host;      ///< hostname of the measuring machine
   std::string endpoint;  ///< "remote://HOST:PORT" when measured through an agent
 
-  /// "local-torch|AMD EPYC|threads=1|batch=1|libtorch 1.13.0|clock=wall": equal ids, comparable latencies.
+  /// "local-torch|AMD EPYC|threads=1|batch=1|libtorch 1.13.0|clock=wall", then "|fold" when
+  /// folded: equal ids, comparable latencies.
   std::string id() const;
   nlohmann::json to_json() const;
   /// Throws hwnas::Error naming `origin` and the missing or mistyped field.
@@ -42,7 +45,7 @@ struct TargetInfo {
 };
 
 /// The TargetInfo of LibTorch on this machine with `threads`, `batch`, `clock`.
-TargetInfo local_target_info(int threads, int batch, Clock clock = Clock::kWall);
+TargetInfo local_target_info(int threads, int batch, Clock clock = Clock::kWall, bool fold = false);
 
 class Target {
  public:
@@ -57,6 +60,10 @@ class Target {
   virtual Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions& opt) = 0;
 };
 
+/// `spec` with BatchNorm folding asked for (fold=1): `--fold` of the
+/// commands that take a --target. A table target is refused: its
+/// measurements were made already.
+std::string target_with_fold(const std::string& spec);
 /// Builds a target from its factory string (see the top of this file).
 /// `token` authenticates against a remote agent when the string has none.
 std::unique_ptr<Target> make_target(const std::string& spec, const std::string& token = "");

@@ -10,29 +10,22 @@
 namespace hwnas {
 namespace {
 
-void init_conv(torch::nn::Conv2d& conv) {
-  torch::nn::init::kaiming_normal_(conv->weight, 0.0, torch::kFanOut, torch::kReLU);
-}
-
-torch::nn::Conv2d make_conv(int cin, int cout, int kernel, int stride) {
-  torch::nn::Conv2d conv(
-      torch::nn::Conv2dOptions(cin, cout, kernel).stride(stride).padding(kernel / 2).bias(false));
-  init_conv(conv);
-  return conv;
-}
+/// Same padding, no bias, Kaiming-normal (fan out, ReLU); a SlimConv2d at
+/// its full width, so a BatchNorm after it can fold into it (nn/reparam.h).
+SlimConv2d make_conv(int cin, int cout, int kernel, int stride) { return SlimConv2d(cin, cout, kernel, stride, false); }
 
 /// NB201's ReLUConvBN: ReLU, conv (no bias, "same" padding), BN.
 class ReluConvBnImpl : public torch::nn::Module {
  public:
   ReluConvBnImpl(int cin, int cout, int kernel, int stride) {
     conv_ = register_module("conv", make_conv(cin, cout, kernel, stride));
-    bn_ = register_module("bn", torch::nn::BatchNorm2d(cout));
+    bn_ = register_module("bn", SlimBatchNorm2d(cout));
   }
-  torch::Tensor forward(const torch::Tensor& x) { return bn_(conv_(torch::relu(x))); }
+  torch::Tensor forward(const torch::Tensor& x) { return bn_->forward(conv_->forward(torch::relu(x))); }
 
  private:
-  torch::nn::Conv2d conv_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  SlimConv2d conv_{nullptr};
+  SlimBatchNorm2d bn_{nullptr};  ///< foldable (nn/reparam.h)
 };
 TORCH_MODULE(ReluConvBn);
 
@@ -125,13 +118,13 @@ class Nb201ReductionImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x) {
     // ceil_mode keeps odd sizes in step with the stride-2 conv (7 -> 4);
     // for even sizes it is NB201's plain 2x2 pooling.
-    const torch::Tensor shortcut = shortcut_(torch::avg_pool2d(x, 2, 2, 0, /*ceil_mode=*/true));
+    const torch::Tensor shortcut = shortcut_->forward(torch::avg_pool2d(x, 2, 2, 0, /*ceil_mode=*/true));
     return shortcut + conv_b_(conv_a_(x));
   }
 
  private:
   ReluConvBn conv_a_{nullptr}, conv_b_{nullptr};
-  torch::nn::Conv2d shortcut_{nullptr};
+  SlimConv2d shortcut_{nullptr};
 };
 
 Nb201NetImpl::Nb201NetImpl(const SearchSpace& space, const Arch* single) {
@@ -148,7 +141,7 @@ Nb201NetImpl::Nb201NetImpl(const SearchSpace& space, const Arch* single) {
   const Backbone& b = space.backbone;
   const int c = b.stem_channels;
   stem_conv_ = register_module("stem_conv", make_conv(b.in_channels, c, 3, 1));
-  stem_bn_ = register_module("stem_bn", torch::nn::BatchNorm2d(c));
+  stem_bn_ = register_module("stem_bn", SlimBatchNorm2d(c));
   int channels = c;
   for (int s = 0; s < 3; ++s) {
     if (s > 0) {
@@ -170,7 +163,7 @@ Nb201Output Nb201NetImpl::forward_features(const torch::Tensor& x, const Arch& a
   HWNAS_CHECK(static_cast<int>(arch.genes.size()) == kNb201NumEdges, "nb201 arch has ",
               arch.genes.size(), " edges, expected ", kNb201NumEdges);
   Nb201Output out;
-  torch::Tensor y = stem_bn_(stem_conv_(x));
+  torch::Tensor y = stem_bn_->forward(stem_conv_->forward(x));
   for (int s = 0; s < 3; ++s) {
     if (s > 0) y = reductions_[s - 1]->forward(y);
     for (int j = 0; j < cells_per_stage_; ++j) y = cells_[s * cells_per_stage_ + j]->forward(y, arch);

@@ -49,8 +49,8 @@ class Nb201NetImpl : public NetworkImpl {
  private:
   std::shared_ptr<const SearchSpace> space_;
   int cells_per_stage_ = 0;
-  torch::nn::Conv2d stem_conv_{nullptr};
-  torch::nn::BatchNorm2d stem_bn_{nullptr};
+  SlimConv2d stem_conv_{nullptr};
+  SlimBatchNorm2d stem_bn_{nullptr};  ///< foldable (nn/reparam.h)
   std::vector<std::shared_ptr<Nb201CellImpl>> cells_;            ///< 3N cells, stage-major
   std::vector<std::shared_ptr<Nb201ReductionImpl>> reductions_;  ///< 2 blocks
   torch::nn::BatchNorm2d last_bn_{nullptr};

@@ -22,28 +22,21 @@ void NetworkImpl::inherit_from(const NetworkImpl& supernet) {
 }
 
 StemImpl::StemImpl(const Backbone& b) : pool_(b.stem_pool) {
-  conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(b.in_channels,
-                                                                             b.stem_channels, 3)
-                                                        .stride(b.stem_stride)
-                                                        .padding(1)
-                                                        .bias(false)));
-  bn_ = register_module("bn", torch::nn::BatchNorm2d(b.stem_channels));
-  torch::nn::init::kaiming_normal_(conv_->weight, 0.0, torch::kFanOut, torch::kReLU);
+  // SlimConv2d: Kaiming-normal (fan out, ReLU), same padding, no bias.
+  conv_ = register_module("conv", SlimConv2d(b.in_channels, b.stem_channels, 3, b.stem_stride, false));
+  bn_ = register_module("bn", SlimBatchNorm2d(b.stem_channels));
 }
 
 torch::Tensor StemImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = torch::relu(bn_(conv_(x)));
+  torch::Tensor y = torch::relu(bn_->forward(conv_->forward(x)));
   return pool_ ? torch::max_pool2d(y, 3, 2, 1) : y;
 }
 
 HeadImpl::HeadImpl(const Backbone& b, int in_channels) {
   int last = in_channels;
   if (b.head_channels > 0) {
-    conv_ = register_module("conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(
-                                                          last, b.head_channels, 1)
-                                                          .bias(false)));
-    bn_ = register_module("bn", torch::nn::BatchNorm2d(b.head_channels));
-    torch::nn::init::kaiming_normal_(conv_->weight, 0.0, torch::kFanOut, torch::kReLU);
+    conv_ = register_module("conv", SlimConv2d(last, b.head_channels, 1, 1, false));
+    bn_ = register_module("bn", SlimBatchNorm2d(b.head_channels));
     last = b.head_channels;
   }
   fc_ = register_module("fc", torch::nn::Linear(last, b.num_classes));
@@ -52,7 +45,7 @@ HeadImpl::HeadImpl(const Backbone& b, int in_channels) {
 }
 
 torch::Tensor HeadImpl::forward(const torch::Tensor& x) {
-  torch::Tensor y = conv_ ? torch::relu(bn_(conv_(x))) : x;
+  torch::Tensor y = conv_ ? torch::relu(bn_->forward(conv_->forward(x))) : x;
   return fc_(y.mean({2, 3}));
 }
 

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/search_space.h"
+#include "nn/slim.h"
 
 namespace hwnas {
 
@@ -39,8 +40,8 @@ class StemImpl : public torch::nn::Module {
 
  private:
   bool pool_ = false;
-  torch::nn::Conv2d conv_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  SlimConv2d conv_{nullptr};     ///< gains a bias when folded (nn/reparam.h)
+  SlimBatchNorm2d bn_{nullptr};
 };
 TORCH_MODULE(Stem);
 
@@ -53,8 +54,8 @@ class HeadImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
 
  private:
-  torch::nn::Conv2d conv_{nullptr};
-  torch::nn::BatchNorm2d bn_{nullptr};
+  SlimConv2d conv_{nullptr};
+  SlimBatchNorm2d bn_{nullptr};
   torch::nn::Linear fc_{nullptr};
 };
 TORCH_MODULE(Head);

@@ -14,6 +14,7 @@ SlimConv2dImpl::SlimConv2dImpl(int max_in, int max_out, int kernel, int stride, 
 
 torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kernel) {
   const int64_t in = x.size(1);
+  if (out == 0) out = max_out_;
   if (kernel == 0) kernel = kernel_;
   HWNAS_CHECK(kernel <= kernel_ && kernel % 2 == kernel_ % 2, "conv: kernel ", kernel,
               " is not a centred window of ", kernel_);
@@ -28,7 +29,17 @@ torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kerne
     const int off = (kernel_ - kernel) / 2;
     w = w.narrow(2, off, kernel).narrow(3, off, kernel);
   }
-  return torch::conv2d(x, w, {}, stride_, kernel / 2, /*dilation=*/1, depthwise_ ? in : 1);
+  const torch::Tensor b = bias_.defined() ? bias_.narrow(0, 0, out) : torch::Tensor();
+  return torch::conv2d(x, w, b, stride_, kernel / 2, /*dilation=*/1, depthwise_ ? in : 1);
+}
+
+void SlimConv2dImpl::fold_affine(const torch::Tensor& scale, const torch::Tensor& shift) {
+  HWNAS_CHECK(scale.numel() == max_out_ && shift.numel() == max_out_, "conv fold: ", scale.numel(),
+              " channels of affine for ", max_out_, " outputs");
+  torch::NoGradGuard no_grad;
+  weight_.mul_(scale.view({-1, 1, 1, 1}));
+  if (bias_.defined()) bias_.mul_(scale).add_(shift);
+  else bias_ = register_parameter("bias", shift.clone());
 }
 
 void SlimConv2dImpl::init_identity() {
@@ -50,12 +61,13 @@ SlimBatchNorm2dImpl::SlimBatchNorm2dImpl(int max_channels) {
 }
 
 torch::Tensor SlimBatchNorm2dImpl::forward(const torch::Tensor& x) {
+  if (folded) return x;
   const int64_t c = x.size(1);
   // narrow() views share storage, so batch_norm's in-place running-stat
   // update lands in the full buffers.
   return torch::batch_norm(x, weight_.narrow(0, 0, c), bias_.narrow(0, 0, c),
                            running_mean_.narrow(0, 0, c), running_var_.narrow(0, 0, c),
-                           is_training(), momentum, 1e-5, /*cudnn_enabled=*/false);
+                           is_training(), momentum, kEps, /*cudnn_enabled=*/false);
 }
 
 void SlimBatchNorm2dImpl::reset_running_stats() {

@@ -12,19 +12,24 @@ namespace hwnas {
 class SlimConv2dImpl : public torch::nn::Module {
  public:
   SlimConv2dImpl(int max_in, int max_out, int kernel, int stride, bool depthwise);
-  /// x: [N, in, H, W] -> [N, out, H', W']; for depthwise out == in.
-  /// `kernel` < the built kernel uses the centred kernel x kernel window of
-  /// the weights (a superkernel shared by several kernel sizes); 0 = all.
-  torch::Tensor forward(const torch::Tensor& x, int out, int kernel = 0);
+  /// x: [N, in, H, W] -> [N, out, H', W'] (out 0 = max_out); for depthwise
+  /// out == in. `kernel` < the built kernel uses the centred kernel x kernel
+  /// window of the weights (a superkernel shared by several kernel sizes);
+  /// 0 = all.
+  torch::Tensor forward(const torch::Tensor& x, int out = 0, int kernel = 0);
   int max_out() const { return max_out_; }
   /// Re-initialises the weights as the identity (a depthwise kernel that is
   /// 1 at its centre; a pointwise conv that maps channel i to channel i).
   void init_identity();
+  /// Folds y = scale * conv(x) + shift (per output channel, all max_out of
+  /// them) into the weights and a bias, which the conv gains (nn/reparam.h).
+  void fold_affine(const torch::Tensor& scale, const torch::Tensor& shift);
 
  private:
   int max_in_, max_out_, kernel_, stride_;
   bool depthwise_;
   torch::Tensor weight_;
+  torch::Tensor bias_;  ///< undefined until a fold gives the conv one
 };
 TORCH_MODULE(SlimConv2d);
 
@@ -36,6 +41,9 @@ class SlimBatchNorm2dImpl : public torch::nn::Module {
   torch::Tensor forward(const torch::Tensor& x);
   void reset_running_stats();
   double momentum = 0.1;
+  static constexpr double kEps = 1e-5;
+  /// Folded into the conv before it (fold_batchnorm): forward is the identity.
+  bool folded = false;
 
  private:
   torch::Tensor weight_, bias_, running_mean_, running_var_;

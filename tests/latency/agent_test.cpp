@@ -59,6 +59,25 @@ TEST_F(AgentTest, AnswersARealMeasurementThroughTheRemoteTarget) {
   EXPECT_GT(net.median_ms, 0);
 }
 
+// A folding target is another target: its id says so, through the agent
+// too, and it times ops and networks with BatchNorm folded.
+TEST_F(AgentTest, FoldingTargetsLocalAndRemote) {
+  auto local = make_target("local:fold=1");
+  EXPECT_TRUE(local->info().fold);
+  EXPECT_EQ(local->info().id(), local_target_info(1, 1).id() + "|fold");
+  EXPECT_EQ(make_target(local->describe())->info().id(), local->info().id());
+  auto space = make_space("mbv2:depths=1/1/1/1/1/1/1,head=32");
+  EXPECT_GT(local->measure_arch(*space, space->largest(), quick()).median_ms, 0);
+  EXPECT_GT(local->measure_op(parse_op_spec("mb-k3-e6-se0-cin16-cout16-mid96-s1-h14w14-b1"), quick()).median_ms, 0);
+  auto remote = make_target(target_with_fold("remote://127.0.0.1:" + std::to_string(port_) + "?threads=1"), "s3cret");
+  EXPECT_EQ(remote->info().id(), local->info().id());
+  EXPECT_GT(remote->measure_arch(*space, space->largest(), quick()).median_ms, 0);
+  EXPECT_EQ(target_with_fold("local:threads=2"), "local:fold=1,threads=2");
+  EXPECT_EQ(target_with_fold(target_with_fold("remote://h:1")), "remote://h:1?fold=1");
+  EXPECT_THROW(target_with_fold("table:x.csv"), Error);
+  EXPECT_THROW(make_target("local:fold=maybe"), Error);
+}
+
 TEST_F(AgentTest, RefusesMissingAndWrongTokens) {
   const std::string body = json{{"op", "shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"},
                                 {"profile", quick().to_json()}}.dump();

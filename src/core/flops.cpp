@@ -145,7 +145,8 @@ Cost op_cost(const OpSpec& s) {
   switch (s.kind) {
     case OpKind::kShuffle: return shuffle_cost(s, false);
     case OpKind::kShuffleX: return shuffle_cost(s, true);
-    case OpKind::kMb: return mb_cost(s);
+    case OpKind::kMb:
+    case OpKind::kMbGraft: return mb_cost(s);  // as trained; folded, it is one dense k x k conv
     case OpKind::kSep: return sep_cost(s);
     case OpKind::kSkip: return Cost{};
     case OpKind::kMbSkip:  // a 1x1 projection where shapes change, else the identity

@@ -19,6 +19,7 @@ const std::vector<OpKindTraits>& op_kinds() {
       {OpKind::kShuffle, "shuffle", "shuffle", true, false, half_out},
       {OpKind::kShuffleX, "shufflex", "shuffle", true, false, half_out},
       {OpKind::kMb, "mb", "mb", true, false, expanded_in},
+      {OpKind::kMbGraft, "mbgraft", "mb", true, false, expanded_in},
       {OpKind::kSep, "sep", "sep", true, false, in_channels},
       {OpKind::kSkip, "skip", nullptr, true, true, no_mid},
       {OpKind::kMbSkip, "mbskip", nullptr, true, true, no_mid},

@@ -16,6 +16,7 @@ enum class OpKind : uint8_t {
   kShuffle,   ///< ShuffleNetV2 unit with a kxk depthwise conv (HSCoNAS Choice_k)
   kShuffleX,  ///< ShuffleNetV2 Xception unit (ChoiceX)
   kMb,        ///< MobileNetV2 inverted residual (MB, kernel k, expansion e)
+  kMbGraft,   ///< Domino's grafted MB: linear inside, ReLU6 after; folds into one k x k conv (nn/reparam.h)
   kSep,       ///< depthwise-separable conv (HURRICANE SEP)
   kSkip,      ///< identity with the ShuffleNetV2 channel shuffle (chain spaces of shuffle units)
   kMbSkip,    ///< skip of the MobileNetV2 layer-wise space: identity, or 1x1 conv + BN + ReLU6 where shapes change

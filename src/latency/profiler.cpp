@@ -341,7 +341,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
       [&] {
         std::shared_ptr<BlockImpl> block = make_block(op, layer, std::max(mid, 1));
         block->eval();
-        if (opt.fold) fold_batchnorm(*block);
+        if (opt.fold) fold_network(*block);
         return [block, mid](const torch::Tensor& x) { return block->forward(x, mid); };
       },
       shape, opt, threads);
@@ -356,7 +356,7 @@ Timing profile_network(const SearchSpace& space, const Arch& arch, int batch, co
       [&] {
         std::shared_ptr<NetworkImpl> net = make_network(space, arch);
         net->eval();
-        if (opt.fold) fold_batchnorm(*net);
+        if (opt.fold) fold_network(*net);
         return [net](const torch::Tensor& x) { return net->forward(x); };
       },
       {batch, b.in_channels, b.in_size, b.in_size}, opt, threads);

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/op_spec.h"
+#include "nn/reparam.h"
 #include "nn/slim.h"
 
 namespace hwnas {
@@ -18,10 +19,33 @@ struct ConvBn {
   SlimBatchNorm2d bn{nullptr};
   Act act = Act::kNone;
   torch::Tensor operator()(const torch::Tensor& x, int out, int kernel = 0) {
-    torch::Tensor y = bn->forward(conv->forward(x, out, kernel));
+    torch::Tensor y = linear(x, out, kernel);
     if (act == Act::kRelu) return torch::relu(y);
     if (act == Act::kRelu6) return torch::clamp(y, 0, 6);
     return y;
+  }
+  /// Without the activation (a grafted unit); the input padded with
+  /// `pad_value` per channel when given.
+  torch::Tensor linear(const torch::Tensor& x, int out, int kernel = 0, const torch::Tensor& pad_value = {}) {
+    return bn->forward(conv->forward(x, out, kernel, pad_value));
+  }
+  /// What the unit adds to its first `out` channels at inference, its
+  /// folded bias: BatchNorm's shift, plus the conv's own bias once folded.
+  torch::Tensor shift(int out) const {
+    torch::Tensor s = bn->inference_shift();
+    if (conv->bias().defined()) s = s + conv->bias().detach() * bn->inference_scale();
+    return s.narrow(0, 0, out);
+  }
+  /// The unit at its full width as one convolution with its BatchNorm
+  /// folded in, the kernel cropped to its centre `kernel` x `kernel` (0 = all).
+  ConvParams params(int kernel = 0) const {
+    torch::Tensor w = conv->weight().detach();
+    const int64_t out = w.size(0), full = w.size(2);
+    if (kernel > 0 && kernel < full) w = w.narrow(2, (full - kernel) / 2, kernel).narrow(3, (full - kernel) / 2, kernel);
+    ConvParams c = conv_params(w * bn->inference_scale().view({-1, 1, 1, 1}), conv->stride(),
+                               conv->depthwise() ? static_cast<int>(out) : 1);
+    c.bias = shift(static_cast<int>(out));
+    return c;
   }
 };
 
@@ -185,7 +209,13 @@ class ShuffleBlockImpl : public BlockImpl {
 /// the centre of one k_max superkernel, e = 3 uses the first half of e = 6's
 /// expansion channels, e = 1 (no expansion conv) the first cin depthwise and
 /// projection channels, and the SE ops add one shared SE unit.
-class MbBlockImpl : public BlockImpl {
+///
+/// Domino's grafted MB (OpKind::kMbGraft, thesis section 5.2) runs the same
+/// weights with linear inner activations and a ReLU6 after the block; its
+/// depthwise conv sees its input padded with the expansion unit's bias
+/// (bias padding), so the trained block folds exactly into one dense k x k
+/// conv cin -> cout at the block's stride (reparameterize(), nn/reparam.h).
+class MbBlockImpl : public BlockImpl, public Reparameterizable {
  public:
   MbBlockImpl(const std::vector<OpDef>& ops, const LayerSpec& l, int max_mid)
       : residual_(l.stride == 1 && l.cin == l.cout), cin_(l.cin), cout_(l.cout) {
@@ -209,15 +239,43 @@ class MbBlockImpl : public BlockImpl {
 
   torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) override {
     const bool expand = op.expand != 1;
+    const bool graft = op.kind == OpKind::kMbGraft;
     HWNAS_CHECK(expand || mid == cin_, "mb block with e=1: mid must equal cin ", cin_, ", got ", mid);
     HWNAS_CHECK((!expand || pw1_.conv.get() != nullptr) && (!op.se || se_), "mb block: op ", op.name,
                 " is not in this block");
-    torch::Tensor y = expand ? pw1_(x, mid) : x;
-    y = dw_(y, 0, op.kernel);
-    if (op.se) y = se_->forward(y);
-    y = pw2_(y, cout_);
-    if (residual_) y = y + x;
+    HWNAS_CHECK(!graft || !op.se, "a grafted mb block takes no squeeze-and-excitation (it would not fold)");
+    torch::Tensor y;
+    if (folded_) {
+      y = folded_->forward(x);
+    } else if (graft) {
+      y = expand ? pw1_.linear(x, mid) : x;
+      y = dw_.linear(y, 0, op.kernel, expand ? pw1_.shift(mid) : torch::Tensor());
+      y = pw2_(y, cout_);
+      if (residual_) y = y + x;
+    } else {
+      y = expand ? pw1_(x, mid) : x;
+      y = dw_(y, 0, op.kernel);
+      if (op.se) y = se_->forward(y);
+      y = pw2_(y, cout_);
+      if (residual_) y = y + x;
+    }
+    if (graft) y = torch::clamp(y, 0, 6);  // the activation a grafted block keeps
     return op.shuffle_out ? channel_shuffle(y) : y;
+  }
+
+  /// A stand-alone grafted block (its one op kMbGraft) as one dense conv:
+  /// expansion, depthwise and projection composed, the residual at the
+  /// kernel's centre. Needs eval mode; the other blocks have nothing to collapse.
+  int reparameterize() override {
+    if (folded_ || ops_.size() != 1 || ops_.front().kind != OpKind::kMbGraft) return 0;
+    HWNAS_CHECK(!is_training(), "mb block: a grafted block folds in eval mode");
+    ConvParams c = dw_.params(ops_.front().kernel);
+    if (pw1_.conv) c = compose(pw1_.params(), c);
+    c = compose(c, pw2_.params());
+    if (residual_) c = add_identity(c);
+    folded_ = register_module("folded", SlimConv2d(cin_, cout_, c.kernel(), c.stride, false));
+    folded_->assign(c.weight, c.bias);
+    return 1;
   }
 
  private:
@@ -225,6 +283,7 @@ class MbBlockImpl : public BlockImpl {
   int cin_, cout_;
   ConvBn pw1_, dw_, pw2_;
   SqueezeExcite se_{nullptr};
+  SlimConv2d folded_{nullptr};  ///< set by reparameterize()
 };
 
 /// SEP_k (HURRICANE section 3.3): the depthwise-separable convolution applied
@@ -311,7 +370,8 @@ std::shared_ptr<BlockImpl> make_block(const std::vector<OpDef>& ops, const Layer
   switch (op.kind) {
     case OpKind::kShuffle:
     case OpKind::kShuffleX: return std::make_shared<ShuffleBlockImpl>(ops, layer, max_mid);
-    case OpKind::kMb: return std::make_shared<MbBlockImpl>(ops, layer, max_mid);
+    case OpKind::kMb:
+    case OpKind::kMbGraft: return std::make_shared<MbBlockImpl>(ops, layer, max_mid);
     case OpKind::kSep: return std::make_shared<SepBlockImpl>(ops, layer, max_mid);
     case OpKind::kSkip:
       HWNAS_CHECK(!op.se, "skip takes no squeeze-and-excitation");

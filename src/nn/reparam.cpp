@@ -82,13 +82,6 @@ ConvParams add_identity(const ConvParams& c) {
 
 namespace {
 
-/// The inference affine of a SlimBatchNorm2d over all its channels.
-ChannelAffine affine_of(const SlimBatchNorm2dImpl& bn) {
-  const auto p = bn.named_parameters(false);
-  const auto b = bn.named_buffers(false);
-  return batchnorm_affine(p["weight"], p["bias"], b["running_mean"], b["running_var"], SlimBatchNorm2dImpl::kEps);
-}
-
 }  // namespace
 
 int fold_batchnorm(torch::nn::Module& net) {
@@ -104,14 +97,20 @@ int fold_batchnorm(torch::nn::Module& net) {
       if (bn_holder == nullptr) continue;
       auto* bn = (*bn_holder)->as<SlimBatchNorm2dImpl>();
       if (bn == nullptr || bn->folded) continue;
-      const ChannelAffine a = affine_of(*bn);
       auto* conv = child.value()->as<SlimConv2dImpl>();
       if (conv == nullptr) continue;
-      conv->fold_affine(a.scale, a.shift);
+      conv->fold_affine(bn->inference_scale(), bn->inference_shift());
       bn->folded = true;
       ++folded;
     }
   }
+  return folded;
+}
+
+int fold_network(torch::nn::Module& net) {
+  int folded = fold_batchnorm(net);
+  for (const auto& m : net.modules(/*include_self=*/true))
+    if (auto* r = dynamic_cast<Reparameterizable*>(m.get())) folded += r->reparameterize();
   return folded;
 }
 

@@ -67,10 +67,23 @@ ConvParams compose(const ConvParams& first, const ConvParams& second);
 /// `c` plus the identity (a residual around it): needs in == out, stride 1.
 ConvParams add_identity(const ConvParams& c);
 
+/// A module that can collapse its linear layers into fewer once trained:
+/// Domino's grafted MB block (nn/blocks.cpp) becomes one dense conv.
+class Reparameterizable {
+ public:
+  virtual ~Reparameterizable() = default;
+  /// Collapses what can be collapsed (after fold_batchnorm); returns how
+  /// many collapses it made (0 when nothing applies).
+  virtual int reparameterize() = 0;
+};
+
 /// Folds every BatchNorm that directly follows a convolution in `net` (a
 /// stand-alone network or block, in eval mode) into that convolution, which
 /// gains a bias, and makes the BatchNorm an identity. Returns the number
 /// of BatchNorms folded. Refuses a module in training mode.
 int fold_batchnorm(torch::nn::Module& net);
+/// fold_batchnorm, then every Reparameterizable module collapsed: the
+/// network as deployed. Returns the number of folds.
+int fold_network(torch::nn::Module& net);
 
 }  // namespace hwnas

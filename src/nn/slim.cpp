@@ -12,7 +12,7 @@ SlimConv2dImpl::SlimConv2dImpl(int max_in, int max_out, int kernel, int stride, 
   torch::nn::init::kaiming_normal_(weight_, 0.0, torch::kFanOut, torch::kReLU);
 }
 
-torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kernel) {
+torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kernel, const torch::Tensor& pad_value) {
   const int64_t in = x.size(1);
   if (out == 0) out = max_out_;
   if (kernel == 0) kernel = kernel_;
@@ -30,7 +30,24 @@ torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kerne
     w = w.narrow(2, off, kernel).narrow(3, off, kernel);
   }
   const torch::Tensor b = bias_.defined() ? bias_.narrow(0, 0, out) : torch::Tensor();
+  if (pad_value.defined() && kernel > 1) {
+    // Padding x - v with zeros and adding v back pads with v, keeps x inside.
+    const int p = kernel / 2;
+    const torch::Tensor v = pad_value.narrow(0, 0, in).view({1, -1, 1, 1});
+    const int64_t no_padding = 0;
+    return torch::conv2d(torch::constant_pad_nd(x - v, {p, p, p, p}) + v, w, b, stride_, no_padding, 1,
+                         depthwise_ ? in : 1);
+  }
   return torch::conv2d(x, w, b, stride_, kernel / 2, /*dilation=*/1, depthwise_ ? in : 1);
+}
+
+void SlimConv2dImpl::assign(const torch::Tensor& weight, const torch::Tensor& bias) {
+  HWNAS_CHECK(weight.sizes() == weight_.sizes() && bias.dim() == 1 && bias.size(0) == max_out_, "conv assign: weight ",
+              weight.sizes(), " and bias ", bias.sizes(), " for a conv of ", weight_.sizes());
+  torch::NoGradGuard no_grad;
+  weight_.copy_(weight);
+  if (bias_.defined()) bias_.copy_(bias);
+  else bias_ = register_parameter("bias", bias.clone());
 }
 
 void SlimConv2dImpl::fold_affine(const torch::Tensor& scale, const torch::Tensor& shift) {
@@ -68,6 +85,16 @@ torch::Tensor SlimBatchNorm2dImpl::forward(const torch::Tensor& x) {
   return torch::batch_norm(x, weight_.narrow(0, 0, c), bias_.narrow(0, 0, c),
                            running_mean_.narrow(0, 0, c), running_var_.narrow(0, 0, c),
                            is_training(), momentum, kEps, /*cudnn_enabled=*/false);
+}
+
+torch::Tensor SlimBatchNorm2dImpl::inference_scale() const {
+  if (folded) return torch::ones_like(weight_);
+  return (weight_ / torch::sqrt(running_var_ + kEps)).detach();
+}
+
+torch::Tensor SlimBatchNorm2dImpl::inference_shift() const {
+  if (folded) return torch::zeros_like(bias_);
+  return (bias_ - running_mean_ * inference_scale()).detach();
 }
 
 void SlimBatchNorm2dImpl::reset_running_stats() {

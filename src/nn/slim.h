@@ -16,7 +16,9 @@ class SlimConv2dImpl : public torch::nn::Module {
   /// out == in. `kernel` < the built kernel uses the centred kernel x kernel
   /// window of the weights (a superkernel shared by several kernel sizes);
   /// 0 = all.
-  torch::Tensor forward(const torch::Tensor& x, int out = 0, int kernel = 0);
+  /// With `pad_value` [in] the input is padded with that value per channel
+  /// instead of zeros (bias padding, nn/reparam.h).
+  torch::Tensor forward(const torch::Tensor& x, int out = 0, int kernel = 0, const torch::Tensor& pad_value = {});
   int max_out() const { return max_out_; }
   /// Re-initialises the weights as the identity (a depthwise kernel that is
   /// 1 at its centre; a pointwise conv that maps channel i to channel i).
@@ -24,6 +26,12 @@ class SlimConv2dImpl : public torch::nn::Module {
   /// Folds y = scale * conv(x) + shift (per output channel, all max_out of
   /// them) into the weights and a bias, which the conv gains (nn/reparam.h).
   void fold_affine(const torch::Tensor& scale, const torch::Tensor& shift);
+  /// Replaces the weights [max_out, max_in / groups, k, k] and sets the bias [max_out].
+  void assign(const torch::Tensor& weight, const torch::Tensor& bias);
+  const torch::Tensor& weight() const { return weight_; }
+  const torch::Tensor& bias() const { return bias_; }  ///< undefined: none
+  int stride() const { return stride_; }
+  bool depthwise() const { return depthwise_; }
 
  private:
   int max_in_, max_out_, kernel_, stride_;
@@ -40,6 +48,10 @@ class SlimBatchNorm2dImpl : public torch::nn::Module {
   explicit SlimBatchNorm2dImpl(int max_channels);
   torch::Tensor forward(const torch::Tensor& x);
   void reset_running_stats();
+  /// The inference affine y = scale x + shift of every channel: gamma /
+  /// sqrt(var + eps) and beta - mean scale; scale 1 and shift 0 once folded.
+  torch::Tensor inference_scale() const;
+  torch::Tensor inference_shift() const;
   double momentum = 0.1;
   static constexpr double kEps = 1e-5;
   /// Folded into the conv before it (fold_batchnorm): forward is the identity.

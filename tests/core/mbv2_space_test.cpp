@@ -51,5 +51,28 @@ TEST(Mbv2Space, WidthScaledMobileNetV2BaselinesRoundTripThroughTheirDescription)
   EXPECT_THROW(make_space("mbv2:widths=0"), Error);
 }
 
+// Domino's space: the same layout's MobileNetV2 with a graft bit per block.
+TEST(DominoSpace, AGraftMaskOverTheTwentyOneBlocks) {
+  const auto s = make_space("domino");
+  EXPECT_EQ(s->num_layers(), 21);
+  ASSERT_EQ(s->ops.size(), 2u);
+  EXPECT_EQ(s->ops[0].name, "mb3e6");
+  EXPECT_EQ(s->ops[1].name, "g3e6");
+  EXPECT_EQ(s->ops[1].kind, OpKind::kMbGraft);
+  EXPECT_NEAR(s->size().nominal_log10, 21 * std::log10(2.0), 1e-9);
+  const auto mbv2 = make_space("mbv2");
+  for (int l = 0; l < 21; ++l) {
+    EXPECT_EQ(s->layers[l].cin, mbv2->layers[l].cin);
+    EXPECT_EQ(s->layers[l].ops.size(), 2u);
+  }
+  // Grafted and kept blocks cost the same as trained (the fold is the target's).
+  const Gene kept{0, 0}, grafted{1, 0};
+  EXPECT_EQ(op_cost(s->op_spec(3, kept, 1)).macs, op_cost(s->op_spec(3, grafted, 1)).macs);
+  EXPECT_NE(s->op_spec(3, kept, 1).key(), s->op_spec(3, grafted, 1).key());
+  EXPECT_EQ(make_space("domino:kernel=5,expand=3,widths=1/2")->ops[1].name, "g5e3");
+  EXPECT_THROW(make_space("domino:expand=1"), Error);
+  EXPECT_THROW(make_space("domino:kernel=4"), Error);
+}
+
 }  // namespace
 }  // namespace hwnas

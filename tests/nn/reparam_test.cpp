@@ -162,7 +162,8 @@ void randomise_batchnorms(torch::nn::Module& net) {
 TEST(Reparam, FoldedNetworksOfEveryBuiltInSpace) {
   for (const char* spec : {"hsconas:depths=1/1/2/1,channels=16/32/48/64,stem=8,head=32",
                            "hurricane:depths=1/1/1/1,channels=16/32/48/64,stem=8,head=32",
-                           "mbv2:depths=1/1/1/1/1/1/1,head=32", "nb201:C=4,N=1,in_channels=1,in_size=28"}) {
+                           "mbv2:depths=1/1/1/1/1/1/1,head=32", "domino:depths=1/2/1/1/1/1/1,head=32",
+                           "nb201:C=4,N=1,in_channels=1,in_size=28"}) {
     auto space = make_space(spec);
     Rng rng(11);
     for (int i = 0; i < 3; ++i) {
@@ -174,15 +175,36 @@ TEST(Reparam, FoldedNetworksOfEveryBuiltInSpace) {
       const torch::Tensor x = torch::randn({4, space->backbone.in_channels, space->backbone.in_size, space->backbone.in_size});
       torch::NoGradGuard no_grad;
       const torch::Tensor before = net->forward(x);
-      const int folded = fold_batchnorm(*net);
+      const int folded = fold_network(*net);
       EXPECT_GT(folded, 0) << spec;
       EXPECT_LT(max_diff(net->forward(x), before), kTol) << spec << " " << space->format(arch);
-      EXPECT_EQ(fold_batchnorm(*net), 0);  // nothing left to fold
+      EXPECT_EQ(fold_network(*net), 0);  // nothing left to fold
     }
   }
   auto space = make_space("mbv2:depths=1/1/1/1/1/1/1,head=32");
   auto net = make_network(*space, space->largest());
   EXPECT_THROW(fold_batchnorm(*net), Error);  // in training mode
+}
+
+// Domino: every grafted block of a network collapses into one dense conv
+// (its three convs, three BatchNorms and the residual), and the network
+// still computes what it did; kept blocks only lose their BatchNorms.
+TEST(Reparam, GraftedBlocksCollapseIntoOneConvEach) {
+  auto space = make_space("domino:depths=1/2/1/1/2/1/1,head=32,widths=1.5");
+  const Arch arch = space->parse("g3e6,mb3e6,g3e6,g3e6,mb3e6,g3e6,g3e6,mb3e6,g3e6");
+  torch::manual_seed(3);
+  auto net = make_network(*space, arch);
+  randomise_batchnorms(*net);
+  net->eval();
+  const torch::Tensor x = torch::randn({3, 1, 28, 28});
+  torch::NoGradGuard no_grad;
+  const torch::Tensor before = net->forward(x);
+  fold_network(*net);
+  int collapsed = 0;
+  for (const auto& p : net->named_modules())
+    if (p.key().size() >= 7 && p.key().compare(p.key().size() - 7, 7, ".folded") == 0) ++collapsed;
+  EXPECT_EQ(collapsed, 6);
+  EXPECT_LT(max_diff(net->forward(x), before), kTol);
 }
 
 }  // namespace

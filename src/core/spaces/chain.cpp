@@ -63,6 +63,18 @@ OpDef mb_op(int k, int e) {
   return OpDef{str_cat("mb", k, "e", e), OpKind::kMb, k, e, false, true, true};
 }
 
+std::vector<double> read_width_factors(const std::string& owner, FactoryOptions& o) {
+  const std::vector<double> widths = o.get_doubles("widths", {1.0});
+  HWNAS_CHECK(!widths.empty(), owner, ": widths needs at least one factor");
+  for (double w : widths)
+    HWNAS_CHECK(w > 0 && w <= 4, owner, ": width factors must be in (0, 4], got ", format_number(w));
+  return widths;
+}
+
+OpDef graft_op(int k, int e) {
+  return OpDef{str_cat("g", k, "e", e), OpKind::kMbGraft, k, e, false, true, true};
+}
+
 std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like, const std::vector<double>& widths) {
   HWNAS_CHECK(like.family == "chain", "space ", like.name, " has no MobileNetV2 baseline");
   std::unique_ptr<SearchSpace> s = like.clone();

@@ -38,6 +38,17 @@ OpDef mb_op(int k, int e);
 /// whose expansion is scaled by the space's width factors, and by `widths`
 /// too where the space lacks them (a space searched at one width still has
 /// width-scaled MobileNetV2 baselines).
+/// Domino's grafted MB_k_e (OpKind::kMbGraft): the same block with linear
+/// inner activations and a ReLU6 after it, "g<k>e<e>".
+OpDef graft_op(int k, int e);
+
+/// The layer-wise MobileNetV2 layouts (mbv2.cpp): `layout=small` (28x28,
+/// the default) or `paper` (224x224), then the options every chain space
+/// shares; `owner` names the space in errors.
+void read_mbv2_layout(const std::string& owner, FactoryOptions& o, Backbone* bb, ChainLayout* chain);
+/// `widths=a/b/...`: factors of the inner channels, each in (0, 4]; default 1.
+std::vector<double> read_width_factors(const std::string& owner, FactoryOptions& o);
+
 std::unique_ptr<SearchSpace> mobilenetv2_space(const SearchSpace& like, const std::vector<double>& widths = {});
 /// The description of mobilenetv2_space(like, widths) is this, then
 /// "widths=a/b " when widths were added, then like's: make_space builds it

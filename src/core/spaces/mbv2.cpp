@@ -26,46 +26,45 @@
 
 namespace hwnas {
 
-std::unique_ptr<SearchSpace> make_mbv2_space(const std::map<std::string, std::string>& opts) {
-  FactoryOptions o("mbv2", opts);
-  auto space = std::make_unique<SearchSpace>();
-  space->name = "mbv2";
-  space->family = "chain";
+void read_mbv2_layout(const std::string& owner, FactoryOptions& o, Backbone* bb, ChainLayout* chain) {
   const std::string layout = o.get("layout", "small");
-  ChainLayout chain;
-  chain.depths = {2, 3, 4, 3, 4, 4, 1};
-  Backbone& bb = space->backbone;
-  bb.stem_channels = 16;
-  bb.stem_stride = 2;
+  chain->depths = {2, 3, 4, 3, 4, 4, 1};
+  bb->stem_channels = 16;
+  bb->stem_stride = 2;
   if (layout == "paper") {
-    chain.channels = {24, 48, 72, 128, 160, 176, 384};
-    chain.strides = {2, 2, 2, 1, 2, 1, 1};
-    bb.in_channels = 3;
-    bb.in_size = 224;
-    bb.head_channels = 1984;
-    bb.num_classes = 1000;
+    chain->channels = {24, 48, 72, 128, 160, 176, 384};
+    chain->strides = {2, 2, 2, 1, 2, 1, 1};
+    bb->in_channels = 3;
+    bb->in_size = 224;
+    bb->head_channels = 1984;
+    bb->num_classes = 1000;
   } else if (layout == "small") {
     // 28 -> stem s2 -> 14, then stages at 14, 7, 4, 4, 2, 2, 2, with about
     // two thirds of the paper's channels: the cheapest of the layouts tried
     // on a 2-core CPU (median arch 3.3 ms at batch 1; the paper's channels
     // 9.2 ms), because the search trains 8 paths a step. The last 9 layers
     // run on 2x2 maps, where a 5x5 or 7x7 depthwise kernel sees the whole map.
-    chain.channels = {16, 24, 32, 48, 64, 96, 160};
-    chain.strides = {1, 2, 2, 1, 2, 1, 1};
-    bb.in_channels = 1;
-    bb.in_size = 28;
-    bb.head_channels = 512;
-    bb.num_classes = 10;
+    chain->channels = {16, 24, 32, 48, 64, 96, 160};
+    chain->strides = {1, 2, 2, 1, 2, 1, 1};
+    bb->in_channels = 1;
+    bb->in_size = 28;
+    bb->head_channels = 512;
+    bb->num_classes = 10;
   } else {
-    HWNAS_CHECK(false, "mbv2: unknown layout '", layout, "' (small or paper)");
+    HWNAS_CHECK(false, owner, ": unknown layout '", layout, "' (small or paper)");
   }
-  read_chain_options("mbv2", o, &bb, &chain);
-  const std::vector<double> widths = o.get_doubles("widths", {1.0});
+  read_chain_options(owner, o, bb, chain);
+}
+
+std::unique_ptr<SearchSpace> make_mbv2_space(const std::map<std::string, std::string>& opts) {
+  FactoryOptions o("mbv2", opts);
+  auto space = std::make_unique<SearchSpace>();
+  space->name = "mbv2";
+  space->family = "chain";
+  ChainLayout chain;
+  read_mbv2_layout("mbv2", o, &space->backbone, &chain);
+  space->width_factors = read_width_factors("mbv2", o);
   o.finish();
-  HWNAS_CHECK(!widths.empty(), "mbv2: widths needs at least one factor");
-  for (double w : widths)
-    HWNAS_CHECK(w > 0 && w <= 4, "mbv2: width factors must be in (0, 4], got ", format_number(w));
-  space->width_factors = widths;
   for (int k : {3, 5, 7})
     for (int e : {3, 6}) space->ops.push_back(mb_op(k, e));
   //                        name    kind              k  e  se     scalable reshapes

@@ -22,6 +22,9 @@ const SpaceEntry kSpaces[] = {
                   "ops only (layout=small|paper)", make_hurricane_space},
     {"mbv2", "SurgeNAS / LightNAS layer-wise MobileNetV2: 21 layers x {mb3e3 mb3e6 mb5e3 mb5e6 mb7e3 mb7e6 skip} "
              "= 7^21 (layout=small|paper, widths=1, e.g. widths=0.5/1/2)", make_mbv2_space},
+    {"domino", "Domino: the mbv2 layout's MobileNetV2 (mb3e6), each of its 21 blocks kept or grafted (g3e6: linear "
+               "inside, one 3x3 conv once folded) = 2^21 (layout=small|paper, kernel=3, expand=6, widths=1)",
+     make_domino_space},
     {"nb201", "NAS-Bench-201 cell: 6 edges x {none, skip, conv1x1, conv3x3, avgpool3x3} = 15,625 "
               "archs (C, N, in_size, in_channels, classes)", make_nb201_space},
 };

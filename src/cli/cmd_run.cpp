@@ -61,6 +61,18 @@ void add_diff_search_options(CLI::App* cmd, PipelineOptions* p) {
       ->capture_default_str();
 }
 
+/// Domino: the pairs its accuracy predictor learns from.
+void add_domino_options(CLI::App* cmd, PipelineOptions* p) {
+  cmd->add_option("--proxy-pairs", p->proxy_pairs, "domino: graft masks trained briefly (--proxy-*) to meta-train on")
+      ->capture_default_str();
+  add_train_options(cmd, &p->proxy_train, "proxy-");
+  cmd->add_option("--real-pairs", p->real_pairs, "domino: graft masks trained like the finals to adapt the predictor")
+      ->capture_default_str();
+  cmd->add_option("--test-pairs", p->test_pairs,
+                  "domino: more masks trained like the finals to score the predictor (0 = not scored)")
+      ->capture_default_str();
+}
+
 void setup(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "run", "The whole pipeline: profile the target, train the supernet, shrink, search under the latency "
@@ -70,7 +82,8 @@ void setup(CLI::App& app) {
   add_common_options(cmd, &p.common);
   cmd->add_option("--method", p.method, "hsconas (Algorithm 1 after progressive shrinking) | hurricane (operator "
                                         "scoring, coordinate ascent) | hw-evrsnas (RMI proxy, penalty, GA) | "
-                                        "lightnas (differentiable, lambda learned to hit T) | surgenas (one-level, beta)")
+                                        "lightnas (differentiable, lambda learned to hit T) | surgenas (one-level, beta) | "
+                                        "domino (graft masks, MAML accuracy predictor, folded)")
       ->capture_default_str();
   cmd->add_option("--iterations", p.ascent.iterations, "hurricane: coordinate-ascent iterations I")
       ->capture_default_str();
@@ -84,6 +97,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--rmi-batch-size", p.rmi.batch_size, "hw-evrsnas: images in the single RMI batch");
   add_train_options(cmd, &p.rmi.reference_train, "ref-");
   add_diff_search_options(cmd, &p);
+  add_domino_options(cmd, &p);
   cmd->add_option("--preset", a->preset,
                   "Fills every option not given: default (< 20 min on 2 cores), long (finals 10 epochs x 3 seeds), "
                   "paper (HSCoNAS's settings), smoke (seconds), or FILE.yaml (presets/ holds the built-in ones)")
@@ -148,7 +162,8 @@ void setup(CLI::App& app) {
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
     if (!a->profile_warmup.empty()) p.profile.warmup_ms = parse_duration_ms(a->profile_warmup);
-    if (a->fold) p.target = target_with_fold(p.target);
+    // Domino's grafted blocks pay only folded: its targets always fold.
+    if (a->fold || p.method == "domino") p.target = target_with_fold(p.target);
     finish_options(&p);
     const std::vector<std::string> methods = method_names();
     HWNAS_CHECK(std::find(methods.begin(), methods.end(), p.method) != methods.end(), "unknown method '", p.method,
@@ -165,6 +180,12 @@ void setup(CLI::App& app) {
     HWNAS_CHECK(p.random_baseline >= 0 && p.random_baseline <= 100, "--random-baseline must be in 0..100 (got ",
                 p.random_baseline, ")");
     HWNAS_CHECK(p.retrain_seeds >= 1, "--retrain-seeds must be at least 1 (got ", p.retrain_seeds, ")");
+    if (p.method == "domino") {
+      HWNAS_CHECK(p.proxy_pairs >= 20, "--proxy-pairs must be at least 20 (MAML tasks of 10 + 10), got ", p.proxy_pairs);
+      HWNAS_CHECK(p.real_pairs >= 2, "--real-pairs must be at least 2, got ", p.real_pairs);
+      HWNAS_CHECK(p.test_pairs == 0 || p.test_pairs >= 2, "--test-pairs must be 0 or at least 2, got ", p.test_pairs);
+      p.proxy_train.validate();
+    }
     {
       RunDir run(p.common.run_dir);
       run.write("config.yaml", resolved_config_yaml(*cmd));

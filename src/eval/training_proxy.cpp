@@ -6,6 +6,7 @@
 #include "core/factory.h"
 #include "core/rng.h"
 #include "core/strings.h"
+#include "eval/accuracy.h"
 #include "nn/execution.h"
 #include "nn/network.h"
 #include "search/lightnas.h"
@@ -93,5 +94,36 @@ std::vector<double> TrainingProxyEvaluator::accuracies(const std::vector<Arch>& 
 }
 
 std::string TrainingProxyEvaluator::describe() const { return opts_.describe(); }
+
+TrainedAccuracyEvaluator::TrainedAccuracyEvaluator(const SearchSpace& space, const ImageSet& train,
+                                                   const ImageSet& valid, const Normalization& norm, TrainOptions opts,
+                                                   int jobs, std::string label)
+    : space_(space), train_(train), valid_(valid), norm_(norm), opts_(std::move(opts)), jobs_(jobs),
+      label_(std::move(label)) {
+  opts_.validate();
+  opts_.checkpoint.clear();
+}
+
+std::vector<double> TrainedAccuracyEvaluator::accuracies(const std::vector<Arch>& archs) {
+  std::vector<double> out(archs.size());
+  run_jobs(static_cast<int>(archs.size()), jobs_, [&](int i) {
+    const Arch& arch = archs[i];
+    space_.validate(arch);
+    std::shared_ptr<NetworkImpl> net;
+    with_torch_seed(arch_seed(mix_seed(opts_.seed ^ static_cast<uint64_t>(Stage::kRetrain)), arch),
+                    [&] { net = make_network(space_, arch); });
+    const TrainStats s = hwnas::train(*net, [&](int64_t) { return arch; }, train_, norm_, opts_);
+    out[i] = evaluate_accuracy(*net, arch, valid_, norm_);
+    std::fprintf(stderr, "  %s %zu/%zu: %.2f%% (%.0f s): %s\n", label_.c_str(), static_cast<size_t>(i) + 1, archs.size(),
+                 out[i], s.seconds, space_.format(arch).c_str());
+  });
+  done_ += static_cast<int>(archs.size());
+  return out;
+}
+
+std::string TrainedAccuracyEvaluator::describe() const {
+  return str_cat("trained(epochs=", opts_.epochs, ",limit=", opts_.limit, ",batch=", opts_.batch_size,
+                 ",lr=", format_number(opts_.lr), ",seed=", opts_.seed, ")");
+}
 
 }  // namespace hwnas

@@ -15,6 +15,7 @@
 #include "core/evaluator.h"
 #include "core/search_space.h"
 #include "data/dataset.h"
+#include "train/trainer.h"
 
 namespace hwnas {
 
@@ -66,6 +67,32 @@ class TrainingProxyEvaluator : public Evaluator {
   int jobs_;
   int evaluations_ = 0;
   double seconds_ = 0;
+};
+
+/// Accuracy (%) on `valid` after training the arch from scratch on `train`
+/// with `opts`: with a short training a cheap proxy (Domino's meta-training
+/// pairs), with the finals' settings the real thing. Initial weights per
+/// (opts.seed, arch) as the retrain stage draws them; a batch of archs
+/// trains side by side, `jobs` at once.
+class TrainedAccuracyEvaluator : public Evaluator {
+ public:
+  /// The sets must outlive the evaluator; `label` names it in progress lines.
+  TrainedAccuracyEvaluator(const SearchSpace& space, const ImageSet& train, const ImageSet& valid,
+                           const Normalization& norm, TrainOptions opts, int jobs, std::string label);
+  double accuracy(const Arch& arch) override { return accuracies({arch})[0]; }
+  std::vector<double> accuracies(const std::vector<Arch>& archs) override;
+  /// "trained(epochs=E,limit=N,batch=B,lr=R,seed=S)".
+  std::string describe() const override;
+
+ private:
+  const SearchSpace& space_;
+  const ImageSet& train_;
+  const ImageSet& valid_;
+  Normalization norm_;
+  TrainOptions opts_;
+  int jobs_;
+  std::string label_;
+  int done_ = 0;
 };
 
 }  // namespace hwnas

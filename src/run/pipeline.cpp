@@ -46,9 +46,12 @@ void run_pipeline(const PipelineOptions& o) {
   if (o.method == "hurricane") return run_hurricane_method(o);
   if (o.method == "hw-evrsnas") return run_hw_evrsnas_method(o);
   if (o.method == "lightnas" || o.method == "surgenas") return run_diff_method(o);
+  if (o.method == "domino") return run_domino_method(o);
   HWNAS_CHECK(false, "unknown method '", o.method, "' (", join(method_names(), ", "), ")");
 }
 
-std::vector<std::string> method_names() { return {"hsconas", "hurricane", "hw-evrsnas", "lightnas", "surgenas"}; }
+std::vector<std::string> method_names() {
+  return {"hsconas", "hurricane", "hw-evrsnas", "lightnas", "surgenas", "domino"};
+}
 
 }  // namespace hwnas

@@ -62,6 +62,15 @@ struct PipelineOptions {
   std::string width_search;
   std::string width_proxy = "bte:epochs=3,images=1024,batch=64,lr=0.1";
   std::vector<double> width_factors = {0.5, 0.75, 1.0, 1.25, 1.5, 1.75, 2.0};
+  // Domino (--method domino, thesis chapter 5): the accuracy predictor is
+  // meta-trained (MAML) on `proxy_pairs` graft masks trained with
+  // `proxy_train`, adapted with `real_pairs` trained like the finals (both
+  // on search-train, scored on search-valid); `test_pairs` more real ones
+  // score it against an MLP fitted on the real pairs alone (0 = not scored).
+  int proxy_pairs = 60;
+  TrainOptions proxy_train;
+  int real_pairs = 10;
+  int test_pairs = 0;
   /// Calibration (not in HSCoNAS): this many archs near the budget trained
   /// stand-alone (calibrate_train; the presets train them like re-ranking
   /// candidates) and scored on search-valid; the search then sees the
@@ -129,5 +138,7 @@ void run_hurricane_method(const PipelineOptions& o);
 void run_hw_evrsnas_method(const PipelineOptions& o);
 /// LightNAS and SurgeNAS as stages (run/diff_method.cpp).
 void run_diff_method(const PipelineOptions& o);
+/// Domino as stages (run/domino_method.cpp).
+void run_domino_method(const PipelineOptions& o);
 
 }  // namespace hwnas

@@ -6,6 +6,7 @@
 // pick, width-scaled MobileNetV2 and random masks retrained, measured
 // folded, reported.
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <set>
@@ -128,7 +129,11 @@ class DominoRun {
       std::set<Arch> seen;
       const std::vector<Arch> proxy_archs = draw_masks(o_.proxy_pairs, 0x444f4d31ULL, &seen);  // "DOM1"
       const std::vector<Arch> real_archs = draw_masks(o_.real_pairs + o_.test_pairs, 0x444f4d32ULL, &seen);
-      TrainedAccuracyEvaluator proxy(space_, ws_->split.search_train, ws_->split.search_valid, ws_->norm, proxy_t,
+      // A proxy is scored on every 5th search-valid image: at its length
+      // the evaluation would otherwise cost as much as the training.
+      const ImageSet proxy_valid = ws_->split.search_valid.subset(
+          torch::arange(0, ws_->split.search_valid.size(), 5, torch::kLong), "/5");
+      TrainedAccuracyEvaluator proxy(space_, ws_->split.search_train, proxy_valid, ws_->norm, proxy_t,
                                      o_.common.exec.resolved_jobs(), "proxy");
       StoredEvaluator stored_proxy(proxy, space_, run_.file("proxy_pairs.json"));
       const std::vector<double> proxy_acc = stored_proxy.accuracies(proxy_archs);
@@ -162,7 +167,13 @@ class DominoRun {
       maml_ = std::make_unique<MamlAccuracyPredictor>(space_, mo);
       maml_->meta_train(proxy_);
       maml_->adapt(real_);
-      json record{{"meta_loss", maml_->meta_loss()}};
+      double lo = 1e300, hi = -1e300;
+      for (const AccuracyPair& p : proxy_) lo = std::min(lo, p.accuracy), hi = std::max(hi, p.accuracy);
+      proxy_spread_ = hi - lo;
+      if (proxy_spread_ < 0.5)
+        std::fprintf(stderr, "warning: the proxy trainings scored %.2f - %.2f%%: too short to tell masks apart, so "
+                     "meta-training learns nothing; lengthen them (--proxy-epochs, --proxy-limit)\n", lo, hi);
+      json record{{"meta_loss", maml_->meta_loss()}, {"proxy_accuracy_range", {lo, hi}}};
       if (!test_.empty()) {
         MamlAccuracyPredictor alone(space_, mo);
         alone.fit_from_scratch(real_);
@@ -206,6 +217,9 @@ class DominoRun {
        << " masks each trained briefly (" << o_.proxy_train.epochs << " epoch(s) over "
        << o_.proxy_train.limit << " search-train images), then adapted with " << real_.size()
        << " masks trained like the finals, all scored on search-valid (`proxy_pairs.json`, `real_pairs.json`).";
+    if (proxy_spread_ < 0.5)
+      md << " **The proxy trainings all scored within " << format_fixed(proxy_spread_, 2)
+         << " points of each other: too short to tell masks apart, so the meta-training learned nothing.**";
     if (!test_.empty())
       md << " On " << test_.size() << " more masks trained like the finals it scored RMSE "
          << format_fixed(maml_score_.rmse, 2) << " points (Kendall tau " << format_fixed(maml_score_.tau, 2)
@@ -242,6 +256,7 @@ class DominoRun {
   std::vector<AccuracyPair> proxy_, real_, test_;
   std::unique_ptr<MamlAccuracyPredictor> maml_;
   PredictorScore maml_score_, scratch_score_;
+  double proxy_spread_ = 0;  ///< max - min proxy accuracy: ~0 means the proxies carry no signal
   History history_;
   SearchRecord pick_;
   Finals finals_;

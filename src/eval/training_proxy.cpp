@@ -117,7 +117,6 @@ std::vector<double> TrainedAccuracyEvaluator::accuracies(const std::vector<Arch>
     std::fprintf(stderr, "  %s %zu/%zu: %.2f%% (%.0f s): %s\n", label_.c_str(), static_cast<size_t>(i) + 1, archs.size(),
                  out[i], s.seconds, space_.format(arch).c_str());
   });
-  done_ += static_cast<int>(archs.size());
   return out;
 }
 

@@ -92,7 +92,6 @@ class TrainedAccuracyEvaluator : public Evaluator {
   TrainOptions opts_;
   int jobs_;
   std::string label_;
-  int done_ = 0;
 };
 
 }  // namespace hwnas

@@ -5,7 +5,6 @@
 // of graft masks under T on the two predictors, then the shared finals: the
 // pick, width-scaled MobileNetV2 and random masks retrained, measured
 // folded, reported.
-#include <chrono>
 #include <algorithm>
 #include <cmath>
 #include <cstdio>

@@ -116,31 +116,33 @@ void MamlAccuracyPredictor::meta_train(const std::vector<AccuracyPair>& proxy) {
   meta_loss_ = counted > 0 ? recent / counted : std::nan("");
 }
 
-void MamlAccuracyPredictor::adapt(const std::vector<AccuracyPair>& real) {
-  HWNAS_CHECK(real.size() >= 2, "MAML predictor: adaptation needs at least 2 real pairs, got ", real.size());
+std::pair<torch::Tensor, torch::Tensor> MamlAccuracyPredictor::take_real(const std::vector<AccuracyPair>& real) {
+  HWNAS_CHECK(real.size() >= 2, "accuracy predictor: needs at least 2 real pairs, got ", real.size());
   const auto ms = mean_sd(real);
   real_mean_ = ms.first;
   real_sd_ = ms.second;
-  const torch::Tensor x = encode(archs_of(real));
-  const torch::Tensor y = normalised(real, ms);
+  return {encode(archs_of(real)), normalised(real, ms)};
+}
+
+void MamlAccuracyPredictor::use(const std::vector<torch::Tensor>& weights) {
+  adapted_.tensors.clear();
+  for (const torch::Tensor& t : weights) adapted_.tensors.push_back(t.detach());
+  ready_ = true;
+}
+
+void MamlAccuracyPredictor::adapt(const std::vector<AccuracyPair>& real) {
+  const auto [x, y] = take_real(real);
   std::vector<torch::Tensor> w = meta_.tensors;
   for (int s = 0; s < o_.adapt_steps; ++s) {
     std::vector<torch::Tensor> leaf;
     for (const torch::Tensor& t : w) leaf.push_back(t.detach().requires_grad_(true));
     w = sgd_step(leaf, x, y, o_.inner_lr, false);
   }
-  adapted_.tensors.clear();
-  for (const torch::Tensor& t : w) adapted_.tensors.push_back(t.detach());
-  ready_ = true;
+  use(w);
 }
 
 void MamlAccuracyPredictor::fit_from_scratch(const std::vector<AccuracyPair>& real) {
-  HWNAS_CHECK(real.size() >= 2, "accuracy predictor: needs at least 2 real pairs, got ", real.size());
-  const auto ms = mean_sd(real);
-  real_mean_ = ms.first;
-  real_sd_ = ms.second;
-  const torch::Tensor x = encode(archs_of(real));
-  const torch::Tensor y = normalised(real, ms);
+  const auto [x, y] = take_real(real);
   MlpParams fresh = init_mlp(static_cast<int>(x.size(1)), o_.hidden1, o_.hidden2, o_.seed + 1);
   torch::optim::Adam opt(fresh.tensors, torch::optim::AdamOptions(o_.meta_lr));
   for (int s = 0; s < o_.scratch_steps; ++s) {
@@ -148,9 +150,7 @@ void MamlAccuracyPredictor::fit_from_scratch(const std::vector<AccuracyPair>& re
     mse(fresh.tensors, x, y).backward();
     opt.step();
   }
-  adapted_.tensors.clear();
-  for (const torch::Tensor& t : fresh.tensors) adapted_.tensors.push_back(t.detach());
-  ready_ = true;
+  use(fresh.tensors);
 }
 
 std::vector<double> MamlAccuracyPredictor::predict(const std::vector<Arch>& archs) const {

@@ -64,6 +64,10 @@ class MamlAccuracyPredictor {
 
  private:
   torch::Tensor encode(const std::vector<Arch>& archs) const;
+  /// Sets the real pairs' mean and sd, and returns their encodings and normalised accuracies.
+  std::pair<torch::Tensor, torch::Tensor> take_real(const std::vector<AccuracyPair>& real);
+  /// `weights` (detached) become the predictor's.
+  void use(const std::vector<torch::Tensor>& weights);
   const SearchSpace& space_;
   MamlOptions o_;
   MlpParams meta_, adapted_;

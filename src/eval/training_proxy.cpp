@@ -54,8 +54,7 @@ TrainingProxyEvaluator::TrainingProxyEvaluator(const SearchSpace& space, const I
 
 ProxyTraining TrainingProxyEvaluator::train(const Arch& arch) const {
   space_.validate(arch);
-  std::shared_ptr<NetworkImpl> net;
-  with_torch_seed(arch_seed(mix_seed(opts_.seed ^ 0x425445ULL), arch), [&] { net = make_network(space_, arch); });  // "BTE"
+  const std::shared_ptr<NetworkImpl> net = make_seeded_network(space_, arch, mix_seed(opts_.seed ^ 0x425445ULL));  // "BTE"
   TrainOptions t;
   t.epochs = opts_.epochs;
   t.batch_size = opts_.batch_size;
@@ -109,9 +108,9 @@ std::vector<double> TrainedAccuracyEvaluator::accuracies(const std::vector<Arch>
   run_jobs(static_cast<int>(archs.size()), jobs_, [&](int i) {
     const Arch& arch = archs[i];
     space_.validate(arch);
-    std::shared_ptr<NetworkImpl> net;
-    with_torch_seed(arch_seed(mix_seed(opts_.seed ^ static_cast<uint64_t>(Stage::kRetrain)), arch),
-                    [&] { net = make_network(space_, arch); });
+    // Initial weights as the retrain stage draws them.
+    const std::shared_ptr<NetworkImpl> net =
+        make_seeded_network(space_, arch, mix_seed(opts_.seed ^ static_cast<uint64_t>(Stage::kRetrain)));
     const TrainStats s = hwnas::train(*net, [&](int64_t) { return arch; }, train_, norm_, opts_);
     out[i] = evaluate_accuracy(*net, arch, valid_, norm_);
     std::fprintf(stderr, "  %s %zu/%zu: %.2f%% (%.0f s): %s\n", label_.c_str(), static_cast<size_t>(i) + 1, archs.size(),

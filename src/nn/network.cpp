@@ -3,7 +3,9 @@
 #include <map>
 
 #include "core/error.h"
+#include "core/rng.h"
 #include "nn/blocks.h"
+#include "nn/execution.h"
 #include "nn/nb201_net.h"
 #include "nn/slim.h"
 
@@ -122,6 +124,12 @@ std::shared_ptr<NetworkImpl> make_network(const SearchSpace& space, const Arch& 
   if (space.family == "nb201") return make_nb201_network(space, &arch);
   HWNAS_CHECK(space.family == "chain", "space ", space.name, " has no network builder");
   return std::make_shared<ChainNetImpl>(space, &arch);
+}
+
+std::shared_ptr<NetworkImpl> make_seeded_network(const SearchSpace& space, const Arch& arch, uint64_t base) {
+  std::shared_ptr<NetworkImpl> net;
+  with_torch_seed(arch_seed(base, arch), [&] { net = make_network(space, arch); });
+  return net;
 }
 
 void reset_batchnorm(torch::nn::Module& net) {

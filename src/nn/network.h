@@ -69,6 +69,9 @@ Head make_head(const Backbone& b, int in_channels);
 std::shared_ptr<NetworkImpl> make_supernet(const SearchSpace& space);
 /// A stand-alone network for `arch` with fresh weights.
 std::shared_ptr<NetworkImpl> make_network(const SearchSpace& space, const Arch& arch);
+/// The same, its initial weights drawn from (base, arch) under the torch
+/// seed lock (with_torch_seed): one network whatever ran before, on any thread.
+std::shared_ptr<NetworkImpl> make_seeded_network(const SearchSpace& space, const Arch& arch, uint64_t base);
 
 /// Resets every BatchNorm's running stats and switches it to a cumulative
 /// average (momentum < 0) or back to `momentum`.

@@ -1,6 +1,7 @@
 #include "nn/slim.h"
 
 #include "core/error.h"
+#include "nn/reparam.h"
 
 namespace hwnas {
 
@@ -30,14 +31,8 @@ torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kerne
     w = w.narrow(2, off, kernel).narrow(3, off, kernel);
   }
   const torch::Tensor b = bias_.defined() ? bias_.narrow(0, 0, out) : torch::Tensor();
-  if (pad_value.defined() && kernel > 1) {
-    // Padding x - v with zeros and adding v back pads with v, keeps x inside.
-    const int p = kernel / 2;
-    const torch::Tensor v = pad_value.narrow(0, 0, in).view({1, -1, 1, 1});
-    const int64_t no_padding = 0;
-    return torch::conv2d(torch::constant_pad_nd(x - v, {p, p, p, p}) + v, w, b, stride_, no_padding, 1,
-                         depthwise_ ? in : 1);
-  }
+  if (pad_value.defined()) return run_conv(x, ConvParams{w, b, stride_, depthwise_ ? static_cast<int>(in) : 1},
+                                           pad_value.narrow(0, 0, in));
   return torch::conv2d(x, w, b, stride_, kernel / 2, /*dilation=*/1, depthwise_ ? in : 1);
 }
 

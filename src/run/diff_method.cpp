@@ -78,7 +78,7 @@ class DiffRun {
     predictor();
     search();
     const std::string label = o_.method == "lightnas" ? "searched (LightNAS)" : "searched (SurgeNAS)";
-    finals_ = make_finals(space_, result_.arch, label, o_.baseline_widths, o_.mbv2_widths);
+    finals_ = profiled_finals(o_, space_, hw_, result_.arch, label, o_.baseline_widths);
     if (!o_.width_search.empty()) {
       widths_profile();
       widths_search();
@@ -92,11 +92,7 @@ class DiffRun {
       finals_.nets.front().label = "searched (LightNet++)";
       finals_.nets.insert(finals_.nets.begin() + 1, lightnet);
     }
-    if (o_.random_baseline > 0)
-      add_random_finals(&finals_, space_, *hw_.latency, hw_.T_ms, o_.random_baseline, o_.common.exec.seed);
-    retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
-    drift_ = measure_stage(stages_, o_, run_, *make_fresh_process_target(o_.target, o_.token), space_, *hw_.lut,
-                           &finals_.nets);
+    drift_ = retrain_and_measure(stages_, *ws_, o_, space_, hw_, &finals_.nets);
     report();
   }
 

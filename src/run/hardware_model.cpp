@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/strings.h"
+#include "latency/fresh_process.h"
 #include "latency/profile_space.h"
 
 namespace hwnas {
@@ -72,6 +73,19 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
   std::fprintf(stderr, "latency model %s; feasible %.3f - %.3f ms; budget T = %.3f ms\n",
                hw.latency->describe().c_str(), hw.lo_ms, hw.hi_ms, hw.T_ms);
   return hw;
+}
+
+Finals profiled_finals(const PipelineOptions& o, const SearchSpace& space, const HardwareModel& hw, const Arch& pick,
+                       const std::string& label, const std::vector<double>& shufflenet_widths) {
+  Finals f = make_finals(space, pick, label, shufflenet_widths, o.mbv2_widths);
+  if (o.random_baseline > 0) add_random_finals(&f, space, *hw.latency, hw.T_ms, o.random_baseline, o.common.exec.seed);
+  return f;
+}
+
+double retrain_and_measure(StageRunner& stages, Workspace& ws, const PipelineOptions& o, const SearchSpace& space,
+                           const HardwareModel& hw, std::vector<FinalNet>* nets) {
+  retrain_finals_stage(stages, ws, o, nets);
+  return measure_stage(stages, o, *ws.run, *make_fresh_process_target(o.target, o.token), space, *hw.lut, nets);
 }
 
 ReportInput hardware_report_input(const PipelineOptions& o, const SearchSpace& space, const TargetInfo& target,

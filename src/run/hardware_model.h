@@ -7,6 +7,7 @@
 
 #include "latency/lut.h"
 #include "latency/models.h"
+#include "run/finals.h"
 #include "run/pipeline.h"
 #include "run/report.h"
 #include "run/stage.h"
@@ -24,6 +25,17 @@ struct HardwareModel {
 /// derives the budget; a T outside the space's range is refused.
 HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const SearchSpace& space, Target& target,
                             const RunDir& run);
+
+/// The finals of a method on a profiled space: its `pick` as `label`, the
+/// baselines of make_finals, and o.random_baseline archs drawn within
+/// [0.95 T, T] under hw's model.
+Finals profiled_finals(const PipelineOptions& o, const SearchSpace& space, const HardwareModel& hw, const Arch& pick,
+                       const std::string& label, const std::vector<double>& shufflenet_widths);
+
+/// The retrain stage, then the measure stage on a fresh process of o.target
+/// with hw's table for the speed probes; returns the probes' drift.
+double retrain_and_measure(StageRunner& stages, Workspace& ws, const PipelineOptions& o, const SearchSpace& space,
+                           const HardwareModel& hw, std::vector<FinalNet>* nets);
 
 /// The report's fields every method on a profiled space fills alike: the
 /// space, target, data, budget and feasible range, the table's model, the

@@ -38,11 +38,8 @@ class HurricaneRun {
     hw_ = profile_stage(stages_, o_, space_, *target_, run_);
     score();
     ascent();
-    finals_ = make_finals(space_, result_.winner, "searched (HURRICANE)", o_.baseline_widths, o_.mbv2_widths);
-    if (o_.random_baseline > 0)
-      add_random_finals(&finals_, space_, *hw_.latency, hw_.T_ms, o_.random_baseline, o_.common.exec.seed);
-    retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
-    drift_ = measure_stage(stages_, o_, run_, *make_fresh_process_target(o_.target, o_.token), space_, *hw_.lut, &finals_.nets);
+    finals_ = profiled_finals(o_, space_, hw_, result_.winner, "searched (HURRICANE)", o_.baseline_widths);
+    drift_ = retrain_and_measure(stages_, *ws_, o_, space_, hw_, &finals_.nets);
     report();
   }
 

@@ -112,8 +112,7 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
   RetrainResult r;
   // Initial weights from (seed, arch): a network trains alike whatever ran
   // before it in this process, so a seed and a resumed run reproduce it.
-  with_torch_seed(arch_seed(mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kRetrain)), arch),
-                  [&] { r.net = make_network(sp, arch); });
+  r.net = make_seeded_network(sp, arch, mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kRetrain)));
   r.parameters = count_parameters(*r.net);
   check_settings(run, meta, settings);
   if (run.has(final_pt) && run.has(meta)) {

@@ -12,6 +12,8 @@ PACKAGES=(
   libcli11-dev                # command line
   zlib1g-dev                  # .gz dataset files
   libcpp-httplib-dev          # remote profiling agent
+  libonnx-dev                 # ONNX export (protobuf types, checker)
+  libopencv-dnn-dev           # OpenCV DNN: the second runtime and the opencv target
   libgtest-dev libbenchmark-dev
   dataset-fashion-mnist       # the default data set
   gnuplot-nox                 # report plots

@@ -4,6 +4,7 @@
 
 #include "core/error.h"
 #include "core/op_spec.h"
+#include "nn/onnx_export.h"
 #include "nn/reparam.h"
 #include "nn/slim.h"
 
@@ -36,16 +37,18 @@ struct ConvBn {
     if (conv->bias().defined()) s = s + conv->bias().detach() * bn->inference_scale();
     return s.narrow(0, 0, out);
   }
-  /// The unit at its full width as one convolution with its BatchNorm
-  /// folded in, the kernel cropped to its centre `kernel` x `kernel` (0 = all).
-  ConvParams params(int kernel = 0) const {
-    torch::Tensor w = conv->weight().detach();
-    const int64_t out = w.size(0), full = w.size(2);
-    if (kernel > 0 && kernel < full) w = w.narrow(2, (full - kernel) / 2, kernel).narrow(3, (full - kernel) / 2, kernel);
-    ConvParams c = conv_params(w * bn->inference_scale().view({-1, 1, 1, 1}), conv->stride(),
-                               conv->depthwise() ? static_cast<int>(out) : 1);
-    c.bias = shift(static_cast<int>(out));
-    return c;
+  /// The unit as run on `in` channels with `out` outputs (0 = all) and the
+  /// centred `kernel` (0 = all): one convolution with its BatchNorm folded in.
+  ConvParams params(int in, int out = 0, int kernel = 0) const {
+    ConvParams c = conv->params(in, out, kernel);
+    return fold_affine(c, bn->affine(c.out_channels()));
+  }
+  /// The unit written into an ONNX graph: the folded conv, then the activation.
+  OnnxValue write(OnnxGraph& g, const OnnxValue& x, int out, int kernel = 0) const {
+    const OnnxValue y = write_conv(g, x, params(static_cast<int>(x.shape[0]), out, kernel));
+    if (act == Act::kRelu) return g.relu(y);
+    if (act == Act::kRelu6) return g.clip(y, 0, 6);
+    return y;
   }
 };
 
@@ -96,6 +99,19 @@ class SqueezeExciteImpl : public torch::nn::Module {
     s = torch::hardsigmoid(
         torch::linear(s, fc2_w_.narrow(0, 0, c).narrow(1, 0, h), fc2_b_.narrow(0, 0, c)));
     return x * s.view({x.size(0), c, 1, 1});
+  }
+
+  /// The same on [C, H, W]: the two FCs as 1x1 convs on the pooled [C, 1, 1].
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x) const {
+    const int64_t c = x.shape[0];
+    const int64_t h = se_hidden_channels(static_cast<int>(c));
+    auto fc = [](const torch::Tensor& w, const torch::Tensor& b) {
+      return ConvParams{w.detach().unsqueeze(2).unsqueeze(3), b.detach(), 1, 1};
+    };
+    OnnxValue s = g.global_avg_pool(x);
+    s = g.hard_swish(write_conv(g, s, fc(fc1_w_.narrow(0, 0, h).narrow(1, 0, c), fc1_b_.narrow(0, 0, h))));
+    s = g.hard_sigmoid(write_conv(g, s, fc(fc2_w_.narrow(0, 0, c).narrow(1, 0, h), fc2_b_.narrow(0, 0, c))));
+    return g.mul(s, x);
   }
 
  private:
@@ -190,6 +206,26 @@ class ShuffleBlockImpl : public BlockImpl {
     return channel_shuffle(torch::cat({keep, y}, 1));
   }
 
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x, const OpDef& op, int mid) const override {
+    const bool xception = op.kind == OpKind::kShuffleX;
+    OnnxValue keep, y;
+    if (proj_) {
+      keep = proj_pw_.write(g, proj_dw_.write(g, x, 0, xception ? 3 : op.kernel), static_cast<int>(x.shape[0]));
+      y = x;
+    } else {
+      std::tie(keep, y) = g.split_channels(x);
+    }
+    if (xception) {
+      y = pw1_.write(g, xdw1_.write(g, y, 0), mid);
+      y = xpw_.write(g, xdw2_.write(g, y, 0), mid);
+      y = pw2_.write(g, xdw3_.write(g, y, 0), out_);
+    } else {
+      y = pw2_.write(g, dw_.write(g, pw1_.write(g, y, mid), 0, op.kernel), out_);
+    }
+    if (op.se) y = se_->write_onnx(g, y);
+    return g.channel_shuffle(g.concat({keep, y}));
+  }
+
  private:
   bool proj_ = false;
   int out_ = 0;
@@ -269,16 +305,41 @@ class MbBlockImpl : public BlockImpl, public Reparameterizable {
   int reparameterize() override {
     if (folded_ || ops_.size() != 1 || ops_.front().kind != OpKind::kMbGraft) return 0;
     HWNAS_CHECK(!is_training(), "mb block: a grafted block folds in eval mode");
-    ConvParams c = dw_.params(ops_.front().kernel);
-    if (pw1_.conv) c = compose(pw1_.params(), c);
-    c = compose(c, pw2_.params());
-    if (residual_) c = add_identity(c);
+    const ConvParams c = graft_params(ops_.front(), dw_.conv->max_out());
     folded_ = register_module("folded", SlimConv2d(cin_, cout_, c.kernel(), c.stride, false));
     folded_->assign(c.weight, c.bias);
     return 1;
   }
 
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x, const OpDef& op, int mid) const override {
+    const bool expand = op.expand != 1;
+    OnnxValue y;
+    if (folded_) {
+      y = write_conv(g, x, folded_->params(cin_));
+    } else if (op.kind == OpKind::kMbGraft) {
+      y = write_conv(g, x, graft_params(op, mid));
+    } else {
+      y = expand ? pw1_.write(g, x, mid) : x;
+      y = dw_.write(g, y, 0, op.kernel);
+      if (op.se) y = se_->write_onnx(g, y);
+      y = pw2_.write(g, y, cout_);
+      if (residual_) y = g.add(y, x);
+    }
+    if (op.kind == OpKind::kMbGraft) y = g.clip(y, 0, 6);
+    return op.shuffle_out ? g.channel_shuffle(y) : y;
+  }
+
  private:
+  /// The grafted op at `mid` inner channels as one conv: exact because the
+  /// depthwise conv runs with bias padding (run()).
+  ConvParams graft_params(const OpDef& op, int mid) const {
+    const bool expand = op.expand != 1;
+    ConvParams c = dw_.params(expand ? mid : cin_, 0, op.kernel);
+    if (expand) c = compose(pw1_.params(cin_, mid), c);
+    c = compose(c, pw2_.params(c.out_channels(), cout_));
+    return residual_ ? add_identity(c) : c;
+  }
+
   bool residual_;
   int cin_, cout_;
   ConvBn pw1_, dw_, pw2_;
@@ -313,6 +374,15 @@ class SepBlockImpl : public BlockImpl {
     return op.shuffle_out ? channel_shuffle(y) : y;
   }
 
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x, const OpDef& op, int mid) const override {
+    OnnxValue y = write_conv(g, g.relu(x), dw1_->params(static_cast<int>(x.shape[0]), 0, op.kernel));
+    y = pw1_.write(g, y, mid);
+    y = write_conv(g, y, dw2_->params(mid, 0, op.kernel));
+    y = pw2_.write(g, y, cout_);
+    if (op.se) y = se_->write_onnx(g, y);
+    return op.shuffle_out ? g.channel_shuffle(y) : y;
+  }
+
  private:
   int cout_;
   SlimConv2d dw1_{nullptr}, dw2_{nullptr};
@@ -332,6 +402,9 @@ class SkipBlockImpl : public BlockImpl {
  public:
   explicit SkipBlockImpl(const OpDef& op) { ops_ = {op}; }
   torch::Tensor run(const torch::Tensor& x, const OpDef&, int) override { return channel_shuffle(x); }
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x, const OpDef&, int) const override {
+    return g.channel_shuffle(x);
+  }
 };
 
 /// The skip op of the MobileNetV2 layer-wise space (LightNAS / SurgeNAS,
@@ -347,6 +420,9 @@ class MbSkipBlockImpl : public BlockImpl {
   }
   torch::Tensor run(const torch::Tensor& x, const OpDef&, int) override {
     return proj_.conv ? proj_(x, proj_.conv->max_out()) : x;
+  }
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x, const OpDef&, int) const override {
+    return proj_.conv ? proj_.write(g, x, proj_.conv->max_out()) : x;
   }
 
  private:

@@ -25,6 +25,7 @@
 #include <memory>
 
 #include "core/search_space.h"
+#include "export/onnx_graph.h"
 
 namespace hwnas {
 
@@ -35,6 +36,9 @@ class BlockImpl : public torch::nn::Module {
   virtual torch::Tensor run(const torch::Tensor& x, const OpDef& op, int mid) = 0;
   /// Runs the block's first op (the only one of a single-op block).
   torch::Tensor forward(const torch::Tensor& x, int mid) { return run(x, ops_.front(), mid); }
+  /// Writes what run(x, op, mid) computes in eval mode into `g` (nn/onnx_export.h).
+  virtual OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x, const OpDef& op, int mid) const = 0;
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x, int mid) const { return write_onnx(g, x, ops_.front(), mid); }
 
  protected:
   std::vector<OpDef> ops_;  ///< the ops this block was built for

@@ -1,11 +1,13 @@
 #include "nn/nb201_net.h"
 
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "core/error.h"
 #include "core/spaces/nb201.h"
 #include "core/strings.h"
+#include "nn/onnx_export.h"
 
 namespace hwnas {
 namespace {
@@ -22,6 +24,10 @@ class ReluConvBnImpl : public torch::nn::Module {
     bn_ = register_module("bn", SlimBatchNorm2d(cout));
   }
   torch::Tensor forward(const torch::Tensor& x) { return bn_->forward(conv_->forward(torch::relu(x))); }
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x) const {
+    const ConvParams c = conv_->params(static_cast<int>(x.shape[0]));
+    return write_conv(g, g.relu(x), fold_affine(c, bn_->affine(c.out_channels())));
+  }
 
  private:
   SlimConv2d conv_{nullptr};
@@ -100,6 +106,32 @@ class Nb201CellImpl : public torch::nn::Module {
     return nodes[3].defined() ? nodes[3] : torch::zeros_like(x);
   }
 
+  /// The cell along `arch` as forward runs it; a node all of whose inputs
+  /// are `none` is written as x * 0, as forward makes it.
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x, const Arch& arch) const {
+    std::optional<OnnxValue> nodes[4];
+    nodes[0] = x;
+    for (int e = 0; e < kNb201NumEdges; ++e) {
+      const int o = arch.genes[e].op;
+      const OpDef& op = space_->ops[o];
+      const EdgeOp kind = edge_op_of(op);
+      if (kind == EdgeOp::kNone) continue;
+      const OnnxGraph::Scope scope(g, str_cat("e", e + 1, "_", op.name));
+      std::optional<OnnxValue>& in = nodes[kNb201EdgeFrom[e]];
+      if (!in) in = g.scale(x, 0);
+      OnnxValue out;
+      switch (kind) {
+        case EdgeOp::kNone: break;
+        case EdgeOp::kSkip: out = *in; break;
+        case EdgeOp::kConv: out = modules_[e][o]->write_onnx(g, *in); break;
+        case EdgeOp::kAvgPool: out = g.avg_pool(*in, op.kernel, 1, op.kernel / 2, false, false); break;
+      }
+      std::optional<OnnxValue>& node = nodes[kNb201EdgeTo[e]];
+      node = node ? g.add(*node, out) : out;
+    }
+    return nodes[3] ? *nodes[3] : g.scale(x, 0);
+  }
+
  private:
   std::shared_ptr<const SearchSpace> space_;
   std::vector<ReluConvBn> modules_[kNb201NumEdges];
@@ -120,6 +152,11 @@ class Nb201ReductionImpl : public torch::nn::Module {
     // for even sizes it is NB201's plain 2x2 pooling.
     const torch::Tensor shortcut = shortcut_->forward(torch::avg_pool2d(x, 2, 2, 0, /*ceil_mode=*/true));
     return shortcut + conv_b_(conv_a_(x));
+  }
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x) const {
+    const OnnxValue shortcut =
+        write_conv(g, g.avg_pool(x, 2, 2, 0, /*ceil_mode=*/true, false), shortcut_->params(static_cast<int>(x.shape[0])));
+    return g.add(shortcut, conv_b_->write_onnx(g, conv_a_->write_onnx(g, x)));
   }
 
  private:
@@ -177,6 +214,32 @@ Nb201Output Nb201NetImpl::forward_features(const torch::Tensor& x, const Arch& a
 
 torch::Tensor Nb201NetImpl::forward(const torch::Tensor& x, const Arch& arch) {
   return forward_features(x, arch).logits;
+}
+
+OnnxValue Nb201NetImpl::write_onnx(OnnxGraph& g, const OnnxValue& x) const {
+  HWNAS_CHECK(!supernet_, "export: a supernet has no single network to write; export a stand-alone one");
+  OnnxValue y;
+  {
+    const OnnxGraph::Scope scope(g, "stem");
+    const ConvParams c = stem_conv_->params(static_cast<int>(x.shape[0]));
+    y = write_conv(g, x, fold_affine(c, stem_bn_->affine(c.out_channels())));
+  }
+  for (int s = 0; s < 3; ++s) {
+    if (s > 0) {
+      const OnnxGraph::Scope scope(g, str_cat("reduce", s));
+      y = reductions_[s - 1]->write_onnx(g, y);
+    }
+    for (int j = 0; j < cells_per_stage_; ++j) {
+      const int c = s * cells_per_stage_ + j;
+      const OnnxGraph::Scope scope(g, str_cat("cell", c));
+      y = cells_[c]->write_onnx(g, y, arch_);
+    }
+  }
+  const OnnxGraph::Scope scope(g, "head");
+  const auto& bn = *last_bn_;
+  y = g.relu(g.batch_norm(y, onnx_weights(bn.weight), onnx_weights(bn.bias), onnx_weights(bn.running_mean),
+                          onnx_weights(bn.running_var), static_cast<float>(bn.options.eps())));
+  return g.gemm(g.flatten(g.global_avg_pool(y)), onnx_weights(classifier_->weight), onnx_weights(classifier_->bias));
 }
 
 std::shared_ptr<NetworkImpl> make_nb201_network(const SearchSpace& space, const Arch* arch) {

@@ -43,6 +43,7 @@ class Nb201NetImpl : public NetworkImpl {
   torch::Tensor forward(const torch::Tensor& x, const Arch& arch) override;
   /// The logits and the stage feature maps along `arch`.
   Nb201Output forward_features(const torch::Tensor& x, const Arch& arch);
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x) const override;
   /// Number of feature maps forward_features returns (the number of stages).
   static constexpr int kNumFeatureMaps = 3;
 

@@ -4,9 +4,11 @@
 
 #include "core/error.h"
 #include "core/rng.h"
+#include "core/strings.h"
 #include "nn/blocks.h"
 #include "nn/execution.h"
 #include "nn/nb201_net.h"
+#include "nn/onnx_export.h"
 #include "nn/slim.h"
 
 namespace hwnas {
@@ -34,6 +36,13 @@ torch::Tensor StemImpl::forward(const torch::Tensor& x) {
   return pool_ ? torch::max_pool2d(y, 3, 2, 1) : y;
 }
 
+OnnxValue StemImpl::write_onnx(OnnxGraph& g, const OnnxValue& x) const {
+  const OnnxGraph::Scope scope(g, "stem");
+  const ConvParams c = conv_->params(static_cast<int>(x.shape[0]));
+  const OnnxValue y = g.relu(write_conv(g, x, fold_affine(c, bn_->affine(c.out_channels()))));
+  return pool_ ? g.max_pool(y, 3, 2, 1) : y;
+}
+
 HeadImpl::HeadImpl(const Backbone& b, int in_channels) {
   int last = in_channels;
   if (b.head_channels > 0) {
@@ -49,6 +58,16 @@ HeadImpl::HeadImpl(const Backbone& b, int in_channels) {
 torch::Tensor HeadImpl::forward(const torch::Tensor& x) {
   torch::Tensor y = conv_ ? torch::relu(bn_->forward(conv_->forward(x))) : x;
   return fc_(y.mean({2, 3}));
+}
+
+OnnxValue HeadImpl::write_onnx(OnnxGraph& g, const OnnxValue& x) const {
+  const OnnxGraph::Scope scope(g, "head");
+  OnnxValue y = x;
+  if (conv_) {
+    const ConvParams c = conv_->params(static_cast<int>(x.shape[0]));
+    y = g.relu(write_conv(g, x, fold_affine(c, bn_->affine(c.out_channels()))));
+  }
+  return g.gemm(g.flatten(g.global_avg_pool(y)), onnx_weights(fc_->weight), onnx_weights(fc_->bias));
 }
 
 Stem make_stem(const Backbone& b) { return Stem(b); }
@@ -103,6 +122,18 @@ class ChainNetImpl : public NetworkImpl {
       y = blocks_[l][g.op]->run(y, space_->ops[g.op], space_->mid_channels(l, g));
     }
     return head_->forward(y);
+  }
+
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x) const override {
+    HWNAS_CHECK(!supernet_, "export: a supernet has no single network to write; export a stand-alone one");
+    OnnxValue y = stem_->write_onnx(g, x);
+    for (int l = 0; l < space_->num_layers(); ++l) {
+      const Gene& gene = arch_.genes[l];
+      const OpDef& op = space_->ops[gene.op];
+      const OnnxGraph::Scope scope(g, str_cat("l", l + 1, "_", op.name));
+      y = blocks_[l][gene.op]->write_onnx(g, y, op, space_->mid_channels(l, gene));
+    }
+    return head_->write_onnx(g, y);
   }
 
  private:

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "core/search_space.h"
+#include "export/onnx_graph.h"
 #include "nn/slim.h"
 
 namespace hwnas {
@@ -21,6 +22,9 @@ class NetworkImpl : public torch::nn::Module {
   /// Copies the weights this stand-alone network shares with `supernet`
   /// (channel prefixes of the chosen path).
   virtual void inherit_from(const NetworkImpl& supernet);
+  /// Writes this stand-alone network's inference pass into `g` from its
+  /// input `x` (nn/onnx_export.h); returns the logits. A supernet throws.
+  virtual OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x) const = 0;
   bool is_supernet() const { return supernet_; }
   const Arch& arch() const { return arch_; }
 
@@ -37,6 +41,7 @@ class StemImpl : public torch::nn::Module {
   explicit StemImpl(const Backbone& b);
   /// x: [N, in_channels, H, W] -> [N, stem_channels, H', W'].
   torch::Tensor forward(const torch::Tensor& x);
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x) const;
 
  private:
   bool pool_ = false;
@@ -52,6 +57,7 @@ class HeadImpl : public torch::nn::Module {
   HeadImpl(const Backbone& b, int in_channels);
   /// x: [N, in_channels, H, W] -> [N, num_classes] logits.
   torch::Tensor forward(const torch::Tensor& x);
+  OnnxValue write_onnx(OnnxGraph& g, const OnnxValue& x) const;
 
  private:
   SlimConv2d conv_{nullptr};

@@ -13,27 +13,41 @@ SlimConv2dImpl::SlimConv2dImpl(int max_in, int max_out, int kernel, int stride, 
   torch::nn::init::kaiming_normal_(weight_, 0.0, torch::kFanOut, torch::kReLU);
 }
 
-torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kernel, const torch::Tensor& pad_value) {
-  const int64_t in = x.size(1);
+void SlimConv2dImpl::slice(int64_t in, int& out, int& kernel, torch::Tensor* w, torch::Tensor* b) const {
   if (out == 0) out = max_out_;
   if (kernel == 0) kernel = kernel_;
   HWNAS_CHECK(kernel <= kernel_ && kernel % 2 == kernel_ % 2, "conv: kernel ", kernel,
               " is not a centred window of ", kernel_);
-  torch::Tensor w;
+  HWNAS_CHECK(in <= max_in_ && out <= max_out_, "conv: ", in, " -> ", out, " channels in a conv of ", max_in_,
+              " -> ", max_out_);
   if (depthwise_) {
-    w = weight_.narrow(0, 0, in);
+    *w = weight_.narrow(0, 0, in);
     out = static_cast<int>(in);
   } else {
-    w = weight_.narrow(0, 0, out).narrow(1, 0, in);
+    *w = weight_.narrow(0, 0, out).narrow(1, 0, in);
   }
   if (kernel < kernel_) {
     const int off = (kernel_ - kernel) / 2;
-    w = w.narrow(2, off, kernel).narrow(3, off, kernel);
+    *w = w->narrow(2, off, kernel).narrow(3, off, kernel);
   }
-  const torch::Tensor b = bias_.defined() ? bias_.narrow(0, 0, out) : torch::Tensor();
+  *b = bias_.defined() ? bias_.narrow(0, 0, out) : torch::Tensor();
+}
+
+torch::Tensor SlimConv2dImpl::forward(const torch::Tensor& x, int out, int kernel, const torch::Tensor& pad_value) {
+  const int64_t in = x.size(1);
+  torch::Tensor w, b;
+  slice(in, out, kernel, &w, &b);
   if (pad_value.defined()) return run_conv(x, ConvParams{w, b, stride_, depthwise_ ? static_cast<int>(in) : 1},
                                            pad_value.narrow(0, 0, in));
   return torch::conv2d(x, w, b, stride_, kernel / 2, /*dilation=*/1, depthwise_ ? in : 1);
+}
+
+ConvParams SlimConv2dImpl::params(int in, int out, int kernel) const {
+  torch::Tensor w, b;
+  slice(in, out, kernel, &w, &b);
+  ConvParams c = conv_params(w.detach(), stride_, depthwise_ ? in : 1);
+  if (b.defined()) c.bias = b.detach();
+  return c;
 }
 
 void SlimConv2dImpl::assign(const torch::Tensor& weight, const torch::Tensor& bias) {
@@ -90,6 +104,10 @@ torch::Tensor SlimBatchNorm2dImpl::inference_scale() const {
 torch::Tensor SlimBatchNorm2dImpl::inference_shift() const {
   if (folded) return torch::zeros_like(bias_);
   return (bias_ - running_mean_ * inference_scale()).detach();
+}
+
+ChannelAffine SlimBatchNorm2dImpl::affine(int channels) const {
+  return ChannelAffine{inference_scale().narrow(0, 0, channels), inference_shift().narrow(0, 0, channels)};
 }
 
 void SlimBatchNorm2dImpl::reset_running_stats() {

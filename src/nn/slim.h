@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include "nn/reparam.h"
+
 namespace hwnas {
 
 /// Conv2d whose weight is [max_out, max_in / groups, k, k]; forward uses the
@@ -20,6 +22,10 @@ class SlimConv2dImpl : public torch::nn::Module {
   /// instead of zeros (bias padding, nn/reparam.h).
   torch::Tensor forward(const torch::Tensor& x, int out = 0, int kernel = 0, const torch::Tensor& pad_value = {});
   int max_out() const { return max_out_; }
+  /// The convolution forward runs on `in` input channels with `out` (0 =
+  /// max_out) outputs and a centred `kernel` (0 = all): weight, bias (zeros
+  /// when the conv has none), stride, groups. What export writes.
+  ConvParams params(int in, int out = 0, int kernel = 0) const;
   /// Re-initialises the weights as the identity (a depthwise kernel that is
   /// 1 at its centre; a pointwise conv that maps channel i to channel i).
   void init_identity();
@@ -36,6 +42,8 @@ class SlimConv2dImpl : public torch::nn::Module {
  private:
   int max_in_, max_out_, kernel_, stride_;
   bool depthwise_;
+  /// The weight and bias (undefined when none) forward uses; `out` and `kernel` resolved.
+  void slice(int64_t in, int& out, int& kernel, torch::Tensor* w, torch::Tensor* b) const;
   torch::Tensor weight_;
   torch::Tensor bias_;  ///< undefined until a fold gives the conv one
 };
@@ -52,6 +60,8 @@ class SlimBatchNorm2dImpl : public torch::nn::Module {
   /// sqrt(var + eps) and beta - mean scale; scale 1 and shift 0 once folded.
   torch::Tensor inference_scale() const;
   torch::Tensor inference_shift() const;
+  /// The inference affine of the first `channels` channels.
+  ChannelAffine affine(int channels) const;
   double momentum = 0.1;
   static constexpr double kEps = 1e-5;
   /// Folded into the conv before it (fold_batchnorm): forward is the identity.

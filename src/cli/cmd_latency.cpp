@@ -60,9 +60,12 @@ MeasuredArchs table_archs(const SearchSpace& space, const Lut& lut) {
 }
 
 std::string default_target(const Lut& lut) {
-  HWNAS_CHECK(lut.target.kind == "local-torch", "table ", lut.origin, " was measured on [", lut.target.id(),
+  HWNAS_CHECK(lut.target.kind == "local-torch" || lut.target.kind == "local-opencv", "table ", lut.origin,
+              " was measured on [", lut.target.id(),
               "]; say where to measure with --target (remote://HOST:PORT or table:FILE)");
-  return str_cat("local:threads=", lut.target.threads, ",batch=", lut.target.batch, ",clock=", lut.target.clock);
+  const bool opencv = runtime_of(lut.target) == Runtime::kOpenCv;
+  return str_cat(opencv ? "opencv" : "local", ":threads=", lut.target.threads, ",batch=", lut.target.batch,
+                 ",clock=", lut.target.clock, lut.target.fold && !opencv ? ",fold=1" : "");
 }
 
 void predict(const LatencyArgs& a) {

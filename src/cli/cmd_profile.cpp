@@ -66,7 +66,7 @@ void setup(CLI::App& app) {
   cmd->add_option("--space", a->space, "Search space, e.g. hsconas or hsconas:layout=A")
       ->capture_default_str()
       ->envname("HWNAS_SPACE");
-  cmd->add_option("--target", a->target, "local[:threads=N,batch=B,clock=wall|cpu], remote://HOST:PORT, table:FILE")
+  cmd->add_option("--target", a->target, "local[:threads=N,batch=B,clock=wall|cpu,fold=1], opencv[:threads=N,batch=B], remote://HOST:PORT[?runtime=opencv], table:FILE")
       ->capture_default_str()
       ->envname("HWNAS_TARGET");
   cmd->add_option("--token", a->token, "Token of a remote agent")->envname("HWNAS_AGENT_TOKEN");

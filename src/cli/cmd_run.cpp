@@ -103,7 +103,7 @@ void setup(CLI::App& app) {
                   "paper (HSCoNAS's settings), smoke (seconds), or FILE.yaml (presets/ holds the built-in ones)")
       ->capture_default_str();
   cmd->add_option("--latency", a->latency, "Latency budget T with units (3ms, 800us); default: the median of the space");
-  cmd->add_option("--target", p.target, "local[:threads=N,batch=B,clock=wall|cpu] | remote://HOST:PORT | table:FILE")
+  cmd->add_option("--target", p.target, "local[:threads=N,batch=B,clock=wall|cpu,fold=1] | opencv[:threads=N,batch=B] | remote://HOST:PORT[?runtime=opencv] | table:FILE")
       ->capture_default_str();
   cmd->add_flag("--fold", a->fold,
                 "Time ops and networks with BatchNorm folded into the convolutions, as deployed (the target's fold=1)");
@@ -151,6 +151,10 @@ void setup(CLI::App& app) {
   cmd->add_option("--random-baseline", p.random_baseline,
                   "Also retrain and measure N archs drawn at random among those predicted within [0.95 T, T]: "
                   "is the pick better than chance?");
+  cmd->add_option("--export-images", p.export_images,
+                  "Export every final network as ONNX (<name>.onnx), check it on OpenCV DNN against LibTorch on N test "
+                  "images and time it on the other runtime; 0 = no export")
+      ->capture_default_str();
   cmd->add_option("--reuse", p.reuse,
                   "Start from another run directory's latency table, supernet and baselines (a second budget T "
                   "without training the supernet again)");
@@ -179,6 +183,7 @@ void setup(CLI::App& app) {
                 p.latency_rounds, ")");
     HWNAS_CHECK(p.random_baseline >= 0 && p.random_baseline <= 100, "--random-baseline must be in 0..100 (got ",
                 p.random_baseline, ")");
+    HWNAS_CHECK(p.export_images >= 0, "--export-images must be >= 0 (got ", p.export_images, ")");
     HWNAS_CHECK(p.retrain_seeds >= 1, "--retrain-seeds must be at least 1 (got ", p.retrain_seeds, ")");
     if (p.method == "domino") {
       HWNAS_CHECK(p.proxy_pairs >= 20, "--proxy-pairs must be at least 20 (MAML tasks of 10 + 10), got ", p.proxy_pairs);

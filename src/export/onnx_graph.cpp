@@ -334,6 +334,12 @@ OnnxValue OnnxGraph::batch_norm(const OnnxValue& x, const OnnxWeights& gamma, co
   return {y, x.shape};
 }
 
+void OnnxGraph::metadata(const std::string& key, const std::string& value) {
+  onnx::StringStringEntryProto* e = impl_->model.add_metadata_props();
+  e->set_key(key);
+  e->set_value(value);
+}
+
 int OnnxGraph::num_nodes() const { return impl_->graph->node_size(); }
 
 std::string OnnxGraph::serialize() const {
@@ -371,6 +377,7 @@ OnnxSummary summarize_onnx(const std::string& bytes, const std::string& origin) 
   std::map<std::string, int> counts;
   for (const auto& n : g.node()) ++counts[n.op_type()];
   s.op_counts.assign(counts.begin(), counts.end());
+  for (const auto& e : m.metadata_props()) s.metadata.emplace_back(e.key(), e.value());
   for (const auto& t : g.initializer()) {
     int64_t n = 1;
     for (int64_t d : t.dims()) n *= d;

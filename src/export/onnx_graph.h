@@ -93,6 +93,10 @@ class OnnxGraph {
   OnnxValue batch_norm(const OnnxValue& x, const OnnxWeights& gamma, const OnnxWeights& beta,
                        const OnnxWeights& mean, const OnnxWeights& var, float eps);
 
+  /// A key/value pair in the model's metadata (what the input expects, the
+  /// arch, its accuracy): readers such as Netron and onnxruntime show them.
+  void metadata(const std::string& key, const std::string& value);
+
   /// Nodes written so far.
   int num_nodes() const;
   /// The model, checked by onnx::checker::check_model, serialised.
@@ -116,6 +120,7 @@ struct OnnxSummary {
   int nodes = 0;
   std::vector<std::pair<std::string, int>> op_counts;  ///< sorted by op type
   int64_t parameters = 0;                               ///< elements in the initializers
+  std::vector<std::pair<std::string, std::string>> metadata;
 };
 /// Parses and checks a serialised model; throws hwnas::Error naming `origin`.
 OnnxSummary summarize_onnx(const std::string& bytes, const std::string& origin);

@@ -92,7 +92,7 @@ json handle_measure_request(const json& req, const AgentOptions& opt) {
     const Arch arch = space->parse(arch_text);
     timing = profile_network(*space, arch, batch, profile, threads);
   }
-  TargetInfo info = local_target_info(threads, batch, profile.clock, profile.fold);
+  TargetInfo info = local_target_info(threads, batch, profile.clock, profile.fold, profile.runtime);
   return json{{"target", info.to_json()}, {"timing", timing.to_json()}};
 }
 
@@ -131,7 +131,8 @@ AgentServer::AgentServer(AgentOptions opt) : impl_(std::make_unique<Impl>()) {
       const int batch = req.has_param("batch") ? parse_int(req.get_param_value("batch"), "batch") : 1;
       const Clock clock = req.has_param("clock") ? parse_clock(req.get_param_value("clock")) : Clock::kWall;
       const bool fold = req.has_param("fold") && parse_flag(req.get_param_value("fold"), "fold");
-      const TargetInfo info = local_target_info(threads, batch, clock, fold);
+      const Runtime runtime = req.has_param("runtime") ? parse_runtime(req.get_param_value("runtime")) : Runtime::kTorch;
+      const TargetInfo info = local_target_info(threads, batch, clock, fold, runtime);
       res.set_content(json{{"target", info.to_json()}, {"server", kServerName}}.dump(), "application/json");
     } catch (const Error& e) {
       send_error(res, 400, e.what());
@@ -208,23 +209,16 @@ namespace {
 /// Client side: a Target whose measurements run on the agent's device.
 class RemoteTarget : public Target {
  public:
-  RemoteTarget(std::string host, int port, std::string token, int threads, int batch, Clock clock, bool fold)
+  RemoteTarget(std::string host, int port, std::string token, int threads, int batch, Clock clock, bool fold,
+               Runtime runtime)
       : host_(std::move(host)), port_(port), token_(std::move(token)), threads_(threads), batch_(batch),
-        clock_(clock), fold_(fold) {
-    std::string path = str_cat("/v1/info?batch=", batch_, "&clock=", to_string(clock_));
-    if (threads_ > 0) path += str_cat("&threads=", threads_);
-    if (fold_) path += "&fold=1";
-    const json r = call("GET", path, json());
+        clock_(clock), fold_(fold || runtime == Runtime::kOpenCv), runtime_(runtime) {
+    const json r = call("GET", "/v1/info" + query(), json());
     info_ = TargetInfo::from_json(r.at("target"), "agent " + endpoint());
     info_.endpoint = endpoint();
   }
   const TargetInfo& info() const override { return info_; }
-  std::string describe() const override {
-    std::string s = str_cat(endpoint(), "?batch=", batch_, "&clock=", to_string(clock_));
-    if (threads_ > 0) s += str_cat("&threads=", threads_);
-    if (fold_) s += "&fold=1";
-    return s;
-  }
+  std::string describe() const override { return endpoint() + query(); }
   Timing measure_op(const OpSpec& spec, const ProfileOptions& opt) override {
     HWNAS_CHECK(spec.batch == batch_, "op ", spec.key(), " has batch ", spec.batch, ", target ", describe(),
                 " measures batch ", batch_);
@@ -240,9 +234,18 @@ class RemoteTarget : public Target {
 
  private:
   std::string endpoint() const { return str_cat("remote://", host_, ":", port_); }
+  /// The settings as a query string (the target's factory form without the token).
+  std::string query() const {
+    std::string q = str_cat("?batch=", batch_, "&clock=", to_string(clock_));
+    if (threads_ > 0) q += str_cat("&threads=", threads_);
+    if (runtime_ == Runtime::kOpenCv) q += "&runtime=opencv";
+    else if (fold_) q += "&fold=1";
+    return q;
+  }
   ProfileOptions with_clock(ProfileOptions opt) const {
     opt.clock = clock_;
     opt.fold = fold_;
+    opt.runtime = runtime_;
     return opt;
   }
 
@@ -280,17 +283,18 @@ class RemoteTarget : public Target {
   int threads_, batch_;
   Clock clock_;
   bool fold_;
+  Runtime runtime_;
   TargetInfo info_;
 };
 
 }  // namespace
 
 std::unique_ptr<Target> make_remote_target(const std::string& host, int port, const std::string& token,
-                                           int threads, int batch, Clock clock, bool fold) {
+                                           int threads, int batch, Clock clock, bool fold, Runtime runtime) {
   HWNAS_CHECK(!token.empty(), "remote target ", host, ":", port, ": a token is required");
   HWNAS_CHECK(batch >= 1 && batch <= 1024, "remote target: batch must be in 1..1024, got ", batch);
   HWNAS_CHECK(threads >= 0 && threads <= 256, "remote target: threads must be in 0..256, got ", threads);
-  return std::make_unique<RemoteTarget>(host, port, token, threads, batch, clock, fold);
+  return std::make_unique<RemoteTarget>(host, port, token, threads, batch, clock, fold, runtime);
 }
 
 }  // namespace hwnas

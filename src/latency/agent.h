@@ -3,7 +3,7 @@
 // HTTP; the searching machine reaches it through `--target remote://HOST:PORT`.
 //
 // Protocol (JSON bodies, token in "Authorization: Bearer T"):
-//   GET  /v1/info?threads=N&batch=B&clock=C -> {"target": TargetInfo, "server": "hwnas 0.1.0"}
+//   GET  /v1/info?threads=N&batch=B&clock=C&fold=1&runtime=R -> {"target": TargetInfo, "server": "hwnas 0.1.0"}
 //   POST /v1/measure                 -> {"target": TargetInfo, "timing": Timing}
 //        body: {"op": "<OpSpec key>", "threads": N, "profile": ProfileOptions}
 //           or {"space": "<space spec>", "arch": "<arch text>", "batch": B,
@@ -64,9 +64,10 @@ class AgentServer {
   std::unique_ptr<Impl> impl_;
 };
 
-/// A Target backed by an agent at host:port. threads / batch / clock / fold
-/// are sent with every request; 0 threads means the agent's default.
+/// A Target backed by an agent at host:port. threads / batch / clock / fold /
+/// runtime are sent with every request; 0 threads means the agent's default.
 std::unique_ptr<Target> make_remote_target(const std::string& host, int port, const std::string& token,
-                                           int threads, int batch, Clock clock = Clock::kWall, bool fold = false);
+                                           int threads, int batch, Clock clock = Clock::kWall, bool fold = false,
+                                           Runtime runtime = Runtime::kTorch);
 
 }  // namespace hwnas

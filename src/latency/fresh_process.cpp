@@ -102,7 +102,7 @@ class FreshProcessTarget : public Target {
     }
     const int port = parse_int(line.substr(0, line.find('\n')), "the port the agent announced");
     remote_ = make_remote_target("127.0.0.1", port, token, want.threads, want.batch, parse_clock(want.clock),
-                                 want.fold);
+                                 want.fold, runtime_of(want));
     HWNAS_CHECK(remote_->info().id() == want.id(), "fresh process: the agent measures on [", remote_->info().id(),
                 "], expected [", want.id(), "]");
   }
@@ -127,7 +127,8 @@ class FreshProcessTarget : public Target {
 std::unique_ptr<Target> make_fresh_process_target(const std::string& spec, const std::string& token) {
   std::unique_ptr<Target> t = make_target(spec, token);
   const std::string binary = hwnas_binary();
-  if (t->info().kind != "local-torch" || !t->info().endpoint.empty() || binary.empty()) return t;
+  const std::string& kind = t->info().kind;
+  if ((kind != "local-torch" && kind != "local-opencv") || !t->info().endpoint.empty() || binary.empty()) return t;
   return std::make_unique<FreshProcessTarget>(std::move(t), spec, binary);
 }
 

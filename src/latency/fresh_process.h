@@ -15,8 +15,8 @@
 
 namespace hwnas {
 
-/// The target of `spec` for timing whole networks: for a local LibTorch
-/// target, the same target served by an agent child of the hwnas binary
+/// The target of `spec` for timing whole networks: for a local target
+/// (LibTorch or OpenCV DNN), the same target served by an agent child of the hwnas binary
 /// (its info() equals the local target's, so stored timings stay valid);
 /// any other target as make_target() builds it. Without an hwnas binary to
 /// start (a test binary), the local target itself.

@@ -10,9 +10,11 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "export/opencv_runtime.h"
 #include "nn/blocks.h"
 #include "nn/execution.h"
 #include "nn/network.h"
+#include "nn/onnx_export.h"
 #include "nn/reparam.h"
 
 namespace hwnas {
@@ -37,6 +39,15 @@ Clock parse_clock(const std::string& text) {
   if (text == "cpu") return Clock::kCpu;
   HWNAS_CHECK(false, "unknown clock '", text, "' (wall or cpu)");
   return Clock::kWall;
+}
+
+std::string to_string(Runtime r) { return r == Runtime::kOpenCv ? "opencv" : "torch"; }
+
+Runtime parse_runtime(const std::string& text) {
+  if (text == "torch") return Runtime::kTorch;
+  if (text == "opencv") return Runtime::kOpenCv;
+  HWNAS_CHECK(false, "unknown runtime '", text, "' (torch or opencv)");
+  return Runtime::kTorch;
 }
 
 std::string to_string(Statistic s) { return s == Statistic::kMin ? "min" : "median"; }
@@ -70,7 +81,8 @@ json ProfileOptions::to_json() const {
               {"max_iterations", max_iterations},
               {"clock", to_string(clock)},
               {"statistic", to_string(statistic)},
-              {"fold", fold}};
+              {"fold", fold},
+              {"runtime", to_string(runtime)}};
 }
 
 ProfileOptions ProfileOptions::from_json(const json& j) {
@@ -85,6 +97,11 @@ ProfileOptions ProfileOptions::from_json(const json& j) {
     if (k == "fold") {
       HWNAS_CHECK(v.is_boolean(), "profile option 'fold' must be true or false");
       o.fold = v.get<bool>();
+      continue;
+    }
+    if (k == "runtime") {
+      HWNAS_CHECK(v.is_string(), "profile option 'runtime' must be \"torch\" or \"opencv\"");
+      o.runtime = parse_runtime(v.get<std::string>());
       continue;
     }
     if (k == "statistic") {
@@ -272,21 +289,57 @@ void check_network_limits(const SearchSpace& space, int batch) {
 
 namespace {
 
-/// Runs `fn` pinned to `threads` intra-op threads, gradient-free, as inference.
-template <class Build>
-Timing time_module(Build&& build, const std::vector<int64_t>& input_shape, const ProfileOptions& opt,
-                   int threads) {
+/// What is timed: one module as profile_op / profile_network build it
+/// (fresh weights, eval mode), its forward pass and its ONNX writer.
+struct BuiltModule {
+  std::shared_ptr<torch::nn::Module> module;
+  std::function<torch::Tensor(const torch::Tensor&)> forward;
+  std::function<OnnxValue(OnnxGraph&, const OnnxValue&)> write;
+  bool se = false;  ///< holds squeeze-and-excitation (OpenCV 4.6 runs it at batch 1 only)
+};
+
+/// OpenCV's worker threads set for a scope and restored, as ThreadScope does for torch's.
+class OpenCvThreadScope {
+ public:
+  explicit OpenCvThreadScope(int threads) : previous_(set_opencv_threads(threads)) {}
+  ~OpenCvThreadScope() { set_opencv_threads(previous_); }
+  OpenCvThreadScope(const OpenCvThreadScope&) = delete;
+  OpenCvThreadScope& operator=(const OpenCvThreadScope&) = delete;
+
+ private:
+  int previous_;
+};
+
+/// Builds with `build` and times the forward pass on a random input of
+/// `input_shape` with `threads` threads, in the engine opt.runtime names.
+Timing time_module(const std::function<BuiltModule()>& build, const std::vector<int64_t>& input_shape,
+                   const ProfileOptions& opt, int threads, const std::string& what) {
   HWNAS_CHECK(threads >= 1 && threads <= 256, "threads must be in 1..256, got ", threads);
   opt.validate();
   HWNAS_CHECK(opt.clock == Clock::kWall || threads == 1, "the cpu clock counts one thread's CPU time: it needs ",
               "threads=1, got ", threads);
-  const ThreadScope pinned(threads);
   torch::manual_seed(0);
   torch::NoGradGuard no_grad;
+  if (opt.runtime == Runtime::kOpenCv) {
+    BuiltModule m;
+    {
+      const ThreadScope building(threads);
+      m = build();
+    }
+    HWNAS_CHECK(!m.se || input_shape[0] == 1, what, ": OpenCV 4.6's DNN module runs squeeze-and-excitation only at ",
+                "batch 1 (it cannot broadcast the gate over a batch), got batch ", input_shape[0]);
+    const std::vector<int64_t> chw(input_shape.begin() + 1, input_shape.end());
+    OpenCvModel model(export_onnx(m.write, chw, what), what);
+    const torch::Tensor x = torch::randn(input_shape);
+    model.set_input(std::vector<float>(x.data_ptr<float>(), x.data_ptr<float>() + x.numel()), input_shape);
+    const OpenCvThreadScope pinned(threads);
+    return time_function([&] { model.forward(); }, opt);
+  }
+  const ThreadScope pinned(threads);
   c10::InferenceMode inference;
-  auto forward = build();
+  const BuiltModule m = build();
   const torch::Tensor x = torch::randn(input_shape);
-  return time_function([&] { forward(x); }, opt);
+  return time_function([&] { m.forward(x); }, opt);
 }
 
 }  // namespace
@@ -306,9 +359,10 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
           Stem stem = make_stem(b);
           stem->eval();
           if (opt.fold) fold_batchnorm(*stem);
-          return [stem](const torch::Tensor& x) mutable { return stem->forward(x); };
+          return BuiltModule{stem.ptr(), [stem](const torch::Tensor& x) mutable { return stem->forward(x); },
+                             [stem](OnnxGraph& g, const OnnxValue& x) { return stem->write_onnx(g, x); }};
         },
-        shape, opt, threads);
+        shape, opt, threads, "op " + s.key());
   }
   if (s.kind == OpKind::kHead) {
     Backbone b;
@@ -319,9 +373,10 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
           Head head = make_head(b, s.cin);
           head->eval();
           if (opt.fold) fold_batchnorm(*head);
-          return [head](const torch::Tensor& x) mutable { return head->forward(x); };
+          return BuiltModule{head.ptr(), [head](const torch::Tensor& x) mutable { return head->forward(x); },
+                             [head](OnnxGraph& g, const OnnxValue& x) { return head->write_onnx(g, x); }};
         },
-        shape, opt, threads);
+        shape, opt, threads, "op " + s.key());
   }
   // A searchable block: the OpDef and LayerSpec it was built from.
   OpDef op;
@@ -342,9 +397,11 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
         std::shared_ptr<BlockImpl> block = make_block(op, layer, std::max(mid, 1));
         block->eval();
         if (opt.fold) fold_network(*block);
-        return [block, mid](const torch::Tensor& x) { return block->forward(x, mid); };
+        return BuiltModule{block, [block, mid](const torch::Tensor& x) { return block->forward(x, mid); },
+                           [block, mid](OnnxGraph& g, const OnnxValue& x) { return block->write_onnx(g, x, mid); },
+                           op.se};
       },
-      shape, opt, threads);
+      shape, opt, threads, "op " + s.key());
 }
 
 Timing profile_network(const SearchSpace& space, const Arch& arch, int batch, const ProfileOptions& opt,
@@ -352,14 +409,17 @@ Timing profile_network(const SearchSpace& space, const Arch& arch, int batch, co
   check_network_limits(space, batch);
   space.validate(arch);
   const Backbone& b = space.backbone;
+  bool se = false;
+  for (const Gene& g : arch.genes) se = se || space.ops[g.op].se;
   return time_module(
       [&] {
         std::shared_ptr<NetworkImpl> net = make_network(space, arch);
         net->eval();
         if (opt.fold) fold_network(*net);
-        return [net](const torch::Tensor& x) { return net->forward(x); };
+        return BuiltModule{net, [net](const torch::Tensor& x) { return net->forward(x); },
+                           [net](OnnxGraph& g, const OnnxValue& x) { return net->write_onnx(g, x); }, se};
       },
-      {batch, b.in_channels, b.in_size, b.in_size}, opt, threads);
+      {batch, b.in_channels, b.in_size, b.in_size}, opt, threads, "arch " + space.format(arch));
 }
 
 }  // namespace hwnas

@@ -31,6 +31,15 @@ std::string to_string(Clock clock);
 /// Inverse of to_string(Clock); throws hwnas::Error naming the text.
 Clock parse_clock(const std::string& text);
 
+/// The inference engine that runs what is timed: LibTorch, or OpenCV's DNN
+/// module on the network exported as ONNX (export/opencv_runtime.h), which
+/// always runs BatchNorm folded (the export folds it).
+enum class Runtime { kTorch, kOpenCv };
+/// "torch" or "opencv".
+std::string to_string(Runtime r);
+/// Inverse of to_string(Runtime); throws hwnas::Error naming the text.
+Runtime parse_runtime(const std::string& text);
+
 /// Which summary of the repetitions is "the latency" a table or model uses.
 /// Both are always recorded. The median is the usual choice on a quiet
 /// device; the minimum is the least disturbed repetition, the better
@@ -53,6 +62,7 @@ struct ProfileOptions {
   Clock clock = Clock::kWall;    ///< what is counted (a target sets it from its TargetInfo)
   Statistic statistic = Statistic::kMedian;  ///< which summary consumers read (Timing::value_ms)
   bool fold = false;  ///< BatchNorm folded into the convs before timing, as deployed (a target sets it)
+  Runtime runtime = Runtime::kTorch;  ///< the engine that runs the op or network (a target sets it)
 
   /// Throws hwnas::Error naming the bad field (limits: warm-up and min time
   /// up to 10 s, 1..1000 repetitions, total requested time up to 120 s).
@@ -111,7 +121,8 @@ void check_network_limits(const SearchSpace& space, int batch);
 
 /// Builds the module of one op (block, stem or head; eval mode, fresh
 /// weights) and times its forward pass on a random [batch, cin, h, w] input
-/// with `threads` intra-op threads under NoGradGuard and InferenceMode.
+/// with `threads` intra-op threads: under LibTorch with NoGradGuard and
+/// InferenceMode, or (opt.runtime opencv) exported and run by OpenCV DNN.
 Timing profile_op(const OpSpec& spec, const ProfileOptions& opt, int threads);
 /// Times the stand-alone network of `arch` end to end, the same way.
 Timing profile_network(const SearchSpace& space, const Arch& arch, int batch,

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/factory.h"
 #include "core/strings.h"
+#include "export/opencv_runtime.h"
 #include "latency/agent.h"
 #include "latency/lut.h"
 
@@ -89,16 +90,17 @@ std::string host_name() {
   return buf;
 }
 
-/// This CPU through LibTorch.
-class LocalTorchTarget : public Target {
+/// This CPU through LibTorch or OpenCV DNN.
+class LocalTarget : public Target {
  public:
-  LocalTorchTarget(int threads, int batch, Clock clock, bool fold)
-      : info_(local_target_info(threads, batch, clock, fold)), clock_(clock) {}
+  LocalTarget(int threads, int batch, Clock clock, bool fold, Runtime runtime)
+      : info_(local_target_info(threads, batch, clock, fold, runtime)), clock_(clock), runtime_(runtime) {}
   const TargetInfo& info() const override { return info_; }
   std::string describe() const override {
     std::map<std::string, std::string> o{{"threads", std::to_string(info_.threads)},
                                          {"batch", std::to_string(info_.batch)},
                                          {"clock", info_.clock}};
+    if (runtime_ == Runtime::kOpenCv) return format_factory_string("opencv", o);
     if (info_.fold) o["fold"] = "1";
     return format_factory_string("local", o);
   }
@@ -112,14 +114,16 @@ class LocalTorchTarget : public Target {
   }
 
  private:
-  /// The target decides the clock and the folding, whatever the options say.
+  /// The target decides the clock, the folding and the engine, whatever the options say.
   ProfileOptions with_clock(ProfileOptions opt) const {
     opt.clock = clock_;
     opt.fold = info_.fold;
+    opt.runtime = runtime_;
     return opt;
   }
   TargetInfo info_;
   Clock clock_;
+  Runtime runtime_;
 };
 
 /// Measurements made elsewhere, read from a table: nothing is run here.
@@ -150,22 +154,25 @@ class TableTarget : public Target {
 
 }  // namespace
 
-TargetInfo local_target_info(int threads, int batch, Clock clock, bool fold) {
+TargetInfo local_target_info(int threads, int batch, Clock clock, bool fold, Runtime runtime) {
   HWNAS_CHECK(threads >= 1 && threads <= 256, "local target: threads must be in 1..256, got ", threads);
   HWNAS_CHECK(batch >= 1 && batch <= 1024, "local target: batch must be in 1..1024, got ", batch);
   TargetInfo t;
-  t.kind = "local-torch";
+  const bool opencv = runtime == Runtime::kOpenCv;
+  t.kind = opencv ? "local-opencv" : "local-torch";
   t.device = cpu_model();
   t.threads = threads;
   t.batch = batch;
-  t.library = std::string("libtorch ") + TORCH_VERSION;
+  t.library = opencv ? opencv_version() : std::string("libtorch ") + TORCH_VERSION;
   t.clock = to_string(clock);
-  t.fold = fold;
+  t.fold = fold || opencv;
   HWNAS_CHECK(clock == Clock::kWall || threads == 1, "the cpu clock counts one thread's CPU time: it needs ",
               "threads=1, got ", threads);
   t.host = host_name();
   return t;
 }
+
+Runtime runtime_of(const TargetInfo& t) { return t.kind == "local-opencv" ? Runtime::kOpenCv : Runtime::kTorch; }
 
 std::string target_with_fold(const std::string& spec) {
   const std::string s = trim(spec);
@@ -176,6 +183,7 @@ std::string target_with_fold(const std::string& spec) {
   HWNAS_CHECK(!starts_with(s, "table:"), "--fold: target '", spec, "' is a table of measurements made already");
   std::map<std::string, std::string> opts;
   const std::string name = parse_factory_string(s, &opts);
+  if (name == "opencv") return s;  // always folded
   opts["fold"] = "1";
   return format_factory_string(name, opts);
 }
@@ -199,6 +207,7 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
     int threads = 0, batch = 1;
     Clock clock = Clock::kWall;
     bool fold = false;
+    Runtime runtime = Runtime::kTorch;
     if (!query.empty()) {
       for (const std::string& kv : split(query, '&')) {
         const size_t eq = kv.find('=');
@@ -209,11 +218,13 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
         else if (k == "batch") batch = parse_int(v, "batch of target " + spec);
         else if (k == "clock") clock = parse_clock(v);
         else if (k == "fold") fold = parse_flag(v, "fold of target " + spec);
-        else HWNAS_CHECK(false, "target '", spec, "': unknown query key '", k, "' (token, threads, batch, clock, fold)");
+        else if (k == "runtime") runtime = parse_runtime(v);
+        else HWNAS_CHECK(false, "target '", spec, "': unknown query key '", k,
+                         "' (token, threads, batch, clock, fold, runtime)");
       }
     }
     HWNAS_CHECK(!tok.empty(), "target '", rest, "': the agent needs a token (--token T or ?token=T)");
-    return make_remote_target(host, port, tok, threads, batch, clock, fold);
+    return make_remote_target(host, port, tok, threads, batch, clock, fold, runtime);
   }
   if (starts_with(s, "table:")) {
     const std::string path = s.substr(6);
@@ -222,15 +233,17 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
   }
   std::map<std::string, std::string> opts;
   const std::string name = parse_factory_string(s, &opts);
-  HWNAS_CHECK(name == "local", "unknown target '", spec,
-              "' (local[:threads=N,batch=B,clock=C,fold=1], remote://HOST:PORT, table:FILE)");
-  FactoryOptions o("target local", opts);
+  HWNAS_CHECK(name == "local" || name == "opencv", "unknown target '", spec,
+              "' (local[:threads=N,batch=B,clock=C,fold=1], opencv[:threads=N,batch=B,clock=C], ",
+              "remote://HOST:PORT, table:FILE)");
+  FactoryOptions o("target " + name, opts);
   const int threads = o.get_int("threads", 1);
   const int batch = o.get_int("batch", 1);
   const Clock clock = parse_clock(o.get("clock", "wall"));
-  const bool fold = parse_flag(o.get("fold", "0"), "fold of target " + spec);
+  const bool fold = name == "opencv" || parse_flag(o.get("fold", "0"), "fold of target " + spec);
   o.finish();
-  return std::make_unique<LocalTorchTarget>(threads, batch, clock, fold);
+  return std::make_unique<LocalTarget>(threads, batch, clock, fold,
+                                       name == "opencv" ? Runtime::kOpenCv : Runtime::kTorch);
 }
 
 std::vector<Timing> measure_round_robin(Target& target, const std::vector<SpaceArch>& nets, const ProfileOptions& opt,

@@ -5,7 +5,10 @@
 //   local[:threads=1,batch=1,clock=wall,fold=0]  this CPU through LibTorch (default 1 thread,
 //                                  batch 1, wall clock; clock=cpu counts thread CPU time;
 //                                  fold=1 times networks with BatchNorm folded, as deployed)
-//   remote://HOST:PORT[?token=T&threads=N&batch=B&clock=C&fold=1]  an `hwnas agent` on the device
+//   opencv[:threads=1,batch=1,clock=wall]  this CPU through OpenCV's DNN module, on the
+//                                  network exported as ONNX (BatchNorm always folded)
+//   remote://HOST:PORT[?token=T&threads=N&batch=B&clock=C&fold=1&runtime=opencv]  an `hwnas agent`
+//                                  on the device, timing with LibTorch or OpenCV DNN
 //   table:FILE.csv | FILE.json     measurements made elsewhere (e.g. TensorRT on a Jetson)
 #pragma once
 
@@ -26,7 +29,7 @@ namespace hwnas {
 /// device, threads, batch, library) make up id(); host and endpoint are
 /// informational.
 struct TargetInfo {
-  std::string kind;      ///< "local-torch" for LibTorch on a CPU; free text for imported tables ("tensorrt")
+  std::string kind;      ///< "local-torch" / "local-opencv" for LibTorch / OpenCV DNN on a CPU; free text for imported tables ("tensorrt")
   std::string device;    ///< CPU model from /proc/cpuinfo, or the device an imported table names
   int threads = 0;       ///< intra-op threads (0 = unknown / not applicable)
   int batch = 1;         ///< batch size every op and network was run with
@@ -44,8 +47,12 @@ struct TargetInfo {
   static TargetInfo from_json(const nlohmann::json& j, const std::string& origin);
 };
 
-/// The TargetInfo of LibTorch on this machine with `threads`, `batch`, `clock`.
-TargetInfo local_target_info(int threads, int batch, Clock clock = Clock::kWall, bool fold = false);
+/// The TargetInfo of `runtime` on this machine with `threads`, `batch`,
+/// `clock` (OpenCV DNN runs folded networks whatever `fold` says).
+TargetInfo local_target_info(int threads, int batch, Clock clock = Clock::kWall, bool fold = false,
+                             Runtime runtime = Runtime::kTorch);
+/// The runtime a target's kind names ("local-opencv": OpenCV DNN, else LibTorch).
+Runtime runtime_of(const TargetInfo& t);
 
 class Target {
  public:

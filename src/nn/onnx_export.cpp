@@ -19,13 +19,22 @@ OnnxValue write_conv(OnnxGraph& g, const OnnxValue& x, const ConvParams& c) {
                 c.groups);
 }
 
-std::string export_onnx(NetworkImpl& net, const Backbone& b, const std::string& name) {
-  HWNAS_CHECK(!net.is_supernet(), "export: a supernet has no single network to write; export a stand-alone one");
+std::string export_onnx(const std::function<OnnxValue(OnnxGraph&, const OnnxValue&)>& write,
+                        const std::vector<int64_t>& input_shape, const std::string& name,
+                        const std::vector<std::pair<std::string, std::string>>& metadata) {
   torch::NoGradGuard no_grad;
   OnnxGraph g(name);
-  const OnnxValue x = g.input(kOnnxInputName, {b.in_channels, b.in_size, b.in_size});
-  g.output(net.write_onnx(g, x), kOnnxOutputName);
+  for (const auto& [k, v] : metadata) g.metadata(k, v);
+  const OnnxValue x = g.input(kOnnxInputName, input_shape);
+  g.output(write(g, x), kOnnxOutputName);
   return g.serialize();
+}
+
+std::string export_onnx(NetworkImpl& net, const Backbone& b, const std::string& name,
+                        const std::vector<std::pair<std::string, std::string>>& metadata) {
+  HWNAS_CHECK(!net.is_supernet(), "export: a supernet has no single network to write; export a stand-alone one");
+  return export_onnx([&](OnnxGraph& g, const OnnxValue& x) { return net.write_onnx(g, x); },
+                     {b.in_channels, b.in_size, b.in_size}, name, metadata);
 }
 
 }  // namespace hwnas

@@ -8,7 +8,9 @@
 
 #include <torch/torch.h>
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "export/onnx_graph.h"
 #include "nn/reparam.h"
@@ -30,6 +32,13 @@ inline constexpr const char* kOnnxOutputName = "logits";
 /// The stand-alone network (eval-mode statistics) as a checked, serialised
 /// ONNX model: input "image" [N, in_channels, in_size, in_size], output
 /// "logits" [N, classes]. `name` becomes the graph's name.
-std::string export_onnx(NetworkImpl& net, const Backbone& b, const std::string& name);
+/// `metadata` goes into the model's metadata_props.
+std::string export_onnx(NetworkImpl& net, const Backbone& b, const std::string& name,
+                        const std::vector<std::pair<std::string, std::string>>& metadata = {});
+/// Any module's writer (a block, a stem, a head: what the profiler times)
+/// from an input of `input_shape` [C, H, W], the same way.
+std::string export_onnx(const std::function<OnnxValue(OnnxGraph&, const OnnxValue&)>& write,
+                        const std::vector<int64_t>& input_shape, const std::string& name,
+                        const std::vector<std::pair<std::string, std::string>>& metadata = {});
 
 }  // namespace hwnas

@@ -35,10 +35,10 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kPlan = {"profile", "predictor", "search", "retrain", "measure", "report"};
+const std::vector<std::string> kPlan = {"profile", "predictor", "search", "retrain", "measure", "export", "report"};
 /// LightNAS with its second stage: the LightNet's widths searched after it.
 const std::vector<std::string> kPlanWithWidths = {"profile", "predictor", "search", "profile-widths", "widths",
-                                                  "retrain", "measure", "report"};
+                                                  "retrain", "measure", "export", "report"};
 
 json diff_settings(const DiffSearchOptions& d) {
   return json{{"method", d.method}, {"epochs", d.epochs}, {"freeze_epochs", d.freeze_epochs},
@@ -92,7 +92,7 @@ class DiffRun {
       finals_.nets.front().label = "searched (LightNet++)";
       finals_.nets.insert(finals_.nets.begin() + 1, lightnet);
     }
-    drift_ = retrain_and_measure(stages_, *ws_, o_, space_, hw_, &finals_.nets);
+    drift_ = retrain_measure_export(stages_, *ws_, o_, space_, hw_, &finals_.nets);
     report();
   }
 

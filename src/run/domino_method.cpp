@@ -34,7 +34,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kPlan = {"profile", "pairs", "predictor", "search", "retrain", "measure", "report"};
+const std::vector<std::string> kPlan = {"profile", "pairs", "predictor", "search", "retrain", "measure", "export", "report"};
 
 /// How a predictor did on the held-out real pairs.
 struct PredictorScore {
@@ -74,7 +74,7 @@ class DominoRun {
     predictor();
     search();
     finals_ = profiled_finals(o_, space_, hw_, pick_.arch, "searched (Domino)", {});
-    drift_ = retrain_and_measure(stages_, *ws_, o_, space_, hw_, &finals_.nets);
+    drift_ = retrain_measure_export(stages_, *ws_, o_, space_, hw_, &finals_.nets);
     report();
   }
 

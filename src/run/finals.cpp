@@ -20,9 +20,9 @@ namespace hwnas {
 
 using nlohmann::json;
 
-namespace {
-
 json number_or_null(double v) { return std::isnan(v) ? json() : json(v); }
+
+namespace {
 
 /// Multiply-accumulates of a chain space's network; 0 where the op counts
 /// do not cover the space (the NB201 cell).
@@ -270,6 +270,7 @@ std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const Sear
     n.measured_ms = at_profile_speed(n.raw_measured_ms, drift);
     n.measured_cv = f.measured.cv;
     n.checked_ms = f.checked_ms;
+    n.exported = f.exported;
     out.push_back(n);
   }
   return out;

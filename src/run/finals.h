@@ -19,6 +19,9 @@
 
 namespace hwnas {
 
+/// A JSON number, or null for NaN (a figure that was not measured).
+nlohmann::json number_or_null(double v);
+
 /// One network of the final comparison.
 struct FinalNet {
   std::string name;             ///< file stem in the run directory (final, baseline_...)
@@ -30,6 +33,7 @@ struct FinalNet {
   std::vector<double> accuracies;  ///< test accuracy of each seed's training
   Timing measured;
   double checked_ms = std::nan("");  ///< the latency check's timing, at profile speed (NaN: not timed)
+  ExportCheck exported;              ///< the export stage's check (file empty: not exported)
 };
 
 /// The baselines' own space (MobileNetV2 blocks in the layout of `space`)

@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "core/strings.h"
 #include "latency/fresh_process.h"
+#include "run/export_stage.h"
 #include "latency/profile_space.h"
 
 namespace hwnas {
@@ -82,10 +83,13 @@ Finals profiled_finals(const PipelineOptions& o, const SearchSpace& space, const
   return f;
 }
 
-double retrain_and_measure(StageRunner& stages, Workspace& ws, const PipelineOptions& o, const SearchSpace& space,
-                           const HardwareModel& hw, std::vector<FinalNet>* nets) {
+double retrain_measure_export(StageRunner& stages, Workspace& ws, const PipelineOptions& o, const SearchSpace& space,
+                              const HardwareModel& hw, std::vector<FinalNet>* nets) {
   retrain_finals_stage(stages, ws, o, nets);
-  return measure_stage(stages, o, *ws.run, *make_fresh_process_target(o.target, o.token), space, *hw.lut, nets);
+  const double drift =
+      measure_stage(stages, o, *ws.run, *make_fresh_process_target(o.target, o.token), space, *hw.lut, nets);
+  export_stage(stages, ws, o, hw.lut->target, nets);
+  return drift;
 }
 
 ReportInput hardware_report_input(const PipelineOptions& o, const SearchSpace& space, const TargetInfo& target,

@@ -32,9 +32,10 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
 Finals profiled_finals(const PipelineOptions& o, const SearchSpace& space, const HardwareModel& hw, const Arch& pick,
                        const std::string& label, const std::vector<double>& shufflenet_widths);
 
-/// The retrain stage, then the measure stage on a fresh process of o.target
-/// with hw's table for the speed probes; returns the probes' drift.
-double retrain_and_measure(StageRunner& stages, Workspace& ws, const PipelineOptions& o, const SearchSpace& space,
+/// The retrain stage, the measure stage on a fresh process of o.target
+/// with hw's table for the speed probes, then the export stage (ONNX files
+/// checked on OpenCV DNN, timed on the other runtime); returns the probes' drift.
+double retrain_measure_export(StageRunner& stages, Workspace& ws, const PipelineOptions& o, const SearchSpace& space,
                            const HardwareModel& hw, std::vector<FinalNet>* nets);
 
 /// The report's fields every method on a profiled space fills alike: the

@@ -19,6 +19,7 @@
 #include "latency/models.h"
 #include "latency/profile_space.h"
 #include "latency/target.h"
+#include "run/export_stage.h"
 #include "run/finals.h"
 #include "run/hardware_model.h"
 #include "run/pipeline.h"
@@ -90,7 +91,7 @@ void reuse_from(const std::string& from, const RunDir& run) {
 }
 
 const std::vector<std::string> kPlan = {"profile", "supernet", "shrink1", "finetune1", "shrink2", "finetune2",
-                                        "search",  "widen",    "rerank",  "retrain",   "measure", "report"};
+                                        "search",  "widen",    "rerank",  "retrain",   "measure", "export", "report"};
 
 class HsconasRun {
  public:
@@ -570,7 +571,10 @@ class HsconasRun {
     retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
   }
 
-  void measure() { drift_ = measure_stage(stages_, o_, run_, *timer_, space_, *lut_, &finals_.nets); }
+  void measure() {
+    drift_ = measure_stage(stages_, o_, run_, *timer_, space_, *lut_, &finals_.nets);
+    export_stage(stages_, *ws_, o_, lut_->target, &finals_.nets);
+  }
 
   // ------------------------------------------------------------- 9. report
   void report();

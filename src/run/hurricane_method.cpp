@@ -24,7 +24,7 @@ namespace {
 
 using nlohmann::json;
 
-const std::vector<std::string> kPlan = {"profile", "score", "ascent", "retrain", "measure", "report"};
+const std::vector<std::string> kPlan = {"profile", "score", "ascent", "retrain", "measure", "export", "report"};
 
 class HurricaneRun {
  public:
@@ -39,7 +39,7 @@ class HurricaneRun {
     score();
     ascent();
     finals_ = profiled_finals(o_, space_, hw_, result_.winner, "searched (HURRICANE)", o_.baseline_widths);
-    drift_ = retrain_and_measure(stages_, *ws_, o_, space_, hw_, &finals_.nets);
+    drift_ = retrain_measure_export(stages_, *ws_, o_, space_, hw_, &finals_.nets);
     report();
   }
 

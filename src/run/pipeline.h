@@ -109,6 +109,9 @@ struct PipelineOptions {
   /// MobileNetV2 baselines (width scales the expansion; x1 = expansion 6, far
   /// slower than the space's nets, so the defaults are narrow).
   std::vector<double> mbv2_widths = {0.1, 0.2};
+  /// Test images on which each exported ONNX model is checked against
+  /// LibTorch (run/export_stage.h); 0 = no export stage.
+  int export_images = 1000;
   bool resume = false;
   /// Another run directory whose latency table, supernet and baselines this
   /// run starts from (same space, data, target and training settings: each

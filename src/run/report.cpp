@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "core/plot.h"
+#include "export/onnx_graph.h"
 #include "latency/measurer.h"
 #include "search/widen.h"
 
@@ -15,6 +16,12 @@ namespace hwnas {
 namespace {
 
 std::string fmt(double v, int digits = 2) { return format_fixed(v, digits); }
+/// Small magnitudes as 1.2e-06.
+std::string fmt_sci(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1e", v);
+  return buf;
+}
 
 /// The progress plot (latency of every evaluated arch per generation, with
 /// T) and the latency histogram of the evaluated archs: HSCoNAS Fig. 7.
@@ -172,6 +179,36 @@ void write_pareto_csv(const RunDir& run, const std::vector<ReportNet>& nets) {
 
 }  // namespace
 
+/// The export stage's table: each final's ONNX file, OpenCV DNN against
+/// LibTorch on test images, and its latency on both runtimes.
+void write_export_section(std::ostream& md, const ReportInput& in) {
+  if (in.nets.empty() || in.nets.front().exported.file.empty()) return;
+  const std::string other = in.nets.front().exported.other_runtime;
+  const bool opencv_target = in.target.kind == "local-opencv";
+  md << "## Exported models (ONNX)\n\n"
+     << "Each network's first-seed weights as `<name>.onnx` (opset " << kOnnxOpset
+     << ", BatchNorm folded), loaded by OpenCV DNN and run on the first " << in.nets.front().exported.images
+     << " test images beside LibTorch"
+     << (other.empty() ? "." : str_cat("; timed on the other runtime too (`", other, "`, same threads and batch, a fresh process)."))
+     << "\n\n| network | file | max \\|logit diff\\| | top-1 agreement | "
+     << (other.empty() ? "" : opencv_target ? "OpenCV DNN (target) | LibTorch | LibTorch / OpenCV |"
+                                            : "LibTorch (target) | OpenCV DNN | LibTorch / OpenCV |")
+     << "\n|---|---|---:|---:|" << (other.empty() ? "" : "---:|---:|---:|") << "\n";
+  for (const ReportNet& n : in.nets) {
+    const ExportCheck& e = n.exported;
+    md << "| " << n.label << " | `" << e.file << "` | " << (std::isnan(e.max_abs_diff) ? "-" : fmt_sci(e.max_abs_diff))
+       << " | " << (std::isnan(e.top1_agreement) ? "-" : fmt(100 * e.top1_agreement) + "%") << " |";
+    if (!other.empty()) {
+      const double torch_ms = opencv_target ? e.other_runtime_ms : n.raw_measured_ms;
+      const double opencv_ms = opencv_target ? n.raw_measured_ms : e.other_runtime_ms;
+      md << " " << fmt(n.raw_measured_ms, 3) << " ms | " << fmt(e.other_runtime_ms, 3) << " ms | "
+         << fmt(torch_ms / opencv_ms, 2) << "x |";
+    }
+    md << "\n";
+  }
+  md << "\n";
+}
+
 void write_report(const RunDir& run, const ReportInput& in) {
   const SearchSpace& space = *in.space;
   HWNAS_CHECK(!in.nets.empty(), "report needs the final networks");
@@ -248,6 +285,7 @@ void write_report(const RunDir& run, const ReportInput& in) {
        << ": " << verdict_against_random(rc) << ".\n\n";
 
   md << "**" << verdict_line(in) << "**\n\n";
+  write_export_section(md, in);
 
   const SearchSpace& pick_space = *best.space;
   md << "## The searched arch\n\n`" << pick_space.format(best.arch) << "`\n\n"

@@ -32,6 +32,17 @@ struct RandomComparison {
 };
 
 /// One retrained and measured network.
+/// A final network exported as ONNX, checked on OpenCV DNN against LibTorch
+/// and timed on the runtime the target did not use (run/export_stage.h).
+struct ExportCheck {
+  std::string file;                       ///< <name>.onnx in the run directory (empty: not exported)
+  int images = 0;                         ///< test images compared
+  double max_abs_diff = std::nan("");     ///< largest |logit difference|, OpenCV against LibTorch
+  double top1_agreement = std::nan("");   ///< share of images with the same top-1 class
+  std::string other_runtime;              ///< the other runtime's target (empty: none here)
+  double other_runtime_ms = std::nan(""); ///< latency there, as timed
+};
+
 struct ReportNet {
   std::string label;
   const SearchSpace* space = nullptr;  ///< the space `arch` is written in
@@ -44,6 +55,7 @@ struct ReportNet {
   double raw_measured_ms = 0;       ///< as timed
   double measured_cv = 0;
   double checked_ms = std::nan("");  ///< the latency check's timing of the same arch, at profile speed (NaN: not timed)
+  ExportCheck exported;
   bool searched() const { return family == 1; }
   double test_accuracy() const { return mean_of(test_accuracies); }    ///< % over the seeds
   double test_accuracy_sd() const { return std_of(test_accuracies); }  ///< sample sd; 0 for one seed

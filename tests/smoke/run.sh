@@ -18,7 +18,7 @@ for f in config.yaml target.json lut.json supernet.pt shrink.json search.csv fin
          measured.json stages.json; do
   [ -s "$R/$f" ] || fail "run directory lacks $f"
 done
-for s in profile supernet shrink1 finetune1 shrink2 finetune2 search rerank retrain measure report; do
+for s in profile supernet shrink1 finetune1 shrink2 finetune2 search rerank retrain measure export report; do
   check '.stage and .settings and (.seconds >= 0) and .record' "$R/stages/$s.json" "stage record"
 done
 grep -q "^best arch " "$DIR/out.txt" || fail "no summary on stdout"
@@ -49,6 +49,19 @@ check '(.archs | length) == 4 and has("tau_calibrated_leave_one_out")' "$R/calib
 # The latency check times the search's best 2 archs on the target.
 check '.rounds[0].chosen_measured_ms > 0' "$R/latency_check.json"
 check '.record.latency_check | test("timed on the target")' "$R/stages/search.json"
+# Every final exported as ONNX, matching LibTorch on OpenCV DNN, and timed
+# on OpenCV DNN beside the LibTorch target's timing.
+for n in $(jq -r '.record.nets | keys[]' "$R/stages/export.json"); do
+  [ -s "$R/$n.onnx" ] || fail "no $n.onnx"
+done
+check '[.record.nets[]] | length == 5 and all(.images == 200 and .max_abs_diff < 1e-3 and .top1_agreement >= 0.99 and
+       (.other_runtime | test("^opencv")) and .other_runtime_ms > 0)' "$R/stages/export.json" "export checks"
+grep -q "^## Exported models (ONNX)" "$R/report.md" || fail "report has no export section"
+"$HWNAS" export --info "$R/final.onnx" > "$DIR/info.txt" || fail "export --info"
+grep -q "opset 10, input image \[N, 1, 28, 28\]" "$DIR/info.txt" || fail "export --info: $(head -1 "$DIR/info.txt")"
+"$HWNAS" export --run-dir "$R" --check-images 50 --out "$DIR/again.onnx" > "$DIR/export.txt" \
+  || fail "hwnas export of best.json's pick"
+grep -q "top-1 agreement 100.00%" "$DIR/export.txt" || fail "hwnas export: $(tail -1 "$DIR/export.txt")"
 # every evaluated arch is logged once
 [ "$(tail -n +2 "$R/search.csv" | cut -d, -f2- | sort | uniq -d | wc -l)" -eq 0 ] || fail "search.csv repeats an arch"
 
@@ -153,4 +166,9 @@ expect_error "no archs to measure" latency measure --lut "$R/lut.json"
 expect_error "retrain-seeds must be at least 1" run --retrain-seeds 0 --run-dir "$DIR/x"
 expect_error "random-baseline must be in 0..100" run --random-baseline -2 --run-dir "$DIR/x"
 expect_error "not a run directory" run --reuse "$DIR/nonexistent" --run-dir "$DIR/x"
+expect_error "export-images must be >= 0" run --export-images -1 --run-dir "$DIR/x"
+head -c 300 "$R/final.pt" > "$DIR/junk.onnx"
+expect_error "not an ONNX model" export --info "$DIR/junk.onnx"
+expect_error "no --arch given and no" export --run-dir "$DIR/x"
+expect_error "unknown option" profile --target opencv:fold=1 --out "$DIR/x.json"
 echo "smoke run: ok"

@@ -10,6 +10,8 @@
 #include "cli/command.h"
 #include "core/error.h"
 #include "core/flops.h"
+#include "core/predictors/transfer.h"
+#include "core/tables.h"
 #include "core/search_space.h"
 #include "core/strings.h"
 #include "latency/lut.h"
@@ -169,6 +171,92 @@ void validate(const LatencyArgs& a) {
   if (!plot_note.empty() && !quiet) std::fprintf(stderr, "hwnas: warning: no plot: %s\n", plot_note.c_str());
 }
 
+struct TransferArgs {
+  std::string space = "nb201";
+  std::vector<std::string> sources;
+  std::string target;
+  int shots = 10;
+  int draws = 10;
+  uint64_t seed = 0;
+  std::vector<std::string> models;
+  bool json_out = false;
+};
+
+/// "FILE:COL,COL,..." as one "FILE:COL" per column (a bare "COL" after the
+/// first keeps the previous file).
+std::vector<std::string> table_refs(const std::vector<std::string>& items) {
+  std::vector<std::string> refs;
+  std::string file;
+  for (const std::string& item : items) {
+    if (item.find(':') != std::string::npos) {
+      file = split_table_ref(item).first;
+      refs.push_back(item);
+    } else {
+      HWNAS_CHECK(!file.empty(), "--source: '", item, "' names a column before any FILE:COL");
+      refs.push_back(file + ":" + item);
+    }
+  }
+  return refs;
+}
+
+/// Latency on a device left out, predicted from the other devices' tables
+/// and K shots measured on it, scored on every arch not measured.
+void transfer(const TransferArgs& a) {
+  const std::unique_ptr<SearchSpace> space = make_space(a.space);
+  const std::vector<std::string> refs = table_refs(a.sources);
+  HWNAS_CHECK(!refs.empty(), "--source: name at least one FILE:COL");
+  HWNAS_CHECK(!a.target.empty(), "--target: name the new device's FILE:COL");
+  for (const std::string& r : refs)
+    HWNAS_CHECK(r != a.target, "--source ", r, " is the --target column: judge transfer on a device left out");
+  std::vector<ArchTable> tables;
+  for (const std::string& r : refs) tables.emplace_back(r, *space);
+  const ArchTable target(a.target, *space);
+  TransferSources src;
+  src.space = space.get();
+  std::vector<double> truth;
+  std::vector<std::vector<double>> rows;
+  for (const auto& [arch, ms] : target.entries()) {
+    bool everywhere = true;
+    for (const ArchTable& t : tables) everywhere = everywhere && t.contains(arch);
+    if (!everywhere) continue;
+    src.archs.push_back(arch);
+    truth.push_back(ms);
+    std::vector<double> row;
+    for (const ArchTable& t : tables) row.push_back(t.at(arch));
+    rows.push_back(row);
+  }
+  HWNAS_CHECK(src.archs.size() > static_cast<size_t>(a.shots), "--target ", a.target, " shares only ",
+              src.archs.size(), " archs with the sources, not more than the ", a.shots, " shots");
+  src.ms = Matrix::from_rows(rows);
+  for (const ArchTable& t : tables) src.devices.push_back(t.column());
+  std::vector<std::string> models = a.models;
+  if (models.empty())
+    for (const std::string& m : transfer_predictor_names())
+      if (m != "help" || tables.size() >= 3) models.push_back(m);
+  // The predictors see the target column only through the shots they draw.
+  const std::vector<TransferScore> scores = evaluate_transfer(
+      src, [&](int i) { return truth[i]; }, truth, models, a.shots, a.draws, a.seed);
+  if (a.json_out) {
+    json out{{"target", a.target}, {"sources", refs}, {"shots", a.shots}, {"draws", a.draws},
+             {"archs", src.archs.size()}, {"predictors", json::object()}};
+    for (const TransferScore& s : scores)
+      out["predictors"][s.predictor] = {{"spearman_rho", s.mean(&FitMetrics::spearman_rho)},
+                                        {"kendall_tau", s.mean(&FitMetrics::kendall_tau)},
+                                        {"mape", s.mean(&FitMetrics::mape)},
+                                        {"within_10pct", s.mean(&FitMetrics::within_10pct)},
+                                        {"first_draw", s.first_summary}};
+    std::cout << out.dump(1) << "\n";
+    return;
+  }
+  std::printf("# %s from %zu sources, %d shots (strata of the sources' latency), mean of %d draws, %zu archs\n",
+              a.target.c_str(), refs.size(), a.shots, a.draws, src.archs.size());
+  std::printf("%-10s %8s %8s %8s %10s  %s\n", "predictor", "rho", "tau", "MAPE%", "within10%", "first draw");
+  for (const TransferScore& s : scores)
+    std::printf("%-10s %8.3f %8.3f %8.2f %10.1f  %s\n", s.predictor.c_str(), s.mean(&FitMetrics::spearman_rho),
+                s.mean(&FitMetrics::kendall_tau), s.mean(&FitMetrics::mape), s.mean(&FitMetrics::within_10pct),
+                s.first_summary.c_str());
+}
+
 void add_common(CLI::App* cmd, LatencyArgs* a) {
   cmd->add_option("--lut", a->lut, "Latency table (from hwnas profile)")->capture_default_str();
   cmd->add_option("--space", a->space, "Search space the archs belong to")->capture_default_str()->envname("HWNAS_SPACE");
@@ -222,6 +310,19 @@ void setup(CLI::App& app) {
   v->add_flag("--remeasure", a->remeasure, "Measure every arch again instead of reusing the table's");
   v->add_flag("--quiet", a->quiet, "No progress on stderr");
   v->callback([a] { validate(*a); });
+
+  auto* t = cmd->add_subcommand("transfer", "Predict latency on a new device from other devices' tables and K measured archs");
+  auto* ta = new TransferArgs();
+  t->add_option("--space", ta->space, "Search space of the tables")->capture_default_str();
+  t->add_option("--source", ta->sources, "Source devices: FILE:COL[,COL...] (whole tables)")->delimiter(',')->required();
+  t->add_option("--target", ta->target, "The new device: FILE:COL; only its K shots are given to the predictors")
+      ->required();
+  t->add_option("--shots", ta->shots, "K: archs measured on the new device")->capture_default_str();
+  t->add_option("--seeds", ta->draws, "Draws of the shots to average over")->capture_default_str();
+  t->add_option("--seed", ta->seed, "Seed of the draws")->capture_default_str();
+  t->add_option("--models", ta->models, "Predictors (default: nearest map finetune help)")->delimiter(',');
+  t->add_flag("--json", ta->json_out, "Print JSON instead of a table");
+  t->callback([ta] { transfer(*ta); });
 }
 
 }  // namespace

@@ -67,6 +67,16 @@ void print_search_text(const SearchSpace& space, const SearchSource& src, const 
                   mean_of(g), std_of(g), *std::min_element(g.begin(), g.end()),
                   *std::max_element(g.begin(), g.end()));
     if (missing > 0) std::printf("  %d seed(s) found no arch within the budget\n", missing);
+    std::vector<double> hv;
+    size_t front = 0;
+    for (const RunResult& r : b.runs)
+      if (std::isfinite(r.hypervolume_ratio)) {
+        hv.push_back(r.hypervolume_ratio);
+        front += r.front.size();
+      }
+    if (!hv.empty())
+      std::printf("  front of the evaluated archs: %.1f archs, hypervolume %.4f of the table's true front (mean of %zu)\n",
+                  static_cast<double>(front) / hv.size(), mean_of(hv), hv.size());
   }
 }
 
@@ -107,7 +117,10 @@ void run_search(const SearchArgs& a) {
   }
   const std::unique_ptr<Strategy> strategy = make_strategy(a.strategy);
   SearchSource src = make_table_source(*space, a.latency_table, a.accuracy_table, /*need_accuracy=*/true);
-  const std::vector<double> budgets = parse_budgets(a.budgets, src);
+  // A Pareto search needs no budget: without --latency every arch is feasible.
+  const bool pareto = starts_with(a.strategy, "nsga2") || starts_with(a.strategy, "scalarised");
+  const std::vector<double> budgets = pareto && a.budgets.empty() ? std::vector<double>{src.max_latency_ms}
+                                                                  : parse_budgets(a.budgets, src);
   make_objective_for_budget(a.objective, budgets.front());  // fail early on a bad --objective
   const TabularSearchOptions o{a.objective, a.seeds, a.seed, a.max_evals, a.out};
   std::vector<BudgetResult> results;

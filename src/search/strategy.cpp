@@ -11,6 +11,7 @@
 #include "core/strings.h"
 #include "search/evolution.h"
 #include "search/genetic.h"
+#include "search/nsga2.h"
 #include "search/random_search.h"
 #include "search/regularized_evolution.h"
 
@@ -227,6 +228,14 @@ const StrategyEntry kStrategies[] = {
      "HW-EvRSNAS genetic algorithm: tournament selection, uniform crossover, mutation, elitism "
      "(N=20, G=100); with the penalty objective this is HW-EvRSNAS",
      make_genetic_strategy},
+    {"nsga2",
+     "NSGA-II on accuracy and predicted latency: non-dominated sorting, crowding, binary tournament "
+     "(P=50, G=19: 1,000 evaluations); the answer is the whole front",
+     make_nsga2_strategy},
+    {"scalarised",
+     "NSGA-II's loop with survival by a random accuracy-latency weighting each generation (the baseline "
+     "of nsga2; P=50, G=19)",
+     make_scalarised_strategy},
 };
 
 }  // namespace

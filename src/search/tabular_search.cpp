@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 
 #include "core/error.h"
 #include "core/rng.h"
@@ -11,6 +12,7 @@
 #include "core/strings.h"
 #include "core/tables.h"
 #include "search/objective.h"
+#include "search/pareto.h"
 #include "search/population_fill.h"
 
 namespace hwnas {
@@ -94,6 +96,15 @@ BudgetResult run_budget(const SearchSpace& space, SearchSource& src, const Strat
   br.objective = objective->describe();
   br.has_oracle = !src.all.empty();
   br.total_archs = static_cast<int>(src.all.size());
+  // The true front's hypervolume, against the table's worst corner.
+  AccLat ref{std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity()};
+  std::vector<AccLat> everything;
+  for (const TablePoint& p : src.all) {
+    ref.accuracy = std::min(ref.accuracy, p.accuracy);
+    ref.latency_ms = std::max(ref.latency_ms, p.latency_ms);
+    everything.push_back({p.accuracy, p.latency_ms});
+  }
+  const double true_hv = br.has_oracle ? hypervolume(everything, ref) : std::nan("");
   for (const TablePoint& p : src.all) {
     if (p.latency_ms > budget_ms) continue;
     ++br.feasible_archs;
@@ -108,6 +119,10 @@ BudgetResult run_budget(const SearchSpace& space, SearchSource& src, const Strat
     r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.evals = h.size();
     r.generations = h.generation();
+    std::vector<AccLat> evaluated;
+    for (const SearchRecord& rec : h.records()) evaluated.push_back({rec.accuracy, rec.latency_ms});
+    for (int i : pareto_front(evaluated)) r.front.push_back(h.at(i));
+    if (br.has_oracle && true_hv > 0) r.hypervolume_ratio = hypervolume(evaluated, ref) / true_hv;
     const int best = h.best_feasible_index();
     r.found = best >= 0;
     if (r.found) {
@@ -128,6 +143,9 @@ BudgetResult run_budget(const SearchSpace& space, SearchSource& src, const Strat
                    r.seconds);
     else
       std::fprintf(stderr, "no evaluated arch meets the budget (%.2f s)\n", r.seconds);
+    if (std::isfinite(r.hypervolume_ratio))
+      std::fprintf(stderr, "hwnas search: front of %zu archs, hypervolume %.4f of the table's true front\n",
+                   r.front.size(), r.hypervolume_ratio);
     if (a.max_evals > 0 && r.evals < a.max_evals)
       std::fprintf(stderr,
                    "hwnas search: note: %s stopped after %d of --max-evals %d evaluations "
@@ -176,6 +194,10 @@ nlohmann::ordered_json search_json(const SearchSpace& space, const SearchSource&
         jr["score"] = number_or_null(r.score);
         jr["gap"] = number_or_null(r.gap);
       }
+      jr["hypervolume_ratio"] = number_or_null(r.hypervolume_ratio);
+      jr["front"] = nlohmann::ordered_json::array();
+      for (const SearchRecord& f : r.front)
+        jr["front"].push_back({{"arch", f.arch_text}, {"accuracy", f.accuracy}, {"latency_ms", f.latency_ms}});
       jb["runs"].push_back(jr);
     }
     const std::vector<double> g = gaps_of(b);

@@ -64,6 +64,11 @@ struct RunResult {
   double accuracy = 0, latency_ms = 0, score = 0;
   double gap = std::nan("");  ///< oracle - accuracy (when there is an oracle and found)
   double seconds = 0;
+  /// The non-dominated evaluated archs (accuracy up, latency down), by latency.
+  std::vector<SearchRecord> front;
+  /// Hypervolume of the evaluated archs over that of every arch of the table
+  /// (reference: the table's lowest accuracy and highest latency); NaN without a table.
+  double hypervolume_ratio = std::nan("");
 };
 
 struct BudgetResult {

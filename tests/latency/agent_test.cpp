@@ -78,6 +78,36 @@ TEST_F(AgentTest, FoldingTargetsLocalAndRemote) {
   EXPECT_THROW(make_target("local:fold=maybe"), Error);
 }
 
+// OpenCV DNN is another target, local and through the agent: the same op
+// and network built as for LibTorch, exported and timed by OpenCV; its id
+// names the engine and says folded (the export folds BatchNorm).
+TEST_F(AgentTest, OpenCvTargetsLocalAndRemote) {
+  auto local = make_target("opencv");
+  EXPECT_EQ(local->info().kind, "local-opencv");
+  EXPECT_TRUE(local->info().fold);
+  EXPECT_NE(local->info().id(), local_target_info(1, 1, Clock::kWall, true).id());
+  EXPECT_EQ(make_target(local->describe())->info().id(), local->info().id());
+  auto space = make_space("hsconas:widths=2,depths=1/1/1/1,ops=k3/k5/k7/x/skip/mb3e6");
+  const Arch arch = space->parse("k3@0.5,mb3e6@1,x@0.5,k7@1");
+  EXPECT_GT(local->measure_arch(*space, arch, quick()).median_ms, 0);
+  EXPECT_GT(local->measure_op(parse_op_spec("shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"), quick()).median_ms, 0);
+  auto remote = make_target("remote://127.0.0.1:" + std::to_string(port_) + "?threads=1&runtime=opencv", "s3cret");
+  EXPECT_EQ(remote->info().id(), local->info().id());
+  EXPECT_GT(remote->measure_arch(*space, arch, quick()).median_ms, 0);
+  EXPECT_EQ(target_with_fold("opencv:threads=2"), "opencv:threads=2");  // folded already
+  EXPECT_THROW(make_target("opencv:fold=1"), Error);
+  EXPECT_THROW(make_target("remote://h:1?runtime=tensorrt&token=t"), Error);
+  // OpenCV 4.6 cannot broadcast an SE gate over a batch: refused, clearly.
+  auto batched = make_target("opencv:batch=2");
+  try {
+    batched->measure_op(parse_op_spec("mb-k3-e3-se1-cin16-cout16-mid48-s1-h14w14-b2"), quick());
+    ADD_FAILURE() << "SE at batch 2 on OpenCV was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("squeeze-and-excitation only at batch 1"), std::string::npos) << e.what();
+  }
+  EXPECT_GT(batched->measure_op(parse_op_spec("mb-k3-e3-se0-cin16-cout16-mid48-s1-h14w14-b2"), quick()).median_ms, 0);
+}
+
 TEST_F(AgentTest, RefusesMissingAndWrongTokens) {
   const std::string body = json{{"op", "shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"},
                                 {"profile", quick().to_json()}}.dump();

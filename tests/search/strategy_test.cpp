@@ -78,7 +78,7 @@ class SyntheticNb201 : public Evaluator, public LatencyModel {
 
 std::unique_ptr<SearchSpace> toy_space() { return make_space("hsconas:depths=1/1/1/1,widths=2"); }
 
-const char* kAllStrategies[] = {"evolution", "random", "regularized-evolution", "ga"};
+const char* kAllStrategies[] = {"evolution", "random", "regularized-evolution", "ga", "nsga2", "scalarised"};
 
 TEST(History, CachesAndWritesCsv) {
   auto space = toy_space();  // 4 layers, 4 ops x 2 widths (0.5, 1) each
@@ -338,7 +338,7 @@ TEST(Strategies, SeededRunsReproduceAndSeedsDiffer) {
 TEST(Strategies, EvaluationBudgetCountsDistinctArchsOnly) {
   auto space = make_space("nb201");
   for (const char* spec : {"evolution:G=100", "random:N=5000", "regularized-evolution:C=5000",
-                           "ga:G=200"}) {
+                           "ga:G=200", "nsga2:G=100", "scalarised:G=100"}) {
     SyntheticNb201 toy;
     struct Counting : Evaluator {
       SyntheticNb201* inner;

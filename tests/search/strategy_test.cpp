@@ -131,7 +131,9 @@ TEST(MakeStrategy, DescribeRoundTrips) {
   EXPECT_EQ(make_strategy("regularized-evolution:S=5")->describe(),
             "regularized-evolution:C=600,P=50,S=5");
   EXPECT_EQ(make_strategy("random:N=100")->describe(), "random:B=50,N=100");
-  ASSERT_EQ(list_strategies().size(), 4u);
+  EXPECT_EQ(make_strategy("nsga2:P=20")->describe(), "nsga2:G=19,P=20,pc=0.5,pm=0.2");
+  EXPECT_EQ(make_strategy("scalarised")->describe(), "scalarised:G=19,P=50,pc=0.5,pm=0.2");
+  ASSERT_EQ(list_strategies().size(), 6u);
   for (const auto& [name, help] : list_strategies()) {
     const std::string d = make_strategy(name)->describe();
     EXPECT_EQ(d.substr(0, name.size() + 1), name + ":");

@@ -182,23 +182,6 @@ struct TransferArgs {
   bool json_out = false;
 };
 
-/// "FILE:COL,COL,..." as one "FILE:COL" per column (a bare "COL" after the
-/// first keeps the previous file).
-std::vector<std::string> table_refs(const std::vector<std::string>& items) {
-  std::vector<std::string> refs;
-  std::string file;
-  for (const std::string& item : items) {
-    if (item.find(':') != std::string::npos) {
-      file = split_table_ref(item).first;
-      refs.push_back(item);
-    } else {
-      HWNAS_CHECK(!file.empty(), "--source: '", item, "' names a column before any FILE:COL");
-      refs.push_back(file + ":" + item);
-    }
-  }
-  return refs;
-}
-
 /// Latency on a device left out, predicted from the other devices' tables
 /// and K shots measured on it, scored on every arch not measured.
 void transfer(const TransferArgs& a) {

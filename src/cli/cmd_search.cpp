@@ -11,6 +11,7 @@
 #include "core/search_space.h"
 #include "core/stats.h"
 #include "core/strings.h"
+#include "core/tables.h"
 #include "search/objective.h"
 #include "search/strategy.h"
 #include "search/tabular_search.h"
@@ -33,6 +34,9 @@ struct SearchArgs {
   bool fill_study = false;
   int fill_population = 50;
   int64_t fill_max_samples = 10'000'000;
+  std::vector<std::string> sources;        ///< --source: transfer the latency from these tables
+  int shots = 10;
+  std::string transfer = "nearest";
 };
 
 void print_search_text(const SearchSpace& space, const SearchSource& src, const Strategy& strategy,
@@ -55,9 +59,12 @@ void print_search_text(const SearchSpace& space, const SearchSource& src, const 
                     static_cast<unsigned long long>(r.seed), r.evals, r.generations, "-", "-", "-");
         continue;
       }
-      std::printf("  %5llu %6d %5d %9.2f %11.3f %6s  %s\n", static_cast<unsigned long long>(r.seed),
+      std::printf("  %5llu %6d %5d %9.2f %11.3f %6s  %s", static_cast<unsigned long long>(r.seed),
                   r.evals, r.generations, r.accuracy, r.latency_ms,
                   b.has_oracle ? str_cat(std::round(r.gap * 100) / 100).c_str() : "-", r.arch.c_str());
+      if (std::isfinite(r.true_latency_ms))
+        std::printf("  (true %.3f ms: %s)", r.true_latency_ms, r.meets_budget ? "meets T" : "OVER T");
+      std::printf("\n");
     }
     const std::vector<double> g = gaps_of(b);
     const int missing = static_cast<int>(b.runs.size()) - static_cast<int>(std::count_if(
@@ -119,6 +126,9 @@ void run_search(const SearchArgs& a) {
   SearchSource src = make_table_source(*space, a.latency_table, a.accuracy_table, /*need_accuracy=*/true);
   // A Pareto search needs no budget: without --latency every arch is feasible.
   const bool pareto = starts_with(a.strategy, "nsga2") || starts_with(a.strategy, "scalarised");
+  if (!a.sources.empty())
+    std::fprintf(stderr, "hwnas search: %s\n",
+                 use_transfer(&src, *space, table_refs(a.sources), a.transfer, a.shots, a.seed).c_str());
   const std::vector<double> budgets = pareto && a.budgets.empty() ? std::vector<double>{src.max_latency_ms}
                                                                   : parse_budgets(a.budgets, src);
   make_objective_for_budget(a.objective, budgets.front());  // fail early on a bad --objective
@@ -159,6 +169,14 @@ void setup(CLI::App& app) {
   cmd->add_flag("--json", a->json, "Print the results as one JSON object");
   cmd->add_option("--out", a->out,
                   "Write each run's search.csv here (several runs: -T<ms>ms-seed<n> before the extension)");
+  cmd->add_option("--source", a->sources,
+                  "Search a new device from few measurements: the latency of --latency-table is predicted from "
+                  "these tables (FILE:COL[,COL...]) and --shots archs of it")
+      ->delimiter(',');
+  cmd->add_option("--shots", a->shots, "K: archs of --latency-table read with --source")->capture_default_str();
+  cmd->add_option("--transfer", a->transfer, "Transfer predictor with --source: nearest, map, logmap, finetune, "
+                  "opscale, help")
+      ->capture_default_str();
   cmd->add_flag("--population-fill-study", a->fill_study,
                 "Instead of searching: uniform samples needed to fill a population by rejection "
                 "sampling vs the penalty objective (HW-EvRSNAS 4.4.2); needs only --latency-table");

@@ -132,6 +132,21 @@ double CsvTable::number(int row, int col) const {
   return x;
 }
 
+std::vector<std::string> table_refs(const std::vector<std::string>& items) {
+  std::vector<std::string> refs;
+  std::string file;
+  for (const std::string& item : items) {
+    if (item.find(':') != std::string::npos) {
+      file = split_table_ref(item).first;
+      refs.push_back(item);
+    } else {
+      HWNAS_CHECK(!file.empty(), "'", item, "' names a column before any FILE:COLUMN");
+      refs.push_back(file + ":" + item);
+    }
+  }
+  return refs;
+}
+
 std::pair<std::string, std::string> split_table_ref(const std::string& ref) {
   const size_t colon = ref.rfind(':');
   HWNAS_CHECK(colon != std::string::npos && colon > 0 && colon + 1 < ref.size(), "table '", ref,

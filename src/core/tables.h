@@ -83,6 +83,9 @@ class ArchTable {
 
 /// Splits "FILE:COLUMN" at the last ':'; throws when either part is empty.
 std::pair<std::string, std::string> split_table_ref(const std::string& ref);
+/// A list "FILE:COL", "COL", ... (from "FILE:COL,COL,...") as one "FILE:COL"
+/// per column: a bare column keeps the file before it.
+std::vector<std::string> table_refs(const std::vector<std::string>& items);
 
 /// Accuracy looked up in a table (tabular benchmarks).
 class TableEvaluator : public Evaluator {

@@ -37,11 +37,22 @@ struct SearchSource {
   double min_latency_ms = 0;  ///< fastest and slowest arch known to the latency source
   double max_latency_ms = std::numeric_limits<double>::infinity();
   std::string latency_name;   ///< names the latency source in messages
+  /// The table itself when `latency` is a model transferred to its device
+  /// from other devices and a few shots (use_transfer): found archs are
+  /// checked against it, and the oracle comes from it.
+  std::unique_ptr<LatencyModel> truth;
 };
 
 /// Tables as FILE:COLUMN; the accuracy table only when `need_accuracy`.
 SearchSource make_table_source(const SearchSpace& space, const std::string& latency_table,
                                const std::string& accuracy_table, bool need_accuracy);
+
+/// Replaces `src`'s latency table by a prediction for its device from the
+/// tables `sources` (FILE:COL each) and `shots` archs of the table drawn by
+/// choose_shots(seed): the table is read at those archs only, and kept as
+/// src->truth to judge what the search finds. Returns a one-line summary.
+std::string use_transfer(SearchSource* src, const SearchSpace& space, const std::vector<std::string>& sources,
+                         const std::string& predictor, int shots, uint64_t seed);
 
 /// Budgets with units ("5ms", lists "5ms,10ms") in ms, each checked against
 /// the source's latency range.
@@ -69,6 +80,9 @@ struct RunResult {
   /// Hypervolume of the evaluated archs over that of every arch of the table
   /// (reference: the table's lowest accuracy and highest latency); NaN without a table.
   double hypervolume_ratio = std::nan("");
+  /// With a transferred latency model: the found arch's latency in the table, and whether it meets T.
+  double true_latency_ms = std::nan("");
+  bool meets_budget = false;
 };
 
 struct BudgetResult {

@@ -403,6 +403,22 @@ std::unique_ptr<TransferPredictor> make_transfer_predictor(const std::string& na
 
 std::vector<std::string> transfer_predictor_names() { return {"nearest", "map", "logmap", "finetune", "opscale", "help"}; }
 
+TransferLatency::TransferLatency(const TransferSources& sources, const TransferPredictor& fitted,
+                                 std::string description)
+    : space_(sources.space), description_(std::move(description)) {
+  const std::vector<double> ms = fitted.predict_all();
+  HWNAS_CHECK(ms.size() == sources.archs.size(), "transfer: ", ms.size(), " predictions for ", sources.archs.size(),
+              " archs");
+  for (size_t i = 0; i < ms.size(); ++i) ms_[space_->format(space_->canonical(sources.archs[i]))] = ms[i];
+}
+
+double TransferLatency::predict_ms(const Arch& arch) const {
+  const std::string text = space_->format(space_->canonical(arch));
+  const auto it = ms_.find(text);
+  HWNAS_CHECK(it != ms_.end(), "transfer: no prediction for arch ", text, " (not in the source tables)");
+  return it->second;
+}
+
 double TransferScore::mean(double FitMetrics::*field) const {
   double sum = 0;
   for (const FitMetrics& m : draws) sum += m.*field;

@@ -30,9 +30,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "core/arch.h"
+#include "core/latency_model.h"
 #include "core/predictors/matrix.h"
 #include "core/predictors/metrics.h"
 #include "core/rng.h"
@@ -74,6 +76,20 @@ class TransferPredictor {
 std::unique_ptr<TransferPredictor> make_transfer_predictor(const std::string& name);
 /// The built-in predictors' names, in the order above.
 std::vector<std::string> transfer_predictor_names();
+
+/// A fitted transfer as a LatencyModel over the archs of its sources (a
+/// search's latency model on the new device); an arch outside them throws.
+class TransferLatency : public LatencyModel {
+ public:
+  TransferLatency(const TransferSources& sources, const TransferPredictor& fitted, std::string description);
+  double predict_ms(const Arch& arch) const override;
+  std::string describe() const override { return description_; }
+
+ private:
+  const SearchSpace* space_;
+  std::unordered_map<std::string, double> ms_;  ///< by canonical arch text
+  std::string description_;
+};
 
 /// One predictor scored over several draws of the shots.
 struct TransferScore {

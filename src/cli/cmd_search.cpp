@@ -37,6 +37,7 @@ struct SearchArgs {
   std::vector<std::string> sources;        ///< --source: transfer the latency from these tables
   int shots = 10;
   std::string transfer = "nearest";
+  bool margin = true;
 };
 
 void print_search_text(const SearchSpace& space, const SearchSource& src, const Strategy& strategy,
@@ -128,7 +129,7 @@ void run_search(const SearchArgs& a) {
   const bool pareto = starts_with(a.strategy, "nsga2") || starts_with(a.strategy, "scalarised");
   if (!a.sources.empty())
     std::fprintf(stderr, "hwnas search: %s\n",
-                 use_transfer(&src, *space, table_refs(a.sources), a.transfer, a.shots, a.seed).c_str());
+                 use_transfer(&src, *space, table_refs(a.sources), a.transfer, a.shots, a.seed, a.margin).c_str());
   const std::vector<double> budgets = pareto && a.budgets.empty() ? std::vector<double>{src.max_latency_ms}
                                                                   : parse_budgets(a.budgets, src);
   make_objective_for_budget(a.objective, budgets.front());  // fail early on a bad --objective
@@ -177,6 +178,9 @@ void setup(CLI::App& app) {
   cmd->add_option("--transfer", a->transfer, "Transfer predictor with --source: nearest, map, logmap, finetune, "
                   "opscale, help")
       ->capture_default_str();
+  cmd->add_flag("--margin,!--no-margin", a->margin,
+                "With --source, raise the transferred latency by the shots' worst leave-one-out under-prediction "
+                "(--no-margin: the prediction as fitted)");
   cmd->add_flag("--population-fill-study", a->fill_study,
                 "Instead of searching: uniform samples needed to fill a population by rejection "
                 "sampling vs the penalty objective (HW-EvRSNAS 4.4.2); needs only --latency-table");

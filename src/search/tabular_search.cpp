@@ -69,7 +69,7 @@ SearchSource make_table_source(const SearchSpace& space, const std::string& late
 
 /// The budgets in ms, each checked against the source's latency range.
 std::string use_transfer(SearchSource* src, const SearchSpace& space, const std::vector<std::string>& sources,
-                         const std::string& predictor, int shots, uint64_t seed) {
+                         const std::string& predictor, int shots, uint64_t seed, bool margin) {
   auto* table = dynamic_cast<TableLatency*>(src->latency.get());
   HWNAS_CHECK(table != nullptr, "--source: the latency to transfer to must be a --latency-table");
   std::vector<std::unique_ptr<ArchTable>> tables;
@@ -99,8 +99,26 @@ std::string use_transfer(SearchSource* src, const SearchSpace& space, const std:
   for (int i : shot_idx) shot_ms.push_back(table->predict_ms(ts.archs[i]));  // the only reads of the table
   auto fitted = make_transfer_predictor(predictor);
   fitted->fit(ts, shot_idx, shot_ms);
-  const std::string what = str_cat("transfer:", predictor, "(", shots, " shots of ", table->table().ref(), ")");
-  auto model = std::make_unique<TransferLatency>(ts, *fitted, what);
+  // Leave-one-out over the shots: how far below the truth can the model be?
+  double scale = 1;
+  if (margin) {
+    for (size_t k = 0; k < shot_idx.size(); ++k) {
+      std::vector<int> idx;
+      std::vector<double> ms;
+      for (size_t j = 0; j < shot_idx.size(); ++j)
+        if (j != k) {
+          idx.push_back(shot_idx[j]);
+          ms.push_back(shot_ms[j]);
+        }
+      auto loo = make_transfer_predictor(predictor);
+      loo->fit(ts, idx, ms);
+      scale = std::max(scale, shot_ms[k] / loo->predict_all()[shot_idx[k]]);
+    }
+  }
+  const std::string what = str_cat("transfer:", predictor, "(", shots, " shots of ", table->table().ref(),
+                                    margin ? str_cat(", x", format_number(std::round(scale * 1000) / 1000), " margin")
+                                           : std::string(), ")");
+  auto model = std::make_unique<TransferLatency>(ts, *fitted, what, scale);
   // Archs the sources lack are not in the search's reach: drop them from the oracle too.
   std::vector<TablePoint> kept;
   for (const TablePoint& p : src->all)

@@ -50,9 +50,12 @@ SearchSource make_table_source(const SearchSpace& space, const std::string& late
 /// Replaces `src`'s latency table by a prediction for its device from the
 /// tables `sources` (FILE:COL each) and `shots` archs of the table drawn by
 /// choose_shots(seed): the table is read at those archs only, and kept as
-/// src->truth to judge what the search finds. Returns a one-line summary.
+/// src->truth to judge what the search finds. With `margin`, predictions are
+/// raised by the worst under-prediction of the shots left out one at a time
+/// (a budget is a limit; the shots say how far the model can be under).
+/// Returns a one-line summary.
 std::string use_transfer(SearchSource* src, const SearchSpace& space, const std::vector<std::string>& sources,
-                         const std::string& predictor, int shots, uint64_t seed);
+                         const std::string& predictor, int shots, uint64_t seed, bool margin = true);
 
 /// Budgets with units ("5ms", lists "5ms,10ms") in ms, each checked against
 /// the source's latency range.

@@ -404,12 +404,12 @@ std::unique_ptr<TransferPredictor> make_transfer_predictor(const std::string& na
 std::vector<std::string> transfer_predictor_names() { return {"nearest", "map", "logmap", "finetune", "opscale", "help"}; }
 
 TransferLatency::TransferLatency(const TransferSources& sources, const TransferPredictor& fitted,
-                                 std::string description)
+                                 std::string description, double scale)
     : space_(sources.space), description_(std::move(description)) {
   const std::vector<double> ms = fitted.predict_all();
   HWNAS_CHECK(ms.size() == sources.archs.size(), "transfer: ", ms.size(), " predictions for ", sources.archs.size(),
               " archs");
-  for (size_t i = 0; i < ms.size(); ++i) ms_[space_->format(space_->canonical(sources.archs[i]))] = ms[i];
+  for (size_t i = 0; i < ms.size(); ++i) ms_[space_->format(space_->canonical(sources.archs[i]))] = scale * ms[i];
 }
 
 double TransferLatency::predict_ms(const Arch& arch) const {

@@ -78,10 +78,12 @@ std::unique_ptr<TransferPredictor> make_transfer_predictor(const std::string& na
 std::vector<std::string> transfer_predictor_names();
 
 /// A fitted transfer as a LatencyModel over the archs of its sources (a
-/// search's latency model on the new device); an arch outside them throws.
+/// search's latency model on the new device), every prediction times
+/// `scale` (a safety margin); an arch outside them throws.
 class TransferLatency : public LatencyModel {
  public:
-  TransferLatency(const TransferSources& sources, const TransferPredictor& fitted, std::string description);
+  TransferLatency(const TransferSources& sources, const TransferPredictor& fitted, std::string description,
+                  double scale = 1);
   double predict_ms(const Arch& arch) const override;
   std::string describe() const override { return description_; }
 

@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev                # tensors, autograd, nn, optim
+  libgloo-dev                 # c10d's Gloo headers: data-parallel training across processes
   nlohmann-json3-dev          # JSON
   libyaml-cpp-dev             # YAML configs
   libcli11-dev                # command line

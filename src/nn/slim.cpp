@@ -1,6 +1,7 @@
 #include "nn/slim.h"
 
 #include "core/error.h"
+#include "nn/data_parallel.h"
 #include "nn/reparam.h"
 
 namespace hwnas {
@@ -89,6 +90,10 @@ SlimBatchNorm2dImpl::SlimBatchNorm2dImpl(int max_channels) {
 torch::Tensor SlimBatchNorm2dImpl::forward(const torch::Tensor& x) {
   if (folded) return x;
   const int64_t c = x.size(1);
+  // Data-parallel training: statistics of the whole batch, over every rank.
+  if (DataParallel* group = sync_batchnorm_group(); group != nullptr && is_training() && momentum >= 0)
+    return sync_batch_norm(x, weight_.narrow(0, 0, c), bias_.narrow(0, 0, c), running_mean_.narrow(0, 0, c),
+                           running_var_.narrow(0, 0, c), momentum, kEps, *group);
   // narrow() views share storage, so batch_norm's in-place running-stat
   // update lands in the full buffers.
   return torch::batch_norm(x, weight_.narrow(0, 0, c), bias_.narrow(0, 0, c),

@@ -108,6 +108,15 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
   if (!opts.checkpoint.empty() && file_exists(opts.checkpoint)) {
     stats.steps = load_checkpoint(opts.checkpoint, net, opt);
   }
+  // Data parallel: the ranks start from rank 0's weights, take their shard
+  // of each batch, normalise over the whole batch and average gradients.
+  DataParallel* dp = opts.parallel ? opts.parallel : in_parallel_job() ? nullptr : process_data_parallel();
+  if (dp && dp->world() == 1) dp = nullptr;
+  HWNAS_CHECK(!dp || opts.batch_size % dp->world() == 0, "data parallel: batch size ", opts.batch_size,
+              " does not split over ", dp ? dp->world() : 1, " ranks");
+  if (dp) dp->broadcast(net);
+  const SyncBatchNormScope sync(dp);
+  const bool writes = !dp || dp->rank() == 0;  // one checkpoint writer
   net.train();
   const auto t0 = std::chrono::steady_clock::now();
   double loss_sum = 0, correct = 0, seen = 0;
@@ -117,6 +126,13 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
     const int64_t epoch = step / per_epoch, index = step % per_epoch;
     if (index == 0) loss_sum = correct = seen = 0;
     auto [x, y] = loader.batch(epoch, index);
+    if (dp) {
+      HWNAS_CHECK(x.size(0) % dp->world() == 0, "data parallel: a batch of ", x.size(0), " images does not split over ",
+                  dp->world(), " ranks (use --limit or a batch size that divides the data)");
+      const int64_t shard = x.size(0) / dp->world();
+      x = x.narrow(0, dp->rank() * shard, shard);
+      y = y.narrow(0, dp->rank() * shard, shard);
+    }
     for (auto& group : opt.param_groups())
       static_cast<torch::optim::SGDOptions&>(group.options()).lr(learning_rate(opts, step, per_epoch));
     // Undefined gradients make SGD skip the parameters off this step's path,
@@ -126,6 +142,7 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
     const torch::Tensor logits = net.forward(x, arch);
     const torch::Tensor loss = cross_entropy(logits, y, opts.label_smoothing);
     loss.backward();
+    if (dp) dp->average_gradients(net);
     torch::nn::utils::clip_grad_norm_(net.parameters(), opts.grad_clip);
     opt.step();
     const double l = loss.item<double>();
@@ -137,7 +154,7 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
     seen += x.size(0);
     stats.images += x.size(0);
     if (on_step) on_step(step + 1, total, loss_sum / seen, 100.0 * correct / seen);
-    if (!opts.checkpoint.empty() && (step + 1) % opts.checkpoint_every == 0)
+    if (writes && !opts.checkpoint.empty() && (step + 1) % opts.checkpoint_every == 0)
       save_checkpoint(opts.checkpoint, net, opt, step + 1);
   }
   stats.steps = step;
@@ -145,11 +162,14 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   stats.last_loss = seen > 0 ? loss_sum / seen : 0;
   stats.last_accuracy = seen > 0 ? 100.0 * correct / seen : 0;
-  if (!opts.checkpoint.empty() && stats.images > 0) save_checkpoint(opts.checkpoint, net, opt, step);
+  if (writes && !opts.checkpoint.empty() && stats.images > 0) save_checkpoint(opts.checkpoint, net, opt, step);
   return stats;
 }
 
 StepCallback console_progress(const std::string& label, int64_t steps_per_epoch, int batch_size) {
+  // Data parallel: rank 0 speaks for all.
+  if (const DataParallel* dp = process_data_parallel(); dp != nullptr && dp->rank() > 0)
+    return [](int64_t, int64_t, double, double) {};
   auto start = std::make_shared<std::chrono::steady_clock::time_point>(std::chrono::steady_clock::now());
   auto first = std::make_shared<int64_t>(-1);
   return [=](int64_t step, int64_t total, double loss, double acc) {

@@ -13,6 +13,7 @@
 
 #include "core/search_space.h"
 #include "data/dataset.h"
+#include "nn/data_parallel.h"
 #include "nn/network.h"
 
 namespace hwnas {
@@ -35,6 +36,10 @@ struct TrainOptions {
   std::string checkpoint;        ///< path of the checkpoint file ("" = none)
   int64_t checkpoint_every = 200;  ///< steps between checkpoints
   int64_t stop_after_steps = 0;  ///< stop early at this global step (tests, Ctrl-C-like interruption)
+  /// Data-parallel group (nn/data_parallel.h): each rank trains on its shard
+  /// of every batch of batch_size. Null: the process's group from the
+  /// environment, unless this training is one of several parallel jobs.
+  DataParallel* parallel = nullptr;
   void validate() const;
 };
 

@@ -1,6 +1,7 @@
 #include "core/strings.h"
 
 #include <cctype>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>

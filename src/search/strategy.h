@@ -165,7 +165,7 @@ class SearchRun {
   const LatencyModel& latency_;
   const Objective& objective_;
   SearchOptions options_;
-  const SearchCallbacks& callbacks_;
+  SearchCallbacks callbacks_;  // a copy: a caller may pass a temporary
   History history_;
   int generation_ = 0;
 };

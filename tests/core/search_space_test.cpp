@@ -191,3 +191,20 @@ TEST(HsconasSpace, OpsOptionAddsTheMobileNetV2Block) {
 
 }  // namespace
 }  // namespace hwnas
+
+namespace hwnas {
+namespace {
+
+// Found by fuzz/fuzz_space.cpp: a width factor listed twice could not be
+// told apart in arch text, and absurd sizes hung the builder.
+TEST(SpaceSpecs, RefuseDuplicateWidthsAndAbsurdSizes) {
+  EXPECT_THROW(make_space("mbv2:widths=1/1"), Error);
+  EXPECT_THROW(make_space("domino:depths=1/333333332/1/1/1/1/1"), Error);
+  EXPECT_THROW(make_space("hsconas:depths=65/1/1/1"), Error);
+  EXPECT_THROW(make_space("hsconas:channels=16/32/48/100000"), Error);
+  EXPECT_THROW(make_space("nb201:N=100000"), Error);
+  EXPECT_NO_THROW(make_space("mbv2:widths=0.5/1"));
+}
+
+}  // namespace
+}  // namespace hwnas

@@ -97,17 +97,16 @@ TEST_F(TablesTest, ClearErrors) {
   }
 }
 
-TEST_F(TablesTest, LoadsTheNb201TablesFast) {
+TEST_F(TablesTest, LoadsTheNb201Tables) {
   const std::string acc = kNb201Dir + "/accuracy.csv";
   const std::string lat = kNb201Dir + "/latency.csv";
   ASSERT_TRUE(file_exists(acc) && file_exists(lat)) << "no NB201 tables in " << kNb201Dir;
-  // CPU time, so other jobs on a shared machine do not count.
+  // The load time is printed, not asserted: tests check results, benchmarks speed.
   const std::clock_t t0 = std::clock();
   TableEvaluator eval(acc + ":cifar100_test", *space_);
   TableLatency latency(lat + ":raspi4_ms", *space_);
   const double ms = 1000.0 * (std::clock() - t0) / CLOCKS_PER_SEC;
   std::printf("[nb201 tables] accuracy + latency loaded in %.1f ms of CPU\n", ms);
-  EXPECT_LT(ms, 100.0) << "loading both tables took " << ms << " ms of CPU";
   EXPECT_EQ(eval.table().entries().size(), static_cast<size_t>(kNb201NumArchs));
   EXPECT_NEAR(eval.accuracy(nb201_arch(9930)), 73.5133, 1e-4);  // the best arch (README)
   EXPECT_NEAR(latency.predict_ms(nb201_arch(0)), 10.48198, 1e-5);

@@ -12,6 +12,19 @@ void build_chain_layers(SearchSpace* space, const ChainLayout& layout) {
   HWNAS_CHECK(layout.channels.size() == layout.depths.size() &&
                   layout.channels.size() == layout.strides.size(),
               space->name, ": channels, depths and strides need one entry per stage");
+  // Bounds any device could build (the profiler's limits); beyond them a
+  // spec is a mistake, and building it would exhaust memory first.
+  int total = 0;
+  for (size_t st = 0; st < layout.depths.size(); ++st) {
+    HWNAS_CHECK(layout.depths[st] >= 0 && layout.depths[st] <= 64, space->name, ": stage depths must be in 0..64, got ",
+                layout.depths[st]);
+    HWNAS_CHECK(layout.channels[st] >= 2 && layout.channels[st] <= 8192, space->name,
+                ": stage channels must be in 2..8192, got ", layout.channels[st]);
+    HWNAS_CHECK(layout.strides[st] >= 1 && layout.strides[st] <= 4, space->name, ": strides must be in 1..4, got ",
+                layout.strides[st]);
+    total += layout.depths[st];
+  }
+  HWNAS_CHECK(total <= 256, space->name, ": at most 256 layers, got ", total);
   std::vector<int> all_widths;
   for (size_t i = 0; i < space->width_factors.size(); ++i) all_widths.push_back(static_cast<int>(i));
   if (all_widths.empty()) all_widths.push_back(0);
@@ -50,12 +63,15 @@ void read_chain_options(const std::string& owner, FactoryOptions& o, Backbone* b
   bb->head_channels = o.get_int("head", bb->head_channels);
   bb->num_classes = o.get_int("classes", bb->num_classes);
   HWNAS_CHECK(bb->in_channels >= 1, owner, ": in_channels must be >= 1, got ", bb->in_channels);
-  HWNAS_CHECK(bb->in_size >= 1, owner, ": in_size must be >= 1, got ", bb->in_size);
-  HWNAS_CHECK(bb->stem_channels >= 2 && bb->stem_channels % 2 == 0, owner,
-              ": stem channels must be even and >= 2, got ", bb->stem_channels);
-  HWNAS_CHECK(bb->stem_stride >= 1, owner, ": stem_stride must be >= 1, got ", bb->stem_stride);
-  HWNAS_CHECK(bb->head_channels >= 0, owner, ": head must be >= 0, got ", bb->head_channels);
-  HWNAS_CHECK(bb->num_classes >= 2, owner, ": classes must be >= 2, got ", bb->num_classes);
+  HWNAS_CHECK(bb->in_channels <= 64, owner, ": in_channels must be at most 64, got ", bb->in_channels);
+  HWNAS_CHECK(bb->in_size >= 1 && bb->in_size <= 2048, owner, ": in_size must be in 1..2048, got ", bb->in_size);
+  HWNAS_CHECK(bb->stem_channels >= 2 && bb->stem_channels <= 8192 && bb->stem_channels % 2 == 0, owner,
+              ": stem channels must be even and in 2..8192, got ", bb->stem_channels);
+  HWNAS_CHECK(bb->stem_stride >= 1 && bb->stem_stride <= 4, owner, ": stem_stride must be in 1..4, got ", bb->stem_stride);
+  HWNAS_CHECK(bb->head_channels >= 0 && bb->head_channels <= 8192, owner, ": head must be in 0..8192, got ",
+              bb->head_channels);
+  HWNAS_CHECK(bb->num_classes >= 2 && bb->num_classes <= 100000, owner, ": classes must be in 2..100000, got ",
+              bb->num_classes);
 }
 
 OpDef mb_op(int k, int e) {
@@ -66,8 +82,13 @@ OpDef mb_op(int k, int e) {
 std::vector<double> read_width_factors(const std::string& owner, FactoryOptions& o) {
   const std::vector<double> widths = o.get_doubles("widths", {1.0});
   HWNAS_CHECK(!widths.empty(), owner, ": widths needs at least one factor");
-  for (double w : widths)
-    HWNAS_CHECK(w > 0 && w <= 4, owner, ": width factors must be in (0, 4], got ", format_number(w));
+  for (size_t i = 0; i < widths.size(); ++i) {
+    HWNAS_CHECK(widths[i] > 0 && widths[i] <= 4, owner, ": width factors must be in (0, 4], got ",
+                format_number(widths[i]));
+    // An arch names its widths by value: a factor listed twice could not be told apart.
+    for (size_t j = 0; j < i; ++j)
+      HWNAS_CHECK(widths[j] != widths[i], owner, ": width factor ", format_number(widths[i]), " is listed twice");
+  }
   return widths;
 }
 

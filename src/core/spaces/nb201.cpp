@@ -145,11 +145,14 @@ std::unique_ptr<SearchSpace> make_nb201_space(const std::map<std::string, std::s
   bb.stem_pool = false;
   bb.head_channels = 0;
   o.finish();
-  HWNAS_CHECK(channels >= 1, "nb201: C must be >= 1, got ", channels);
-  HWNAS_CHECK(space->cells_per_stage >= 1, "nb201: N must be >= 1, got ", space->cells_per_stage);
-  HWNAS_CHECK(bb.in_channels >= 1, "nb201: in_channels must be >= 1, got ", bb.in_channels);
-  HWNAS_CHECK(bb.in_size >= 4, "nb201: in_size must be >= 4, got ", bb.in_size);
-  HWNAS_CHECK(bb.num_classes >= 2, "nb201: classes must be >= 2, got ", bb.num_classes);
+  // Beyond these a network would not fit any device (the profiler's limits).
+  HWNAS_CHECK(channels >= 1 && channels <= 2048, "nb201: C must be in 1..2048, got ", channels);
+  HWNAS_CHECK(space->cells_per_stage >= 1 && space->cells_per_stage <= 64, "nb201: N must be in 1..64, got ",
+              space->cells_per_stage);
+  HWNAS_CHECK(bb.in_channels >= 1 && bb.in_channels <= 64, "nb201: in_channels must be in 1..64, got ", bb.in_channels);
+  HWNAS_CHECK(bb.in_size >= 4 && bb.in_size <= 2048, "nb201: in_size must be in 4..2048, got ", bb.in_size);
+  HWNAS_CHECK(bb.num_classes >= 2 && bb.num_classes <= 100000, "nb201: classes must be in 2..100000, got ",
+              bb.num_classes);
 
   space->width_factors = {1.0};
   //                 name            kind               k  e  se     scalable reshapes

@@ -290,9 +290,9 @@ void check_network_limits(const SearchSpace& space, int batch) {
 namespace {
 
 /// What is timed: one module as profile_op / profile_network build it
-/// (fresh weights, eval mode), its forward pass and its ONNX writer.
+/// (fresh weights, eval mode), as its forward pass and its ONNX writer
+/// (both hold the module).
 struct BuiltModule {
-  std::shared_ptr<torch::nn::Module> module;
   std::function<torch::Tensor(const torch::Tensor&)> forward;
   std::function<OnnxValue(OnnxGraph&, const OnnxValue&)> write;
   bool se = false;  ///< holds squeeze-and-excitation (OpenCV 4.6 runs it at batch 1 only)
@@ -359,7 +359,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
           Stem stem = make_stem(b);
           stem->eval();
           if (opt.fold) fold_batchnorm(*stem);
-          return BuiltModule{stem.ptr(), [stem](const torch::Tensor& x) mutable { return stem->forward(x); },
+          return BuiltModule{[stem](const torch::Tensor& x) mutable { return stem->forward(x); },
                              [stem](OnnxGraph& g, const OnnxValue& x) { return stem->write_onnx(g, x); }};
         },
         shape, opt, threads, "op " + s.key());
@@ -373,7 +373,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
           Head head = make_head(b, s.cin);
           head->eval();
           if (opt.fold) fold_batchnorm(*head);
-          return BuiltModule{head.ptr(), [head](const torch::Tensor& x) mutable { return head->forward(x); },
+          return BuiltModule{[head](const torch::Tensor& x) mutable { return head->forward(x); },
                              [head](OnnxGraph& g, const OnnxValue& x) { return head->write_onnx(g, x); }};
         },
         shape, opt, threads, "op " + s.key());
@@ -397,7 +397,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
         std::shared_ptr<BlockImpl> block = make_block(op, layer, std::max(mid, 1));
         block->eval();
         if (opt.fold) fold_network(*block);
-        return BuiltModule{block, [block, mid](const torch::Tensor& x) { return block->forward(x, mid); },
+        return BuiltModule{[block, mid](const torch::Tensor& x) { return block->forward(x, mid); },
                            [block, mid](OnnxGraph& g, const OnnxValue& x) { return block->write_onnx(g, x, mid); },
                            op.se};
       },
@@ -416,7 +416,7 @@ Timing profile_network(const SearchSpace& space, const Arch& arch, int batch, co
         std::shared_ptr<NetworkImpl> net = make_network(space, arch);
         net->eval();
         if (opt.fold) fold_network(*net);
-        return BuiltModule{net, [net](const torch::Tensor& x) { return net->forward(x); },
+        return BuiltModule{[net](const torch::Tensor& x) { return net->forward(x); },
                            [net](OnnxGraph& g, const OnnxValue& x) { return net->write_onnx(g, x); }, se};
       },
       {batch, b.in_channels, b.in_size, b.in_size}, opt, threads, "arch " + space.format(arch));

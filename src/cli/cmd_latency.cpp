@@ -191,31 +191,17 @@ void transfer(const TransferArgs& a) {
   HWNAS_CHECK(!a.target.empty(), "--target: name the new device's FILE:COL");
   for (const std::string& r : refs)
     HWNAS_CHECK(r != a.target, "--source ", r, " is the --target column: judge transfer on a device left out");
-  std::vector<ArchTable> tables;
-  for (const std::string& r : refs) tables.emplace_back(r, *space);
   const ArchTable target(a.target, *space);
-  TransferSources src;
-  src.space = space.get();
-  std::vector<double> truth;
-  std::vector<std::vector<double>> rows;
-  for (const auto& [arch, ms] : target.entries()) {
-    bool everywhere = true;
-    for (const ArchTable& t : tables) everywhere = everywhere && t.contains(arch);
-    if (!everywhere) continue;
-    src.archs.push_back(arch);
-    truth.push_back(ms);
-    std::vector<double> row;
-    for (const ArchTable& t : tables) row.push_back(t.at(arch));
-    rows.push_back(row);
-  }
+  const TransferSources src = transfer_sources(*space, refs, target);
   HWNAS_CHECK(src.archs.size() > static_cast<size_t>(a.shots), "--target ", a.target, " shares only ",
               src.archs.size(), " archs with the sources, not more than the ", a.shots, " shots");
-  src.ms = Matrix::from_rows(rows);
-  for (const ArchTable& t : tables) src.devices.push_back(t.column());
+  // Read here only to score the predictions; the predictors see the shots.
+  std::vector<double> truth;
+  for (const Arch& arch : src.archs) truth.push_back(target.at(arch));
   std::vector<std::string> models = a.models;
   if (models.empty())
     for (const std::string& m : transfer_predictor_names())
-      if (m != "help" || tables.size() >= 3) models.push_back(m);
+      if (m != "help" || refs.size() >= 3) models.push_back(m);
   // The predictors see the target column only through the shots they draw.
   const std::vector<TransferScore> scores = evaluate_transfer(
       src, [&](int i) { return truth[i]; }, truth, models, a.shots, a.draws, a.seed);

@@ -30,6 +30,8 @@ std::string trim(const std::string& s) {
   return s.substr(b, e - b);
 }
 
+std::string first_line(const std::string& text) { return trim(text.substr(0, text.find('\n'))); }
+
 bool starts_with(const std::string& s, const std::string& prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
 }

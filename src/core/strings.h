@@ -8,6 +8,8 @@ namespace hwnas {
 
 std::vector<std::string> split(const std::string& s, char sep);
 std::string trim(const std::string& s);
+/// The first line of `text`, trimmed: a library's multi-line error as one line.
+std::string first_line(const std::string& text);
 bool starts_with(const std::string& s, const std::string& prefix);
 std::string join(const std::vector<std::string>& parts, const std::string& sep);
 

@@ -100,8 +100,6 @@ std::string shape_text(const std::vector<int64_t>& s) {
   return "[" + join(parts, ", ") + "]";
 }
 
-/// The checker's messages run over several lines; errors here are one.
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 /// Output size of a window op along one dimension (torch's formula).
 int64_t pooled(int64_t in, int k, int s, int p, bool ceil_mode) {

@@ -11,8 +11,6 @@ namespace hwnas {
 
 namespace {
 
-std::string first_line(const std::string& text) { return trim(text.substr(0, text.find('\n'))); }
-
 cv::Mat make_blob(const std::vector<float>& input, const std::vector<int64_t>& shape) {
   HWNAS_CHECK(shape.size() == 4, "opencv: the input must be [N, C, H, W]");
   int64_t n = 1;
@@ -32,6 +30,15 @@ std::string opencv_version() { return std::string("opencv ") + CV_VERSION; }
 struct OpenCvModel::Impl {
   cv::dnn::Net net;
   std::string origin;
+  /// One forward pass, OpenCV's error as hwnas's one line.
+  cv::Mat forward() {
+    try {
+      return net.forward();
+    } catch (const cv::Exception& e) {
+      HWNAS_CHECK(false, origin, ": OpenCV DNN failed to run the model: ", first_line(e.err));
+    }
+    return {};
+  }
 };
 
 OpenCvModel::OpenCvModel(const std::string& onnx_bytes, const std::string& origin) : impl_(std::make_unique<Impl>()) {
@@ -54,23 +61,12 @@ void OpenCvModel::set_input(const std::vector<float>& input, const std::vector<i
   impl_->net.setInput(make_blob(input, shape));
 }
 
-void OpenCvModel::forward() {
-  try {
-    impl_->net.forward();
-  } catch (const cv::Exception& e) {
-    HWNAS_CHECK(false, impl_->origin, ": OpenCV DNN failed to run the model: ", first_line(e.err));
-  }
-}
+void OpenCvModel::forward() { impl_->forward(); }
 
 std::vector<float> OpenCvModel::run(const std::vector<float>& input, const std::vector<int64_t>& shape,
                                     std::vector<int64_t>* out_shape) {
   set_input(input, shape);
-  cv::Mat out;
-  try {
-    out = impl_->net.forward();
-  } catch (const cv::Exception& e) {
-    HWNAS_CHECK(false, impl_->origin, ": OpenCV DNN failed to run the model: ", first_line(e.err));
-  }
+  const cv::Mat out = impl_->forward();
   if (out_shape) {
     out_shape->clear();
     for (int d = 0; d < out.dims; ++d) out_shape->push_back(out.size[d]);

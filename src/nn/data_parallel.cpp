@@ -31,8 +31,7 @@ void wait(const c10::intrusive_ptr<c10d::Work>& work, const char* what) {
   try {
     work->wait();
   } catch (const std::exception& e) {
-    const std::string msg = e.what();
-    HWNAS_CHECK(false, "data parallel: ", what, " failed: ", msg.substr(0, msg.find('\n')));
+    HWNAS_CHECK(false, "data parallel: ", what, " failed: ", first_line(e.what()));
   }
 }
 
@@ -61,8 +60,7 @@ std::unique_ptr<DataParallel> DataParallel::over_file(int rank, int world, const
     dp->impl_->store = c10::make_intrusive<c10d::FileStore>(store_path, world);
     dp->impl_->group = make_group(dp->impl_->store, rank, world);
   } catch (const std::exception& e) {
-    const std::string msg = e.what();
-    HWNAS_CHECK(false, "data parallel: cannot form the group at ", store_path, ": ", msg.substr(0, msg.find('\n')));
+    HWNAS_CHECK(false, "data parallel: cannot form the group at ", store_path, ": ", first_line(e.what()));
   }
   return dp;
 }
@@ -80,9 +78,8 @@ std::unique_ptr<DataParallel> DataParallel::over_tcp(int rank, int world, const 
     dp->impl_->store = c10::make_intrusive<c10d::TCPStore>(addr, o);
     dp->impl_->group = make_group(dp->impl_->store, rank, world);
   } catch (const std::exception& e) {
-    const std::string msg = e.what();
     HWNAS_CHECK(false, "data parallel: rank ", rank, " cannot meet the others at ", addr, ":", port, ": ",
-                msg.substr(0, msg.find('\n')));
+                first_line(e.what()));
   }
   return dp;
 }

@@ -61,10 +61,10 @@ ExportCheck export_and_check(NetworkImpl& net, const SearchSpace& space, const A
       {"hwnas.arch", space.format(arch)},
       {"hwnas.dataset", ws.opts.dataset}};
   meta.insert(meta.end(), extra.begin(), extra.end());
-  const std::string bytes = export_onnx(net, space.backbone, path.substr(path.find_last_of('/') + 1), meta);
-  save_onnx(path, bytes);
   ExportCheck c;
   c.file = path.substr(path.find_last_of('/') + 1);
+  const std::string bytes = export_onnx(net, space.backbone, c.file, meta);
+  save_onnx(path, bytes);
   if (images == 0) return c;
   // LibTorch in batches, OpenCV one image at a time: OpenCV 4.6 runs
   // squeeze-and-excitation only at batch 1, and batch 1 is what ships.

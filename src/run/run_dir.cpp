@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "core/io.h"
 
 namespace hwnas {
@@ -35,7 +36,7 @@ void load_module(torch::nn::Module& module, const std::string& path) {
     module.load(archive);
   } catch (const c10::Error& e) {
     HWNAS_CHECK(false, "weights file ", path, " does not fit this network (other space, or corrupt): ",
-                e.msg().substr(0, e.msg().find('\n')));
+                first_line(e.msg()));
   }
 }
 

@@ -72,27 +72,11 @@ std::string use_transfer(SearchSource* src, const SearchSpace& space, const std:
                          const std::string& predictor, int shots, uint64_t seed, bool margin) {
   auto* table = dynamic_cast<TableLatency*>(src->latency.get());
   HWNAS_CHECK(table != nullptr, "--source: the latency to transfer to must be a --latency-table");
-  std::vector<std::unique_ptr<ArchTable>> tables;
-  for (const std::string& r : sources) {
+  for (const std::string& r : sources)
     HWNAS_CHECK(r != table->table().ref(), "--source ", r, " is the --latency-table itself");
-    tables.push_back(std::make_unique<ArchTable>(r, space));
-  }
-  TransferSources ts;
-  ts.space = &space;
-  std::vector<std::vector<double>> rows;
-  for (const auto& [arch, ms] : table->table().entries()) {
-    bool everywhere = true;
-    for (const auto& t : tables) everywhere = everywhere && t->contains(arch);
-    if (!everywhere) continue;
-    ts.archs.push_back(arch);
-    std::vector<double> row;
-    for (const auto& t : tables) row.push_back(t->at(arch));
-    rows.push_back(row);
-  }
+  const TransferSources ts = transfer_sources(space, sources, table->table());
   HWNAS_CHECK(ts.archs.size() > static_cast<size_t>(shots), "--source: the tables share only ", ts.archs.size(),
               " archs with ", table->table().ref());
-  ts.ms = Matrix::from_rows(rows);
-  for (const auto& t : tables) ts.devices.push_back(t->column());
   Rng rng = derive_rng(seed, Stage::kProfile);
   const std::vector<int> shot_idx = choose_shots(ts, shots, rng);
   std::vector<double> shot_ms;
@@ -122,7 +106,7 @@ std::string use_transfer(SearchSource* src, const SearchSpace& space, const std:
   // Archs the sources lack are not in the search's reach: drop them from the oracle too.
   std::vector<TablePoint> kept;
   for (const TablePoint& p : src->all)
-    if (std::all_of(tables.begin(), tables.end(), [&](const auto& t) { return t->contains(p.arch); })) kept.push_back(p);
+    if (model->covers(p.arch)) kept.push_back(p);
   src->all = std::move(kept);
   src->truth = std::move(src->latency);
   src->latency = std::move(model);

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "core/io.h"
 #include "nn/diff_supernet.h"
 #include "nn/execution.h"
@@ -287,7 +288,7 @@ class DiffSearch {
       j.at("steps").get_to(progress_.steps);
     } catch (const c10::Error& e) {
       HWNAS_CHECK(false, "search checkpoint ", o_.checkpoint, " does not match this search (other space or corrupt): ",
-                  e.msg().substr(0, e.msg().find('\n')));
+                  first_line(e.msg()));
     } catch (const nlohmann::json::exception& e) {
       HWNAS_CHECK(false, "search checkpoint ", o_.checkpoint, ": unreadable progress (", e.what(), ")");
     }

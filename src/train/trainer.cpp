@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/strings.h"
 #include "core/io.h"
 #include "nn/execution.h"
 
@@ -79,7 +80,7 @@ int64_t load_checkpoint(const std::string& path, NetworkImpl& net, torch::optim:
     return step.item<int64_t>();
   } catch (const c10::Error& e) {
     HWNAS_CHECK(false, "checkpoint ", path, " does not match this network (wrong space or corrupt): ",
-                e.msg().substr(0, e.msg().find('\n')));
+                first_line(e.msg()));
   }
   return 0;
 }

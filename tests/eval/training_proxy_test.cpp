@@ -9,26 +9,17 @@
 #include "core/error.h"
 #include "nn/execution.h"
 #include "search/lightnas.h"
+#include "tests/support/toy_images.h"
 
 namespace hwnas {
 namespace {
-
-/// 64 1x28x28 images whose class is their mean brightness: learnable fast.
-ImageSet toy_set() {
-  torch::manual_seed(0);
-  ImageSet s;
-  s.name = "toy";
-  s.labels = torch::arange(64, torch::kLong) % 10;
-  s.images = (torch::rand({64, 1, 28, 28}) * 100 + s.labels.view({64, 1, 1, 1}) * 15).to(torch::kUInt8);
-  return s;
-}
 
 std::unique_ptr<SearchSpace> tiny_space() {
   return make_space("mbv2:depths=1/1/1/1/1/1/1,widths=0.5/1/2,head=32");
 }
 
 TEST(TrainingProxy, BteOfFixedBatchesOverEpochs) {
-  const ImageSet data = toy_set();
+  const ImageSet data = brightness_toy_set();
   const Normalization norm = compute_normalization(data);
   auto space = tiny_space();
   const TrainingProxyOptions o = parse_training_proxy("bte:epochs=3,images=60,batch=16,lr=0.1", 4);
@@ -52,7 +43,7 @@ TEST(TrainingProxy, BteOfFixedBatchesOverEpochs) {
 }
 
 TEST(TrainingProxy, SideBySideEqualsOneAtATime) {
-  const ImageSet data = toy_set();
+  const ImageSet data = brightness_toy_set();
   const Normalization norm = compute_normalization(data);
   auto space = tiny_space();
   const TrainingProxyOptions o = parse_training_proxy("bte:epochs=2,images=32,batch=16", 1);
@@ -73,7 +64,7 @@ TEST(TrainingProxy, RefusesBadSettings) {
   EXPECT_THROW(parse_training_proxy("bte:E=3"), Error);
   EXPECT_THROW(parse_training_proxy("bte:images=8,batch=16"), Error);
   EXPECT_THROW(parse_training_proxy("tse:lr=0"), Error);
-  const ImageSet data = toy_set();
+  const ImageSet data = brightness_toy_set();
   auto space = tiny_space();
   EXPECT_THROW(TrainingProxyEvaluator(*space, data, compute_normalization(data),
                                       parse_training_proxy("bte:images=128,batch=16"), 1),

@@ -12,27 +12,23 @@
 #include "nn/network.h"
 #include "nn/reparam.h"
 #include "nn/slim.h"
+#include "tests/support/random_batchnorms.h"
 
 namespace hwnas {
 namespace {
 
 constexpr double kTol = 1e-4;
 
-/// Random BatchNorm statistics, so a fold that dropped one would show, and
-/// a classifier of unit gain, so the logits are far from zero.
-void randomise_batchnorms(torch::nn::Module& net) {
+/// Random BatchNorm statistics (a dropped fold would show) and a classifier
+/// of unit gain, so the logits are far from zero.
+void randomise_weights(torch::nn::Module& net) {
+  randomise_batchnorms(net);
   torch::NoGradGuard no_grad;
-  for (auto& m : net.modules()) {
-    if (auto* bn = m->as<SlimBatchNorm2dImpl>()) {
-      for (auto& p : bn->named_parameters(false)) p.value().uniform_(p.key() == "weight" ? 0.5 : -0.3, p.key() == "weight" ? 1.5 : 0.3);
-      for (auto& b : bn->named_buffers(false))
-        b.value().uniform_(b.key() == "running_var" ? 0.5 : -0.3, b.key() == "running_var" ? 2.0 : 0.3);
-    }
+  for (auto& m : net.modules())
     if (auto* fc = m->as<torch::nn::LinearImpl>()) {
       fc->weight.normal_(0, 1.0 / std::sqrt(static_cast<double>(fc->weight.size(1))));
       fc->bias.uniform_(-0.1, 0.1);
     }
-  }
 }
 
 /// LibTorch's logits and OpenCV's on the exported file for one random batch.
@@ -89,7 +85,7 @@ TEST(OnnxExport, EveryBlockTypeRoundTripsThroughOpenCv) {
       SCOPED_TRACE(std::string(spec) + " " + space->format(arch));
       torch::manual_seed(1);
       auto net = make_network(*space, arch);
-      randomise_batchnorms(*net);
+      randomise_weights(*net);
       net->eval();
       // OpenCV 4.6 cannot broadcast an SE gate [N, C, 1, 1] over a batch
       // above 1 (its Scale layer); networks with SE round-trip at batch 1.
@@ -115,7 +111,7 @@ TEST(OnnxExport, Nb201CellsWithEveryEdgeOpAndZeroNodes) {
     const Arch arch = space->parse(text);
     torch::manual_seed(2);
     auto net = make_network(*space, arch);
-    randomise_batchnorms(*net);
+    randomise_weights(*net);
     net->eval();
     EXPECT_LT(round_trip_diff(*net, *space, 3, 5), kTol) << text;
   }
@@ -128,7 +124,7 @@ TEST(OnnxExport, FoldedAndUnfoldedNetworksExportAlike) {
   const Arch arch = space->parse("g3e6,mb3e6,g3e6,g3e6,mb3e6,g3e6,g3e6,mb3e6");
   torch::manual_seed(4);
   auto net = make_network(*space, arch);
-  randomise_batchnorms(*net);
+  randomise_weights(*net);
   net->eval();
   OnnxSummary before, after;
   EXPECT_LT(round_trip_diff(*net, *space, 1, 9, &before), kTol);

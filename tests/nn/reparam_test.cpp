@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "nn/network.h"
 #include "nn/slim.h"
+#include "tests/support/random_batchnorms.h"
 
 namespace hwnas {
 namespace {
@@ -143,18 +144,6 @@ TEST(Reparam, GraftedMbBlockFoldsToOneConv) {
     EXPECT_EQ(folded.out_channels(), cout);
     EXPECT_LT(max_diff(run_conv(x, folded), block), kTol) << "stride " << stride;
   }
-}
-
-/// Random running statistics and affine parameters in every BatchNorm, so a
-/// fold that dropped one would show.
-void randomise_batchnorms(torch::nn::Module& net) {
-  torch::NoGradGuard no_grad;
-  for (auto& m : net.modules())
-    if (auto* bn = m->as<SlimBatchNorm2dImpl>()) {
-      for (auto& p : bn->named_parameters(false)) p.value().uniform_(p.key() == "weight" ? 0.5 : -0.3, p.key() == "weight" ? 1.5 : 0.3);
-      for (auto& b : bn->named_buffers(false))
-        b.value().uniform_(b.key() == "running_var" ? 0.5 : -0.3, b.key() == "running_var" ? 2.0 : 0.3);
-    }
 }
 
 // The folded stand-alone network of every built-in space computes what the

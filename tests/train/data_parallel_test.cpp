@@ -9,20 +9,11 @@
 #include <thread>
 
 #include "core/error.h"
+#include "tests/support/toy_images.h"
 #include "train/trainer.h"
 
 namespace hwnas {
 namespace {
-
-ImageSet toy_set() {
-  torch::manual_seed(0);
-  ImageSet s;
-  s.name = "toy";
-  s.num_classes = 10;
-  s.labels = torch::arange(64, torch::kLong) % 10;
-  s.images = (torch::rand({64, 1, 28, 28}) * 100 + s.labels.view({64, 1, 1, 1}) * 15).to(torch::kUInt8);
-  return s;
-}
 
 double max_diff(torch::nn::Module& a, torch::nn::Module& b) {
   double d = 0;
@@ -35,7 +26,7 @@ double max_diff(torch::nn::Module& a, torch::nn::Module& b) {
 }
 
 TEST(DataParallel, TwoRanksTrainWhatOneProcessTrainsWithTheWholeBatch) {
-  const ImageSet data = toy_set();
+  const ImageSet data = brightness_toy_set();
   const Normalization norm{{0.3f}, {0.2f}};
   auto space = make_space("hsconas:depths=1/1/2/1,channels=16/32/48/64,stem=8,head=32,widths=4,ops=k3/k5/x/mb3e6");
   const Arch arch = space->parse("k3@1,mb3e6@0.5,x@1,k5@0.75,mb3e6@1");

@@ -7,21 +7,10 @@
 #include "core/error.h"
 #include "eval/accuracy.h"
 #include "nn/network.h"
+#include "tests/support/toy_images.h"
 
 namespace hwnas {
 namespace {
-
-/// 64 tiny 1x28x28 images whose class is encoded in the mean brightness:
-/// learnable in a few steps.
-ImageSet toy_set() {
-  torch::manual_seed(0);
-  ImageSet s;
-  s.name = "toy";
-  s.num_classes = 10;
-  s.labels = torch::arange(64, torch::kLong) % 10;
-  s.images = (torch::rand({64, 1, 28, 28}) * 100 + s.labels.view({64, 1, 1, 1}) * 15).to(torch::kUInt8);
-  return s;
-}
 
 std::unique_ptr<SearchSpace> tiny_space() {
   return make_space("hsconas:depths=1/1/2/1,channels=16/32/48/64,stem=8,head=32,widths=4");
@@ -39,7 +28,7 @@ TrainOptions tiny_opts(const std::string& ckpt) {
 }
 
 TEST(Trainer, ResumeReproducesUninterruptedRun) {
-  const ImageSet data = toy_set();
+  const ImageSet data = brightness_toy_set();
   const Normalization norm = compute_normalization(data);
   auto space = tiny_space();
   const auto dir = std::filesystem::temp_directory_path() / "hwnas_trainer_test";
@@ -76,7 +65,7 @@ TEST(Trainer, ResumeReproducesUninterruptedRun) {
 }
 
 TEST(Trainer, StandaloneLearnsToySet) {
-  const ImageSet data = toy_set();
+  const ImageSet data = brightness_toy_set();
   const Normalization norm = compute_normalization(data);
   auto space = tiny_space();
   const Arch arch = space->largest();
@@ -100,7 +89,7 @@ TEST(Trainer, BadOptionsAreRefused) {
 }
 
 TEST(Evaluator, RecalibrationIsDeterministicAndCached) {
-  const ImageSet data = toy_set();
+  const ImageSet data = brightness_toy_set();
   const Normalization norm = compute_normalization(data);
   auto space = tiny_space();
   torch::manual_seed(0);

@@ -24,6 +24,26 @@ void TransferSources::check() const {
                   " for arch ", space->format(archs[i]), " (must be positive)");
 }
 
+TransferSources transfer_sources(const SearchSpace& space, const std::vector<std::string>& sources,
+                                 const ArchTable& target) {
+  std::vector<std::unique_ptr<ArchTable>> tables;
+  for (const std::string& r : sources) tables.push_back(std::make_unique<ArchTable>(r, space));
+  TransferSources ts;
+  ts.space = &space;
+  std::vector<std::vector<double>> rows;
+  for (const auto& entry : target.entries()) {
+    const Arch& arch = entry.first;
+    if (!std::all_of(tables.begin(), tables.end(), [&](const auto& t) { return t->contains(arch); })) continue;
+    ts.archs.push_back(arch);
+    std::vector<double> row;
+    for (const auto& t : tables) row.push_back(t->at(arch));
+    rows.push_back(row);
+  }
+  ts.ms = Matrix::from_rows(rows);
+  for (const auto& t : tables) ts.devices.push_back(t->column());
+  return ts;
+}
+
 namespace {
 
 /// Penalties the ridge fits try; leave-one-out picks one.
@@ -410,6 +430,10 @@ TransferLatency::TransferLatency(const TransferSources& sources, const TransferP
   HWNAS_CHECK(ms.size() == sources.archs.size(), "transfer: ", ms.size(), " predictions for ", sources.archs.size(),
               " archs");
   for (size_t i = 0; i < ms.size(); ++i) ms_[space_->format(space_->canonical(sources.archs[i]))] = scale * ms[i];
+}
+
+bool TransferLatency::covers(const Arch& arch) const {
+  return ms_.count(space_->format(space_->canonical(arch))) > 0;
 }
 
 double TransferLatency::predict_ms(const Arch& arch) const {

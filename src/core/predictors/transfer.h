@@ -39,6 +39,7 @@
 #include "core/predictors/metrics.h"
 #include "core/rng.h"
 #include "core/search_space.h"
+#include "core/tables.h"
 
 namespace hwnas {
 
@@ -52,6 +53,12 @@ struct TransferSources {
   /// or a latency that is not positive and finite.
   void check() const;
 };
+
+/// The archs of `target` that every table `sources` (FILE:COL each) holds,
+/// in the target's order, with the sources' latencies: what a transfer to
+/// the target's device starts from. The target's values are not read.
+TransferSources transfer_sources(const SearchSpace& space, const std::vector<std::string>& sources,
+                                 const ArchTable& target);
 
 /// K shot indices (into sources.archs): one from each of K equal strata of
 /// the sources' mean log latency, drawn with `rng`. Throws when K is not in
@@ -85,6 +92,8 @@ class TransferLatency : public LatencyModel {
   TransferLatency(const TransferSources& sources, const TransferPredictor& fitted, std::string description,
                   double scale = 1);
   double predict_ms(const Arch& arch) const override;
+  /// Whether `arch` is among the sources' archs (predict_ms throws otherwise).
+  bool covers(const Arch& arch) const;
   std::string describe() const override { return description_; }
 
  private:

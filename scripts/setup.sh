@@ -9,6 +9,7 @@ PACKAGES=(
   libtorch-dev                # tensors, autograd, nn, optim
   libgloo-dev                 # c10d's Gloo headers: data-parallel training across processes
   nlohmann-json3-dev          # JSON
+  libeigen3-dev               # dense linear algebra of the closed-form latency predictors
   libyaml-cpp-dev             # YAML configs
   libcli11-dev                # command line
   zlib1g-dev                  # .gz dataset files

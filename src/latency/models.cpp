@@ -89,8 +89,8 @@ LutScaleModel::LutScaleModel(const SearchSpace& space, Lut lut, const MeasuredAr
   // intercept B unpenalised. lambda = 0.05 n: d_k = 0.2 costs about what a
   // 0.01 ms residual on every arch does at S_k ~ 1 ms.
   const int p = 1 + static_cast<int>(scaled.size());
-  Matrix a(p, p);
-  std::vector<double> b(p, 0.0);
+  Matrix a = Matrix::Zero(p, p);
+  Vector b = Vector::Zero(p);
   for (int i = 0; i < n; ++i) {
     const std::vector<double> s = sums_.op_sums_ms(data.archs[i]);
     std::vector<double> x = {1.0};
@@ -103,7 +103,7 @@ LutScaleModel::LutScaleModel(const SearchSpace& space, Lut lut, const MeasuredAr
     }
   }
   for (int j = 1; j < p; ++j) a(j, j) += 0.05 * n;
-  const std::vector<double> theta = solve_spd(a, b);
+  const Vector theta = solve_spd(a, b);
   bias_ms_ = theta[0];
   for (size_t j = 0; j < scaled.size(); ++j) scales_[scaled[j]] = 1.0 + theta[j + 1];
 }

@@ -48,7 +48,7 @@ Calibration fit_calibration(const std::vector<std::vector<double>>& features, co
               standalone.size(), " accuracies");
   HWNAS_CHECK(n >= 4, "calibration needs at least 4 archs, got ", n);
   Calibration c;
-  const Matrix x = Matrix::from_rows(features);
+  const Matrix x = matrix_from_rows(features);
   // Leave-one-out: how well would the fit rank an arch it has not seen?
   std::vector<double> loo(n), inherited(n);
   for (int i = 0; i < n; ++i) {
@@ -58,7 +58,7 @@ Calibration fit_calibration(const std::vector<std::vector<double>>& features, co
     std::vector<double> y;
     for (int j : rest) y.push_back(standalone[j]);
     LinearRegressor m(LinearOptions{0.1});
-    m.fit(x.select_rows(rest), y);
+    m.fit(x(rest, Eigen::all), y);
     loo[i] = m.predict(features[i]);
     inherited[i] = features[i][0];
   }

@@ -1,4 +1,4 @@
-// Learned latency predictors: dense linear algebra, each regressor on
+// Learned latency predictors: the SPD solve, each regressor on
 // synthetic data with a known answer, metrics on hand-computed cases, the
 // factory round trip, the one-hot arch encoding, and one check on real
 // measured latencies (HW-NAS-Bench Raspberry Pi 4 column of NAS-Bench-201).
@@ -47,9 +47,9 @@ Dataset make_data(int n, int p, double noise, uint64_t seed, F f) {
   std::normal_distribution<double> e(0.0, noise);
   Dataset d;
   d.x = Matrix(n, p);
-  for (double& v : d.x.data) v = u(rng);
+  for (double& v : d.x.reshaped<Eigen::RowMajor>()) v = u(rng);
   for (int r = 0; r < n; ++r) {
-    d.y_true.push_back(f(d.x.row_vector(r)));
+    d.y_true.push_back(f(to_std_vector(d.x.row(r))));
     d.y.push_back(d.y_true.back() + (noise > 0 ? e(rng) : 0.0));
   }
   return d;
@@ -85,65 +85,29 @@ double smooth_nonlinear(const std::vector<double>& x) {
 // ---------------------------------------------------------------- matrix
 
 TEST(Matrix, CholeskySolvesSpdSystem) {
-  const Matrix a = Matrix::from_rows({{4, 2, 0.6}, {2, 5, 1}, {0.6, 1, 3}});
-  const std::vector<double> x = {1.0, -2.0, 0.5};
-  const std::vector<double> b = matvec(a, x);
-  const std::vector<double> got = solve_spd(a, b);
+  const Matrix a = matrix_from_rows({{4, 2, 0.6}, {2, 5, 1}, {0.6, 1, 3}});
+  const Vector x{{1.0, -2.0, 0.5}};
+  const Vector b = a * x;
+  const Vector got = solve_spd(a, b);
   for (int i = 0; i < 3; ++i) EXPECT_NEAR(got[i], x[i], 1e-12);
-  EXPECT_THROW(solve_spd(Matrix::from_rows({{1, 2}, {2, 1}}), {1, 1}), Error);  // indefinite
-  EXPECT_THROW(Matrix::from_rows({{1, 2}, {3}}), Error);
-}
-
-TEST(Matrix, ProductsAgree) {
-  Rng rng(11);
-  Matrix a(7, 4);
-  for (double& v : a.data) v = uniform01(rng) - 0.5;
-  const Matrix g = gram(a), gt = matmul(a.transpose(), a);
-  const Matrix o = outer_gram(a), ot = matmul(a, a.transpose());
-  for (size_t i = 0; i < g.data.size(); ++i) EXPECT_NEAR(g.data[i], gt.data[i], 1e-12);
-  for (size_t i = 0; i < o.data.size(); ++i) EXPECT_NEAR(o.data[i], ot.data[i], 1e-12);
-  EXPECT_THROW(matmul(a, a), Error);
-}
-
-TEST(Matrix, SymmetricEigenReconstructs) {
-  Rng rng(12);
-  for (int n : {1, 2, 5, 40}) {
-    Matrix b(n + 3, n);
-    for (double& v : b.data) v = uniform01(rng) - 0.5;
-    Matrix a = gram(b);
-    a(0, 0) += 1.0;  // not a pure Gram matrix
-    const SymmetricEigen e = symmetric_eigen(a);
-    ASSERT_EQ(static_cast<int>(e.values.size()), n);
-    for (int j = 1; j < n; ++j) EXPECT_LE(e.values[j - 1], e.values[j]);
-    // A v_j = lambda_j v_j and V^T V = I.
-    for (int j = 0; j < n; ++j) {
-      for (int i = 0; i < n; ++i) {
-        double av = 0.0;
-        for (int k = 0; k < n; ++k) av += a(i, k) * e.vectors(k, j);
-        EXPECT_NEAR(av, e.values[j] * e.vectors(i, j), 1e-10) << "n=" << n;
-      }
-      for (int k = 0; k < n; ++k) {
-        double vv = 0.0;
-        for (int i = 0; i < n; ++i) vv += e.vectors(i, j) * e.vectors(i, k);
-        EXPECT_NEAR(vv, j == k ? 1.0 : 0.0, 1e-10);
-      }
-    }
-  }
-  // Rank-deficient with repeated eigenvalues.
-  const SymmetricEigen e = symmetric_eigen(Matrix::from_rows({{1, 1, 0}, {1, 1, 0}, {0, 0, 2}}));
-  EXPECT_NEAR(e.values[0], 0.0, 1e-12);
-  EXPECT_NEAR(e.values[1], 2.0, 1e-12);
-  EXPECT_NEAR(e.values[2], 2.0, 1e-12);
+  EXPECT_THROW(solve_spd(matrix_from_rows({{1, 2}, {2, 1}}), Vector::Ones(2)), Error);  // indefinite
+  const double nan = std::nan("");
+  EXPECT_THROW(solve_spd(matrix_from_rows({{1, nan}, {nan, 1}}), Vector::Ones(2)), Error);  // Eigen's LLT passes it
+  EXPECT_THROW(matrix_from_rows({{1, 2}, {3}}), Error);
 }
 
 TEST(Standardizer, GramMatchesExplicitForSparseAndDense) {
   Rng rng(13);
   for (double density : {0.2, 0.9}) {
     Matrix x(30, 6);
-    for (double& v : x.data) v = uniform01(rng) < density ? uniform01(rng) : 0.0;
+    for (double& v : x.reshaped<Eigen::RowMajor>()) v = uniform01(rng) < density ? uniform01(rng) : 0.0;
     const Standardizer s = Standardizer::fit(x);
-    const Matrix g = s.gram(x), gz = gram(s.apply(x));
-    for (size_t i = 0; i < g.data.size(); ++i) EXPECT_NEAR(g.data[i], gz.data[i], 1e-9);
+    const Matrix z = s.apply(x);
+    const Matrix g = s.gram(x), gz = z.transpose() * z;
+    for (int j = 0; j < 6; ++j)
+      for (int k = 0; k < 6; ++k) EXPECT_NEAR(g(j, k), gz(j, k), 1e-9);
+    const Vector v = Vector::LinSpaced(30, -1.0, 2.0);
+    EXPECT_LT((s.apply_t(x, v) - z.transpose() * v).cwiseAbs().maxCoeff(), 1e-9);
   }
 }
 
@@ -165,10 +129,10 @@ TEST(Linear, RidgeShrinksAndCollinearOneHotIsFine) {
   LinearRegressor ols, ridge(LinearOptions{1.0});
   ols.fit(train.x, train.y);
   ridge.fit(train.x, train.y);
-  EXPECT_LT(dot(ridge.coef(), ridge.coef()), 0.5 * dot(ols.coef(), ols.coef()));
+  EXPECT_LT(as_vector(ridge.coef()).squaredNorm(), 0.5 * as_vector(ols.coef()).squaredNorm());
   // One-hot of 3 choices in 2 groups: columns sum to 1 per group (collinear with
   // the intercept). y = 1 + 2*[g1=b] + 5*[g2=c].
-  Matrix x(60, 6);
+  Matrix x = Matrix::Zero(60, 6);
   std::vector<double> y;
   for (int r = 0; r < 60; ++r) {
     x(r, r % 3) = 1;
@@ -211,7 +175,7 @@ TEST(Lasso, FixedAlphaAboveMaxGivesConstantModel) {
   LassoRegressor r(o);
   r.fit(train.x, train.y);
   EXPECT_EQ(r.num_nonzero(), 0);
-  EXPECT_NEAR(r.predict(train.x.row_vector(0)), mean_std(train.y).first, 1e-12);
+  EXPECT_NEAR(r.predict(to_std_vector(train.x.row(0))), mean_std(train.y).first, 1e-12);
   EXPECT_EQ(r.alpha(), 100.0);
 }
 
@@ -296,7 +260,7 @@ TEST(FlopsBaseline, ExactOnAffineFunction) {
   last->fit(wide, y);
   EXPECT_NEAR(last->predict({7.0, 7.0, 100.0}), 301.0, 1e-9);
   EXPECT_THROW(make_regressor("flops:col=3")->fit(wide, y), Error);
-  EXPECT_THROW(r.fit(Matrix(5, 1, 4.0), y), Error);  // constant FLOPs
+  EXPECT_THROW(r.fit(Matrix::Constant(5, 1, 4.0), y), Error);  // constant FLOPs
 }
 
 // ---------------------------------------------------------------- interface and factory

@@ -36,13 +36,13 @@ struct Fixture {
       }
       rows.push_back(row);
     }
-    src.ms = Matrix::from_rows(rows);
+    src.ms = matrix_from_rows(rows);
     src.devices = {"a", "b", "c"};
   }
   /// A new device: 3 x a^0.5 b^0.5 (exactly log-linear in the sources).
   std::vector<double> log_linear() const {
     std::vector<double> t;
-    for (int i = 0; i < src.ms.rows; ++i) t.push_back(3 * std::sqrt(src.ms(i, 0) * src.ms(i, 1)));
+    for (int i = 0; i < src.ms.rows(); ++i) t.push_back(3 * std::sqrt(src.ms(i, 0) * src.ms(i, 1)));
     return t;
   }
 };
@@ -58,7 +58,7 @@ TEST(Transfer, RecoversADeviceThatIsAFunctionOfTheSources) {
   }
   // 2.5 x device b: the nearest source, scaled.
   std::vector<double> scaled;
-  for (int i = 0; i < f.src.ms.rows; ++i) scaled.push_back(2.5 * f.src.ms(i, 1));
+  for (int i = 0; i < f.src.ms.rows(); ++i) scaled.push_back(2.5 * f.src.ms(i, 1));
   const auto nearest = evaluate_transfer(f.src, [&](int i) { return scaled[i]; }, scaled, {"nearest"}, 5, 2, 1);
   EXPECT_LT(nearest[0].mean(&FitMetrics::mape), 1e-4);
   EXPECT_NE(nearest[0].first_summary.find("source b"), std::string::npos) << nearest[0].first_summary;
@@ -90,7 +90,7 @@ TEST(Transfer, ShotsComeOneFromEachStratumOfLatency) {
   const std::vector<int> shots = choose_shots(f.src, 4, rng);
   ASSERT_EQ(shots.size(), 4u);
   std::vector<double> level;
-  for (int i = 0; i < f.src.ms.rows; ++i)
+  for (int i = 0; i < f.src.ms.rows(); ++i)
     level.push_back(std::log(f.src.ms(i, 0)) + std::log(f.src.ms(i, 1)) + std::log(f.src.ms(i, 2)));
   std::vector<double> sorted = level;
   std::sort(sorted.begin(), sorted.end());
@@ -101,7 +101,7 @@ TEST(Transfer, ShotsComeOneFromEachStratumOfLatency) {
   EXPECT_THROW(choose_shots(f.src, 1, rng), Error);
   EXPECT_THROW(make_transfer_predictor("oracle"), Error);
   TransferSources two = f.src;
-  two.ms = Matrix(f.src.ms.rows, 2, 1.0);
+  two.ms = Matrix::Constant(f.src.ms.rows(), 2, 1.0);
   two.devices = {"a", "b"};
   auto help = make_transfer_predictor("help");
   EXPECT_THROW(help->fit(two, {0, 1, 2}, {1, 2, 3}), Error);  // needs 3 sources

@@ -42,55 +42,47 @@ BayesianRidgeRegressor::BayesianRidgeRegressor(BayesianRidgeOptions opts) : opts
 
 void BayesianRidgeRegressor::fit(const Matrix& x, const std::vector<double>& y) {
   check_fit_input("bayesian-ridge", x, y, 2);
-  const int n = x.rows, p = x.cols;
+  const int n = static_cast<int>(x.rows()), p = static_cast<int>(x.cols());
   const Standardizer s = Standardizer::fit(x, /*center_only=*/true);
   const Matrix xc = s.apply(x);
   const double y_mean = mean_std(y).first;
-  std::vector<double> yc(y);
-  double y_var = 0.0;
-  for (double& v : yc) {
-    v -= y_mean;
-    y_var += v * v / n;
-  }
+  const Vector yc = (as_vector(y).array() - y_mean).matrix();
+  const double y_var = yc.squaredNorm() / n;
 
   // Spectral form of w(alpha, lambda) = (lambda/alpha I + X^T X)^-1 X^T y:
   //   n > p:  X^T X = V S V^T,  w = V diag(1/(S + lambda/alpha)) V^T X^T y
   //   n <= p: X X^T = U S U^T,  w = X^T U diag(1/(S + lambda/alpha)) U^T y
   const bool primal = n > p;
-  const SymmetricEigen eig = symmetric_eigen(primal ? gram(xc) : outer_gram(xc));
+  const Eigen::SelfAdjointEigenSolver<Matrix> eig(primal ? Matrix(xc.transpose() * xc)
+                                                         : Matrix(xc * xc.transpose()));
+  HWNAS_CHECK(eig.info() == Eigen::Success, "bayesian-ridge: the eigen-decomposition did not converge");
   // Directions with numerically zero eigenvalue (collinear one-hot columns,
   // the centring direction) carry no data; drop them as a pseudo-inverse would.
-  std::vector<double> ev = eig.values;
-  const double ev_max = ev.empty() ? 0.0 : std::max(ev.back(), 0.0);
-  for (double& v : ev) v = v > 1e-12 * ev_max ? v : 0.0;
-  const std::vector<double> q = matvec_t(eig.vectors, primal ? matvec_t(xc, yc) : yc);
-  auto coef_for = [&](double ratio) {
-    std::vector<double> t(q.size());
-    for (size_t i = 0; i < q.size(); ++i) t[i] = ev[i] > 0.0 ? q[i] / (ev[i] + ratio) : 0.0;
-    const std::vector<double> u = matvec(eig.vectors, t);
-    return primal ? u : matvec_t(xc, u);
+  // The eigenvalues are ascending.
+  Vector ev = eig.eigenvalues();
+  const double ev_max = ev.size() == 0 ? 0.0 : std::max(ev[ev.size() - 1], 0.0);
+  ev = (ev.array() > 1e-12 * ev_max).select(ev.array(), 0.0);
+  const Matrix& v = eig.eigenvectors();
+  const Vector q = v.transpose() * (primal ? Vector(xc.transpose() * yc) : yc);
+  auto coef_for = [&](double ratio) -> Vector {
+    const Vector t = (ev.array() > 0.0).select(q.array() / (ev.array() + ratio), 0.0);
+    if (primal) return v * t;
+    return xc.transpose() * (v * t);
   };
 
   // MacKay fixed point (Bishop Eqs. 3.91, 3.92, 3.95 with Gamma hyper-priors).
   double alpha = 1.0 / (y_var + 1e-12 * (1.0 + y_mean * y_mean));
   double lambda = 1.0;
-  std::vector<double> w, w_old;
+  Vector w, w_old;
   int it = 0;
   for (; it < opts_.max_iter; ++it) {
     w = coef_for(lambda / alpha);
-    const std::vector<double> fit_vals = matvec(xc, w);
-    double sse = 0.0;
-    for (int i = 0; i < n; ++i) sse += (yc[i] - fit_vals[i]) * (yc[i] - fit_vals[i]);
-    double gamma = 0.0;
-    for (double e : ev) gamma += alpha * e / (lambda + alpha * e);
-    lambda = (gamma + 2 * opts_.lambda_1) / (dot(w, w) + 2 * opts_.lambda_2);
+    const double sse = (yc - xc * w).squaredNorm();
+    const double gamma = (alpha * ev.array() / (lambda + alpha * ev.array())).sum();
+    lambda = (gamma + 2 * opts_.lambda_1) / (w.squaredNorm() + 2 * opts_.lambda_2);
     alpha = (n - gamma + 2 * opts_.alpha_1) / (sse + 2 * opts_.alpha_2);
     gamma_ = gamma;
-    if (!w_old.empty()) {
-      double change = 0.0;
-      for (int j = 0; j < p; ++j) change += std::fabs(w[j] - w_old[j]);
-      if (change < opts_.tol) break;
-    }
+    if (w_old.size() != 0 && (w - w_old).lpNorm<1>() < opts_.tol) break;
     w_old = w;
   }
   HWNAS_CHECK(std::isfinite(alpha) && std::isfinite(lambda) && lambda > 0,
@@ -99,14 +91,15 @@ void BayesianRidgeRegressor::fit(const Matrix& x, const std::vector<double>& y) 
   alpha_ = alpha;
   lambda_ = lambda;
   iterations_ = std::min(it + 1, opts_.max_iter);
-  coef_ = coef_for(lambda / alpha);
-  intercept_ = y_mean - dot(coef_, s.mean);
+  const Vector coef = coef_for(lambda / alpha);
+  coef_ = to_std_vector(coef);
+  intercept_ = y_mean - s.mean.dot(coef.transpose());
   fitted_ = true;
 }
 
 double BayesianRidgeRegressor::predict(const std::vector<double>& x) const {
   check_predict_input("bayesian-ridge", fitted_, static_cast<int>(coef_.size()), x);
-  return intercept_ + dot(coef_, x);
+  return intercept_ + as_vector(coef_).dot(as_vector(x));
 }
 
 std::string BayesianRidgeRegressor::describe() const {

@@ -112,7 +112,7 @@ Matrix one_hot_rows(const SearchSpace& space, const std::vector<Arch>& archs, On
   Matrix m(static_cast<int>(archs.size()), one_hot_size(space, mode));
   for (size_t i = 0; i < archs.size(); ++i) {
     const std::vector<double> v = one_hot(space, archs[i], mode);
-    std::copy(v.begin(), v.end(), m.row(static_cast<int>(i)));
+    std::copy(v.begin(), v.end(), m.row(static_cast<int>(i)).begin());
   }
   return m;
 }

@@ -24,28 +24,20 @@ FlopsRegressor::FlopsRegressor(FlopsOptions opts) : opts_(opts) {}
 
 void FlopsRegressor::fit(const Matrix& x, const std::vector<double>& y) {
   check_fit_input("flops", x, y, 2);
-  col_ = opts_.col < 0 ? x.cols + opts_.col : opts_.col;
-  HWNAS_CHECK(col_ >= 0 && col_ < x.cols, "flops: col=", opts_.col, " is outside the ", x.cols,
+  const int p = static_cast<int>(x.cols());
+  col_ = opts_.col < 0 ? p + opts_.col : opts_.col;
+  HWNAS_CHECK(col_ >= 0 && col_ < p, "flops: col=", opts_.col, " is outside the ", p,
               " feature columns");
   // Simple linear regression on centred values.
-  double mx = 0.0, my = 0.0;
-  for (int r = 0; r < x.rows; ++r) {
-    mx += x(r, col_);
-    my += y[r];
-  }
-  mx /= x.rows;
-  my /= x.rows;
-  double sxx = 0.0, sxy = 0.0;
-  for (int r = 0; r < x.rows; ++r) {
-    const double dx = x(r, col_) - mx;
-    sxx += dx * dx;
-    sxy += dx * (y[r] - my);
-  }
-  HWNAS_CHECK(sxx > 1e-300 && sxx > 1e-24 * mx * mx * x.rows, "flops: the FLOPs column ", col_,
+  const double mx = x.col(col_).mean(), my = as_vector(y).mean();
+  const Vector dx = x.col(col_).array() - mx;
+  const double sxx = dx.squaredNorm();
+  const double sxy = dx.dot((as_vector(y).array() - my).matrix());
+  HWNAS_CHECK(sxx > 1e-300 && sxx > 1e-24 * mx * mx * x.rows(), "flops: the FLOPs column ", col_,
               " is constant; cannot fit a slope");
   slope_ = sxy / sxx;
   intercept_ = my - slope_ * mx;
-  n_features_ = x.cols;
+  n_features_ = p;
   fitted_ = true;
 }
 

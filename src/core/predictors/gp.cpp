@@ -16,27 +16,20 @@ namespace {
 
 constexpr double kPi = 3.14159265358979323846;
 
-/// Pairwise Euclidean distances between the rows of x.
+/// Pairwise Euclidean distances between the rows of x (exactly 0 between equal rows).
 Matrix pairwise_distances(const Matrix& x) {
-  Matrix d(x.rows, x.rows);
-  for (int i = 0; i < x.rows; ++i)
-    for (int j = 0; j < i; ++j) {
-      const double* a = x.row(i);
-      const double* b = x.row(j);
-      double s = 0.0;
-      for (int k = 0; k < x.cols; ++k) s += (a[k] - b[k]) * (a[k] - b[k]);
-      d(i, j) = d(j, i) = std::sqrt(s);
-    }
+  Matrix d(x.rows(), x.rows());
+  for (int i = 0; i < x.rows(); ++i) {
+    d(i, i) = 0.0;
+    for (int j = 0; j < i; ++j) d(i, j) = d(j, i) = (x.row(i) - x.row(j)).norm();
+  }
   return d;
 }
 
 /// R = matern(D / l) + noise I.
 Matrix kernel_matrix(const Matrix& dist, double length_scale, double nu, double noise) {
-  Matrix k(dist.rows, dist.cols);
-  for (int i = 0; i < dist.rows; ++i) {
-    for (int j = 0; j < i; ++j) k(i, j) = k(j, i) = matern(dist(i, j) / length_scale, nu);
-    k(i, i) = 1.0 + noise;
-  }
+  Matrix k = dist.unaryExpr([&](double d) { return matern(d / length_scale, nu); });
+  k.diagonal().setConstant(1.0 + noise);
   return k;
 }
 
@@ -44,15 +37,12 @@ Matrix kernel_matrix(const Matrix& dist, double length_scale, double nu, double 
 /// at its maximum-likelihood value y^T A^-1 y / n (R&W Eq. 2.30 profiled):
 ///   -n/2 log(2 pi s^2) - sum log L_ii - n/2.
 /// -inf when the matrix is not numerically positive definite.
-double profiled_lml(const Matrix& dist, const std::vector<double>& y, double length_scale,
-                    double nu, double noise) {
-  Matrix a = kernel_matrix(dist, length_scale, nu, noise);
-  if (!cholesky(&a)) return -std::numeric_limits<double>::infinity();
-  const std::vector<double> w = cholesky_solve(a, y);
+double profiled_lml(const Matrix& dist, const Vector& y, double length_scale, double nu, double noise) {
+  const Eigen::LLT<Matrix> llt(kernel_matrix(dist, length_scale, nu, noise));
+  if (!positive_definite(llt)) return -std::numeric_limits<double>::infinity();
   const double n = static_cast<double>(y.size());
-  const double s2 = std::max(dot(y, w) / n, 1e-300);
-  double log_det_half = 0.0;
-  for (int i = 0; i < a.rows; ++i) log_det_half += std::log(a(i, i));
+  const double s2 = std::max(y.dot(llt.solve(y)) / n, 1e-300);
+  const double log_det_half = llt.matrixLLT().diagonal().array().log().sum();
   return -0.5 * n * std::log(2 * kPi * s2) - log_det_half - 0.5 * n;
 }
 
@@ -123,24 +113,22 @@ void GpRegressor::fit(const Matrix& x, const std::vector<double>& y) {
   x_scale_ = opts_.standardize ? Standardizer::fit(x) : Standardizer::fit(x, true);
   x_train_ = x_scale_.apply(x);
   std::tie(y_mean_, y_std_) = mean_std(y);
-  std::vector<double> yn(y);
-  for (double& v : yn) v = (v - y_mean_) / y_std_;
+  const Vector yn = (as_vector(y).array() - y_mean_) / y_std_;
 
   // Hyper-parameters on a seeded subset of at most hp_samples rows.
-  std::vector<int> idx(x.rows);
+  std::vector<int> idx(x.rows());
   std::iota(idx.begin(), idx.end(), 0);
-  if (x.rows > opts_.hp_samples) {
+  if (x.rows() > opts_.hp_samples) {
     Rng rng(mix_seed(opts_.seed));
     std::shuffle(idx.begin(), idx.end(), rng);
     idx.resize(opts_.hp_samples);
     std::sort(idx.begin(), idx.end());
   }
-  const Matrix dist = pairwise_distances(x_train_.select_rows(idx));
-  std::vector<double> ys;
-  for (int i : idx) ys.push_back(yn[i]);
+  const Matrix dist = pairwise_distances(x_train_(idx, Eigen::all));
+  const Vector ys = yn(idx);
 
   std::vector<double> nonzero;
-  for (int i = 0; i < dist.rows; ++i)
+  for (int i = 0; i < dist.rows(); ++i)
     for (int j = 0; j < i; ++j)
       if (dist(i, j) > 0) nonzero.push_back(dist(i, j));
   double median = 1.0;
@@ -204,23 +192,18 @@ void GpRegressor::fit(const Matrix& x, const std::vector<double>& y) {
   noise_ = best_g;
   lml_ = best;
 
-  Matrix a = kernel_matrix(pairwise_distances(x_train_), length_scale_, opts_.nu, noise_);
-  HWNAS_CHECK(cholesky(&a), "gp: kernel matrix not positive definite (length_scale=", length_scale_,
-              ", noise=", noise_, "); try a larger noise");
-  weights_ = cholesky_solve(a, yn);
+  const Eigen::LLT<Matrix> llt(kernel_matrix(pairwise_distances(x_train_), length_scale_, opts_.nu, noise_));
+  HWNAS_CHECK(positive_definite(llt), "gp: kernel matrix not positive definite (length_scale=",
+              length_scale_, ", noise=", noise_, "); try a larger noise");
+  weights_ = llt.solve(yn);
   fitted_ = true;
 }
 
 double GpRegressor::predict(const std::vector<double>& x) const {
-  check_predict_input("gp", fitted_, x_train_.cols, x);
-  const std::vector<double> z = x_scale_.apply(x);
-  double mean = 0.0;
-  for (int i = 0; i < x_train_.rows; ++i) {
-    const double* t = x_train_.row(i);
-    double s = 0.0;
-    for (int k = 0; k < x_train_.cols; ++k) s += (t[k] - z[k]) * (t[k] - z[k]);
-    mean += matern(std::sqrt(s) / length_scale_, opts_.nu) * weights_[i];
-  }
+  check_predict_input("gp", fitted_, static_cast<int>(x_train_.cols()), x);
+  const Vector dist = (x_train_.rowwise() - x_scale_.apply(x)).rowwise().norm();
+  const double mean =
+      dist.unaryExpr([&](double d) { return matern(d / length_scale_, opts_.nu); }).dot(weights_);
   return y_mean_ + y_std_ * mean;
 }
 
@@ -232,7 +215,7 @@ std::string GpRegressor::summary() const {
   if (!fitted_) return "gp(unfitted)";
   return str_cat("gp(nu=", std::isinf(opts_.nu) ? "inf" : format_number(opts_.nu),
                  ", length_scale=", format_number(length_scale_), ", noise=", format_number(noise_),
-                 ", lml=", format_number(lml_), ", n=", x_train_.rows, ")");
+                 ", lml=", format_number(lml_), ", n=", x_train_.rows(), ")");
 }
 
 }  // namespace hwnas

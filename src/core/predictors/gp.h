@@ -59,7 +59,7 @@ class GpRegressor : public Regressor {
   bool fitted_ = false;
   Standardizer x_scale_;
   Matrix x_train_;               ///< scaled training features
-  std::vector<double> weights_;  ///< (R + noise I)^-1 y_normalised
+  Vector weights_;               ///< (R + noise I)^-1 y_normalised
   double y_mean_ = 0.0, y_std_ = 1.0;
   double length_scale_ = 0.0, noise_ = 0.0, lml_ = 0.0;
 };

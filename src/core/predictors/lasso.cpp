@@ -19,7 +19,7 @@ namespace {
 struct CovarianceProblem {
   Standardizer s;
   Matrix g;
-  std::vector<double> c;
+  Vector c;
   double y_mean = 0.0;
 };
 
@@ -27,26 +27,17 @@ CovarianceProblem make_problem(const Matrix& x, const std::vector<double>& y) {
   CovarianceProblem pr;
   pr.s = Standardizer::fit(x);
   pr.y_mean = mean_std(y).first;
-  std::vector<double> yc(y);
-  for (double& v : yc) v -= pr.y_mean;
-  pr.g = pr.s.gram(x);
-  for (double& v : pr.g.data) v /= x.rows;
-  pr.c = pr.s.apply_t(x, yc);
-  for (double& v : pr.c) v /= x.rows;
+  pr.g = pr.s.gram(x) / x.rows();
+  pr.c = pr.s.apply_t(x, (as_vector(y).array() - pr.y_mean).matrix()) / x.rows();
   return pr;
 }
 
 double soft_threshold(double v, double t) { return v > t ? v - t : (v < -t ? v + t : 0.0); }
 
 /// Minimises (1/2)w^T G w - c^T w + alpha ||w||_1 from the warm start `w`.
-void coordinate_descent(const CovarianceProblem& pr, double alpha, int max_iter, double tol,
-                        std::vector<double>* w) {
+void coordinate_descent(const CovarianceProblem& pr, double alpha, int max_iter, double tol, Vector* w) {
   const int p = static_cast<int>(pr.c.size());
-  // q = c - G w: the negative gradient of the smooth part.
-  std::vector<double> q(pr.c);
-  for (int j = 0; j < p; ++j)
-    if ((*w)[j] != 0.0)
-      for (int k = 0; k < p; ++k) q[k] -= pr.g(k, j) * (*w)[j];
+  Vector q = pr.c - pr.g * *w;  // the negative gradient of the smooth part
   for (int it = 0; it < max_iter; ++it) {
     double max_delta = 0.0, max_w = 0.0;
     for (int j = 0; j < p; ++j) {
@@ -57,8 +48,7 @@ void coordinate_descent(const CovarianceProblem& pr, double alpha, int max_iter,
       const double delta = updated - old;
       if (delta != 0.0) {
         (*w)[j] = updated;
-        const double* gj = pr.g.row(j);  // G symmetric: row j == column j
-        for (int k = 0; k < p; ++k) q[k] -= gj[k] * delta;
+        q -= delta * pr.g.row(j).transpose();  // G symmetric: row j == column j
       }
       max_delta = std::max(max_delta, std::fabs(delta));
       max_w = std::max(max_w, std::fabs(updated));
@@ -69,8 +59,7 @@ void coordinate_descent(const CovarianceProblem& pr, double alpha, int max_iter,
 
 /// Descending alpha grid from alpha_max (all weights zero) to alpha_max * 1e-3.
 std::vector<double> alpha_grid(const CovarianceProblem& pr, int n_alphas) {
-  double alpha_max = 0.0;
-  for (double v : pr.c) alpha_max = std::max(alpha_max, std::fabs(v));
+  double alpha_max = pr.c.size() == 0 ? 0.0 : pr.c.cwiseAbs().maxCoeff();
   if (alpha_max == 0.0) alpha_max = 1.0;  // y constant: any alpha gives w = 0
   std::vector<double> grid(n_alphas);
   for (int i = 0; i < n_alphas; ++i)
@@ -116,31 +105,28 @@ void LassoRegressor::fit(const Matrix& x, const std::vector<double>& y) {
   const bool use_cv = opts_.alpha <= 0;
   check_fit_input("lasso", x, y, use_cv ? 2 * opts_.folds : 2);
   const CovarianceProblem full = make_problem(x, y);
-  const int p = x.cols;
-  std::vector<double> w(p, 0.0);
+  const int p = static_cast<int>(x.cols());
+  Vector w = Vector::Zero(p);
 
   if (use_cv) {
     const std::vector<double> grid = alpha_grid(full, opts_.n_alphas);
-    std::vector<int> perm(x.rows);
+    std::vector<int> perm(x.rows());
     std::iota(perm.begin(), perm.end(), 0);
     Rng rng(mix_seed(opts_.seed));
     std::shuffle(perm.begin(), perm.end(), rng);
     std::vector<double> mse(grid.size(), 0.0);
     for (int f = 0; f < opts_.folds; ++f) {
       std::vector<int> train, held;
-      for (int i = 0; i < x.rows; ++i) (i % opts_.folds == f ? held : train).push_back(perm[i]);
-      const Matrix xt = x.select_rows(train);
+      for (int i = 0; i < x.rows(); ++i) (i % opts_.folds == f ? held : train).push_back(perm[i]);
       std::vector<double> yt;
       for (int i : train) yt.push_back(y[i]);
-      const CovarianceProblem pr = make_problem(xt, yt);
-      std::vector<double> wf(p, 0.0);
+      const CovarianceProblem pr = make_problem(x(train, Eigen::all), yt);
+      const Matrix z_held = pr.s.apply(x(held, Eigen::all));
+      const Vector y_held = as_vector(y)(held);
+      Vector wf = Vector::Zero(p);
       for (size_t a = 0; a < grid.size(); ++a) {  // warm-started path, large alpha first
         coordinate_descent(pr, grid[a], opts_.max_iter, opts_.tol, &wf);
-        for (int i : held) {
-          const std::vector<double> z = pr.s.apply(x.row_vector(i));
-          const double err = pr.y_mean + dot(z, wf) - y[i];
-          mse[a] += err * err / x.rows;
-        }
+        mse[a] += ((z_held * wf).array() + pr.y_mean - y_held.array()).square().sum() / x.rows();
       }
     }
     const size_t best = std::min_element(mse.begin(), mse.end()) - mse.begin();
@@ -152,18 +138,15 @@ void LassoRegressor::fit(const Matrix& x, const std::vector<double>& y) {
     alpha_ = opts_.alpha;
     coordinate_descent(full, alpha_, opts_.max_iter, opts_.tol, &w);
   }
-  coef_.assign(p, 0.0);
-  intercept_ = full.y_mean;
-  for (int j = 0; j < p; ++j) {
-    coef_[j] = w[j] / full.s.scale[j];
-    intercept_ -= coef_[j] * full.s.mean[j];
-  }
+  const Eigen::RowVectorXd coef = w.transpose().cwiseQuotient(full.s.scale);
+  coef_ = to_std_vector(coef);
+  intercept_ = full.y_mean - coef.dot(full.s.mean);
   fitted_ = true;
 }
 
 double LassoRegressor::predict(const std::vector<double>& x) const {
   check_predict_input("lasso", fitted_, static_cast<int>(coef_.size()), x);
-  return intercept_ + dot(coef_, x);
+  return intercept_ + as_vector(coef_).dot(as_vector(x));
 }
 
 int LassoRegressor::num_nonzero() const {

@@ -8,27 +8,23 @@ namespace hwnas {
 namespace {
 constexpr double kJitter = 1e-8;  // keeps collinear one-hot systems positive definite
 
-/// Fits w of min (1/n)||y - Zw - mean(y)||^2 + ridge ||w||^2 on Z = s.apply(x),
-/// solving the primal (p x p) or dual (n x n) system, whichever is smaller.
-/// Returns w in standardised units.
-std::vector<double> ridge_solve(const Matrix& x, const Standardizer& s,
-                                const std::vector<double>& y, double ridge) {
-  const int n = x.rows, p = x.cols;
-  const double y_mean = mean_std(y).first;
-  std::vector<double> yc(y);
-  for (double& v : yc) v -= y_mean;
+/// Fits w of min (1/n)||yc - Zw||^2 + ridge ||w||^2 on Z = s.apply(x) (yc
+/// centred), solving the primal (p x p) or dual (n x n) system, whichever is
+/// smaller. Returns w in standardised units.
+Vector ridge_solve(const Matrix& x, const Standardizer& s, const Vector& yc, double ridge) {
+  const int n = static_cast<int>(x.rows()), p = static_cast<int>(x.cols());
   const double lam = (ridge + kJitter) * n;
   if (p <= n) {
     // (Z^T Z + n lambda I) w = Z^T y
     Matrix a = s.gram(x);
-    for (int j = 0; j < p; ++j) a(j, j) += lam;
+    a.diagonal().array() += lam;
     return solve_spd(a, s.apply_t(x, yc));
   }
   // Dual: w = Z^T (Z Z^T + n lambda I)^-1 y
   const Matrix z = s.apply(x);
-  Matrix a = outer_gram(z);
-  for (int i = 0; i < n; ++i) a(i, i) += lam;
-  return matvec_t(z, solve_spd(a, yc));
+  Matrix a = z * z.transpose();
+  a.diagonal().array() += lam;
+  return z.transpose() * solve_spd(a, yc);
 }
 
 }  // namespace
@@ -52,19 +48,17 @@ LinearRegressor::LinearRegressor(LinearOptions opts) : opts_(opts) {
 void LinearRegressor::fit(const Matrix& x, const std::vector<double>& y) {
   check_fit_input("linear", x, y, 2);
   const Standardizer s = Standardizer::fit(x);
-  const std::vector<double> w = ridge_solve(x, s, y, opts_.ridge);
-  coef_.assign(x.cols, 0.0);
-  intercept_ = mean_std(y).first;
-  for (int j = 0; j < x.cols; ++j) {
-    coef_[j] = w[j] / s.scale[j];
-    intercept_ -= coef_[j] * s.mean[j];
-  }
+  const double y_mean = mean_std(y).first;
+  const Vector w = ridge_solve(x, s, (as_vector(y).array() - y_mean).matrix(), opts_.ridge);
+  const Eigen::RowVectorXd coef = w.transpose().cwiseQuotient(s.scale);
+  coef_ = to_std_vector(coef);
+  intercept_ = y_mean - coef.dot(s.mean);
   fitted_ = true;
 }
 
 double LinearRegressor::predict(const std::vector<double>& x) const {
   check_predict_input("linear", fitted_, static_cast<int>(coef_.size()), x);
-  return intercept_ + dot(coef_, x);
+  return intercept_ + as_vector(coef_).dot(as_vector(x));
 }
 
 std::string LinearRegressor::describe() const {

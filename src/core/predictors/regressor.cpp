@@ -1,7 +1,10 @@
 #include "core/predictors/regressor.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
+
+#include <Eigen/Sparse>
 
 #include "core/error.h"
 #include "core/factory.h"
@@ -15,8 +18,8 @@
 namespace hwnas {
 
 std::vector<double> Regressor::predict_rows(const Matrix& x) const {
-  std::vector<double> out(x.rows);
-  for (int r = 0; r < x.rows; ++r) out[r] = predict(x.row_vector(r));
+  std::vector<double> out(x.rows());
+  for (int r = 0; r < x.rows(); ++r) out[r] = predict(to_std_vector(x.row(r)));
   return out;
 }
 
@@ -79,66 +82,46 @@ std::vector<std::pair<std::string, std::string>> list_regressors() {
 
 Standardizer Standardizer::fit(const Matrix& x, bool center_only) {
   Standardizer s;
-  s.mean.assign(x.cols, 0.0);
-  s.scale.assign(x.cols, 1.0);
-  if (x.rows == 0) return s;
-  for (int r = 0; r < x.rows; ++r)
-    for (int c = 0; c < x.cols; ++c) s.mean[c] += x(r, c);
-  for (double& m : s.mean) m /= x.rows;
+  s.mean = Eigen::RowVectorXd::Zero(x.cols());
+  s.scale = Eigen::RowVectorXd::Ones(x.cols());
+  if (x.rows() == 0) return s;
+  s.mean = x.colwise().mean();
   if (center_only) return s;
-  std::vector<double> var(x.cols, 0.0);
-  for (int r = 0; r < x.rows; ++r)
-    for (int c = 0; c < x.cols; ++c) {
-      const double d = x(r, c) - s.mean[c];
-      var[c] += d * d;
-    }
-  for (int c = 0; c < x.cols; ++c) {
-    const double sd = std::sqrt(var[c] / x.rows);
-    // Relative threshold: a column equal up to rounding is constant.
-    s.scale[c] = sd > 1e-12 * std::max(1.0, std::fabs(s.mean[c])) ? sd : 1.0;
-  }
+  const Eigen::RowVectorXd sd =
+      ((x.rowwise() - s.mean).array().square().colwise().sum() / x.rows()).sqrt();
+  // Relative threshold: a column equal up to rounding is constant.
+  for (int c = 0; c < x.cols(); ++c)
+    s.scale[c] = sd[c] > 1e-12 * std::max(1.0, std::fabs(s.mean[c])) ? sd[c] : 1.0;
   return s;
 }
 
 Matrix Standardizer::apply(const Matrix& x) const {
-  HWNAS_ASSERT(static_cast<size_t>(x.cols) == mean.size());
-  Matrix z(x.rows, x.cols);
-  for (int r = 0; r < x.rows; ++r)
-    for (int c = 0; c < x.cols; ++c) z(r, c) = (x(r, c) - mean[c]) / scale[c];
-  return z;
+  HWNAS_ASSERT(x.cols() == mean.size());
+  return (x.rowwise() - mean).array().rowwise() / scale.array();
 }
 
-std::vector<double> Standardizer::apply(const std::vector<double>& x) const {
-  HWNAS_ASSERT(x.size() == mean.size());
-  std::vector<double> z(x.size());
-  for (size_t c = 0; c < x.size(); ++c) z[c] = (x[c] - mean[c]) / scale[c];
-  return z;
+Eigen::RowVectorXd Standardizer::apply(const std::vector<double>& x) const {
+  HWNAS_ASSERT(static_cast<Eigen::Index>(x.size()) == mean.size());
+  return (as_vector(x).transpose() - mean).cwiseQuotient(scale);
 }
 
 Matrix Standardizer::gram(const Matrix& x) const {
-  HWNAS_ASSERT(static_cast<size_t>(x.cols) == mean.size());
-  size_t zeros = 0;
-  for (double v : x.data) zeros += v == 0.0;
-  if (2 * zeros < x.data.size()) return hwnas::gram(apply(x));
-  // Z^T Z = D^-1 (X^T X - mu s^T - s mu^T + n mu mu^T) D^-1, s = column sums of X.
-  const int p = x.cols;
-  Matrix g = hwnas::gram(x);
-  std::vector<double> sums(p, 0.0);
-  for (int r = 0; r < x.rows; ++r)
-    for (int c = 0; c < p; ++c) sums[c] += x(r, c);
-  for (int j = 0; j < p; ++j)
-    for (int k = 0; k < p; ++k)
-      g(j, k) = (g(j, k) - mean[j] * sums[k] - sums[j] * mean[k] + x.rows * mean[j] * mean[k]) /
-                (scale[j] * scale[k]);
-  return g;
+  HWNAS_ASSERT(x.cols() == mean.size());
+  if (2 * (x.array() == 0.0).count() < x.size()) {
+    const Matrix z = apply(x);
+    return z.transpose() * z;
+  }
+  // Z^T Z = D^-1 (X^T X - n mu^T mu) D^-1 (X's column sums are n mu), X^T X
+  // from the nonzeros of X.
+  const Eigen::SparseMatrix<double, Eigen::RowMajor> xs = x.sparseView();
+  Matrix g = xs.transpose() * x;
+  g -= static_cast<double>(x.rows()) * mean.transpose() * mean;
+  return g.array() / (scale.transpose() * scale).array();
 }
 
-std::vector<double> Standardizer::apply_t(const Matrix& x, const std::vector<double>& v) const {
-  std::vector<double> out = matvec_t(x, v);
-  double total = 0.0;
-  for (double e : v) total += e;
-  for (size_t c = 0; c < out.size(); ++c) out[c] = (out[c] - mean[c] * total) / scale[c];
-  return out;
+Vector Standardizer::apply_t(const Matrix& x, const Vector& v) const {
+  HWNAS_ASSERT(x.cols() == mean.size() && x.rows() == v.size());
+  return (x.transpose() * v - mean.transpose() * v.sum()).cwiseQuotient(scale.transpose());
 }
 
 std::pair<double, double> mean_std(const std::vector<double>& v) {
@@ -154,14 +137,14 @@ std::pair<double, double> mean_std(const std::vector<double>& v) {
 
 void check_fit_input(const std::string& who, const Matrix& x, const std::vector<double>& y,
                      int min_samples) {
-  HWNAS_CHECK(static_cast<int>(y.size()) == x.rows, who, ": ", x.rows, " feature rows but ",
-              y.size(), " targets");
-  HWNAS_CHECK(x.rows >= min_samples, who, ": needs at least ", min_samples, " samples to fit, got ",
-              x.rows);
-  HWNAS_CHECK(x.cols >= 1, who, ": needs at least one feature column");
-  for (size_t i = 0; i < x.data.size(); ++i)
-    HWNAS_CHECK(std::isfinite(x.data[i]), who, ": feature (", i / x.cols, ", ", i % x.cols,
-                ") is not finite");
+  HWNAS_CHECK(static_cast<Eigen::Index>(y.size()) == x.rows(), who, ": ", x.rows(),
+              " feature rows but ", y.size(), " targets");
+  HWNAS_CHECK(x.rows() >= min_samples, who, ": needs at least ", min_samples,
+              " samples to fit, got ", x.rows());
+  HWNAS_CHECK(x.cols() >= 1, who, ": needs at least one feature column");
+  for (int r = 0; r < x.rows(); ++r)
+    for (int c = 0; c < x.cols(); ++c)
+      HWNAS_CHECK(std::isfinite(x(r, c)), who, ": feature (", r, ", ", c, ") is not finite");
   for (size_t i = 0; i < y.size(); ++i)
     HWNAS_CHECK(std::isfinite(y[i]), who, ": target ", i, " is not finite");
 }

@@ -47,18 +47,18 @@ std::vector<std::pair<std::string, std::string>> list_regressors();
 /// training rows and re-applied to query rows. Constant columns keep scale 1
 /// (they become all zero), so they never divide by zero.
 struct Standardizer {
-  std::vector<double> mean;   ///< per column
-  std::vector<double> scale;  ///< per column standard deviation (population), 1 if constant
+  Eigen::RowVectorXd mean;   ///< per column
+  Eigen::RowVectorXd scale;  ///< per column standard deviation (population), 1 if constant
 
   /// Fits mean/scale on `x`; with `center_only` scales stay 1.
   static Standardizer fit(const Matrix& x, bool center_only = false);
   Matrix apply(const Matrix& x) const;
-  std::vector<double> apply(const std::vector<double>& x) const;
+  Eigen::RowVectorXd apply(const std::vector<double>& x) const;
   /// Z^T Z for Z = apply(x), p x p. For mostly-zero x (one-hot encodings) it
-  /// is computed from the sparse raw Gram matrix without forming Z.
+  /// is computed from x's nonzeros (Eigen's sparse product) without forming Z.
   Matrix gram(const Matrix& x) const;
   /// Z^T v for Z = apply(x).
-  std::vector<double> apply_t(const Matrix& x, const std::vector<double>& v) const;
+  Vector apply_t(const Matrix& x, const Vector& v) const;
 };
 
 /// Mean and population standard deviation of `v` (std 1 when constant or

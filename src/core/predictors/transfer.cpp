@@ -13,13 +13,13 @@ namespace hwnas {
 
 void TransferSources::check() const {
   HWNAS_CHECK(space != nullptr, "transfer: no space");
-  HWNAS_CHECK(ms.rows == static_cast<int>(archs.size()), "transfer: ", ms.rows, " latency rows for ", archs.size(),
-              " archs");
-  HWNAS_CHECK(ms.cols >= 1 && ms.cols == static_cast<int>(devices.size()), "transfer: ", ms.cols,
+  HWNAS_CHECK(ms.rows() == static_cast<int>(archs.size()), "transfer: ", ms.rows(), " latency rows for ",
+              archs.size(), " archs");
+  HWNAS_CHECK(ms.cols() >= 1 && ms.cols() == static_cast<int>(devices.size()), "transfer: ", ms.cols(),
               " latency columns for ", devices.size(), " source devices");
   HWNAS_CHECK(archs.size() >= 2, "transfer: needs at least 2 archs");
-  for (int i = 0; i < ms.rows; ++i)
-    for (int d = 0; d < ms.cols; ++d)
+  for (int i = 0; i < ms.rows(); ++i)
+    for (int d = 0; d < ms.cols(); ++d)
       HWNAS_CHECK(ms(i, d) > 0 && std::isfinite(ms(i, d)), "transfer: source ", devices[d], " has latency ", ms(i, d),
                   " for arch ", space->format(archs[i]), " (must be positive)");
 }
@@ -39,7 +39,7 @@ TransferSources transfer_sources(const SearchSpace& space, const std::vector<std
     for (const auto& t : tables) row.push_back(t->at(arch));
     rows.push_back(row);
   }
-  ts.ms = Matrix::from_rows(rows);
+  ts.ms = matrix_from_rows(rows);
   for (const auto& t : tables) ts.devices.push_back(t->column());
   return ts;
 }
@@ -50,105 +50,79 @@ namespace {
 const std::vector<double> kLambdas = {1e-4, 1e-3, 1e-2, 0.1, 1, 10, 100, 1e3, 1e4};
 
 /// Log of every source latency.
-Matrix log_ms(const Matrix& ms) {
-  Matrix l = ms;
-  for (double& v : l.data) v = std::log(v);
-  return l;
-}
+Matrix log_ms(const Matrix& ms) { return ms.array().log().matrix(); }
 
 /// Ridge regression with an intercept on standardised columns, the penalty
 /// picked by leave-one-out error (the closed form e_i / (1 - H_ii)).
 struct Ridge {
-  std::vector<double> mean, scale, w;  ///< per column; w on the standardised columns
+  Eigen::RowVectorXd mean, scale;  ///< per column
+  Vector w;                        ///< on the standardised columns
   double intercept = 0, lambda = 0, loo_mse = 0;
-  std::vector<double> loo_residuals;   ///< y_i - prediction without sample i
+  Vector loo_residuals;            ///< y_i - prediction without sample i
 
   /// With `loo` false the first penalty is taken without leave-one-out (large fits).
-  static Ridge fit(const Matrix& x, const std::vector<double>& y, const std::vector<double>& lambdas, bool loo_cv = true) {
-    const int n = x.rows, p = x.cols;
+  static Ridge fit(const Matrix& x, const Vector& y, const std::vector<double>& lambdas, bool loo_cv = true) {
+    const int n = static_cast<int>(x.rows());
     Ridge best;
     best.loo_mse = std::numeric_limits<double>::infinity();
-    std::vector<double> mean(p, 0), scale(p, 1);
-    for (int c = 0; c < p; ++c) {
-      double m = 0, s = 0;
-      for (int r = 0; r < n; ++r) m += x(r, c) / n;
-      for (int r = 0; r < n; ++r) s += (x(r, c) - m) * (x(r, c) - m) / n;
-      mean[c] = m;
-      scale[c] = s > 1e-24 ? std::sqrt(s) : 0;  // a constant column carries nothing: zeroed
-    }
-    Matrix z(n, p);
-    for (int r = 0; r < n; ++r)
-      for (int c = 0; c < p; ++c) z(r, c) = scale[c] > 0 ? (x(r, c) - mean[c]) / scale[c] : 0;
-    const double ybar = std::accumulate(y.begin(), y.end(), 0.0) / n;
-    std::vector<double> yc(n);
-    for (int r = 0; r < n; ++r) yc[r] = y[r] - ybar;
-    const Matrix g = gram(z);
-    const std::vector<double> zty = matvec_t(z, yc);
+    best.mean = x.colwise().mean();
+    const Eigen::RowVectorXd var = (x.rowwise() - best.mean).array().square().colwise().sum() / n;
+    // A constant column carries nothing: its scale is 0 and it is zeroed.
+    best.scale = (var.array() > 1e-24).select(var.array().sqrt(), 0.0);
+    const Eigen::RowVectorXd inv_scale = (best.scale.array() > 0).select(best.scale.array().inverse(), 0.0);
+    const Matrix z = (x.rowwise() - best.mean).array().rowwise() * inv_scale.array();
+    best.intercept = y.mean();
+    const Vector yc = (y.array() - best.intercept).matrix();
+    const Matrix g = z.transpose() * z;
+    const Vector zty = z.transpose() * yc;
     for (double lambda : lambdas) {
       Matrix a = g;
-      for (int c = 0; c < p; ++c) a(c, c) += lambda;
-      if (!cholesky(&a)) continue;
-      const std::vector<double> w = cholesky_solve(a, zty);
+      a.diagonal().array() += lambda;
+      const Eigen::LLT<Matrix> llt(a);
+      if (!positive_definite(llt)) continue;
+      const Vector w = llt.solve(zty);
       if (!loo_cv) {
         best.w = w;
         best.lambda = lambda;
         break;
       }
-      std::vector<double> loo(n);
-      double sse = 0;
-      for (int r = 0; r < n; ++r) {
-        const std::vector<double> zr = z.row_vector(r);
-        const double h = 1.0 / n + dot(zr, cholesky_solve(a, zr));
-        const double e = yc[r] - dot(zr, w);
-        loo[r] = h < 1 - 1e-9 ? e / (1 - h) : e;
-        sse += loo[r] * loo[r];
-      }
-      if (sse / n < best.loo_mse) {
+      // Leverages h_r = 1/n + z_r^T A^-1 z_r of every row at once.
+      const Matrix a_inv_zt = llt.solve(z.transpose());
+      const Vector h = (z.array() * a_inv_zt.transpose().array()).rowwise().sum() + 1.0 / n;
+      const Vector e = yc - z * w;
+      const Vector loo = (h.array() < 1 - 1e-9).select(e.array() / (1 - h.array()), e.array());
+      if (loo.squaredNorm() / n < best.loo_mse) {
         best.w = w;
         best.lambda = lambda;
-        best.loo_mse = sse / n;
+        best.loo_mse = loo.squaredNorm() / n;
         best.loo_residuals = loo;
       }
     }
-    HWNAS_CHECK(!best.w.empty(), "transfer: no ridge penalty gave a positive-definite system");
-    best.mean = mean;
-    best.scale = scale;
-    best.intercept = ybar;
+    HWNAS_CHECK(best.w.size() != 0, "transfer: no ridge penalty gave a positive-definite system");
     return best;
   }
 
-  /// The fit on raw columns: y = raw_intercept + sum_c raw_w[c] x[c].
-  std::vector<double> raw_weights(double* raw_intercept) const {
-    std::vector<double> rw(w.size(), 0);
-    *raw_intercept = intercept;
-    for (size_t c = 0; c < w.size(); ++c)
-      if (scale[c] > 0) {
-        rw[c] = w[c] / scale[c];
-        *raw_intercept -= rw[c] * mean[c];
-      }
+  /// The fit on raw columns: y = raw_intercept + x raw_w.
+  Eigen::RowVectorXd raw_weights(double* raw_intercept) const {
+    const Eigen::RowVectorXd rw = (scale.array() > 0).select(w.transpose().array() / scale.array(), 0.0);
+    *raw_intercept = intercept - rw.dot(mean);
     return rw;
   }
 
-  double predict(const double* row) const {
-    double v = intercept;
-    for (size_t c = 0; c < w.size(); ++c)
-      if (scale[c] > 0) v += w[c] * (row[c] - mean[c]) / scale[c];
-    return v;
+  /// The prediction for every row of `x`.
+  Vector predict(const Matrix& x) const {
+    double b = 0;
+    const Eigen::RowVectorXd rw = raw_weights(&b);
+    return (x * rw.transpose()).array() + b;
   }
 };
 
-std::vector<double> exp_all(std::vector<double> v) {
-  for (double& x : v) x = std::exp(x);
-  return v;
-}
+std::vector<double> exp_all(const Vector& v) { return to_std_vector(v.array().exp()); }
 
-std::vector<double> log_all(const std::vector<double>& ms) {
-  std::vector<double> y;
-  for (double v : ms) {
+Vector log_all(const std::vector<double>& ms) {
+  for (double v : ms)
     HWNAS_CHECK(v > 0 && std::isfinite(v), "transfer: a shot's latency must be positive, got ", v);
-    y.push_back(std::log(v));
-  }
-  return y;
+  return as_vector(ms).array().log();
 }
 
 void check_shots(const TransferSources& s, const std::vector<int>& shots, const std::vector<double>& shot_ms) {
@@ -164,12 +138,10 @@ class NearestSource : public TransferPredictor {
   void fit(const TransferSources& s, const std::vector<int>& shots, const std::vector<double>& shot_ms) override {
     check_shots(s, shots, shot_ms);
     const Matrix l = log_ms(s.ms);
-    const std::vector<double> y = log_all(shot_ms);
+    const Vector y = log_all(shot_ms);
     double best = std::numeric_limits<double>::infinity();
-    for (int d = 0; d < l.cols; ++d) {
-      Matrix x(static_cast<int>(shots.size()), 1);
-      for (size_t k = 0; k < shots.size(); ++k) x(static_cast<int>(k), 0) = l(shots[k], d);
-      const Ridge r = Ridge::fit(x, y, {1e-9});
+    for (int d = 0; d < l.cols(); ++d) {
+      const Ridge r = Ridge::fit(l(shots, d), y, {1e-9});
       if (r.loo_mse < best) {
         best = r.loo_mse;
         ridge_ = r;
@@ -177,11 +149,7 @@ class NearestSource : public TransferPredictor {
         name_ = s.devices[d];
       }
     }
-    pred_.resize(l.rows);
-    for (int i = 0; i < l.rows; ++i) {
-      const double v = l(i, device_);
-      pred_[i] = std::exp(ridge_.predict(&v));
-    }
+    pred_ = exp_all(ridge_.predict(l.col(device_)));
   }
   std::vector<double> predict_all() const override { return pred_; }
   std::string describe() const override { return "nearest"; }
@@ -205,16 +173,13 @@ class SourceMap : public TransferPredictor {
   void fit(const TransferSources& s, const std::vector<int>& shots, const std::vector<double>& shot_ms) override {
     check_shots(s, shots, shot_ms);
     const Matrix x = log_ ? log_ms(s.ms) : s.ms;
-    ridge_ = Ridge::fit(x.select_rows(shots), log_ ? log_all(shot_ms) : shot_ms, kLambdas);
-    pred_.resize(x.rows);
-    for (int i = 0; i < x.rows; ++i) pred_[i] = ridge_.predict(x.row(i));
+    ridge_ = Ridge::fit(x(shots, Eigen::all), log_ ? log_all(shot_ms) : Vector(as_vector(shot_ms)), kLambdas);
+    pred_ = ridge_.predict(x);
   }
   std::vector<double> predict_all() const override {
     if (log_) return exp_all(pred_);
     // A linear map can dip below zero far outside the shots: floor at the least source latency seen.
-    std::vector<double> out = pred_;
-    for (double& v : out) v = std::max(v, 1e-3);
-    return out;
+    return to_std_vector(pred_.cwiseMax(1e-3));
   }
   std::string describe() const override { return log_ ? "logmap" : "map"; }
   std::string summary() const override {
@@ -222,14 +187,14 @@ class SourceMap : public TransferPredictor {
                    log_ ? "" : " ms");
   }
   /// The fit in its own space (ms or log ms), and its leave-one-out residuals on the shots.
-  const std::vector<double>& raw_predictions() const { return pred_; }
+  const Vector& raw_predictions() const { return pred_; }
   const Ridge& ridge() const { return ridge_; }
   bool log_space() const { return log_; }
 
  private:
   bool log_;
   Ridge ridge_;
-  std::vector<double> pred_;
+  Vector pred_;
 };
 
 /// The map, then a ridge correction on the arch encoding fitted to the map's
@@ -242,11 +207,10 @@ class FineTuned : public TransferPredictor {
     const Matrix x = one_hot_rows(*s.space, s.archs, OneHotMode::kOp);
     std::vector<double> lambdas = kLambdas;
     lambdas.push_back(1e12);  // no correction at all
-    correction_ = Ridge::fit(x.select_rows(shots), map_.ridge().loo_residuals, lambdas);
-    pred_ = map_.raw_predictions();
+    correction_ = Ridge::fit(x(shots, Eigen::all), map_.ridge().loo_residuals, lambdas);
     // The residuals are centred on the shots' mean: the intercept belongs to the map.
     correction_.intercept = 0;
-    for (int i = 0; i < x.rows; ++i) pred_[i] = std::max(pred_[i] + correction_.predict(x.row(i)), 1e-3);
+    pred_ = to_std_vector((map_.raw_predictions() + correction_.predict(x)).cwiseMax(1e-3));
   }
   std::vector<double> predict_all() const override { return pred_; }
   std::string describe() const override { return "finetune"; }
@@ -277,25 +241,22 @@ class OpScale : public TransferPredictor {
       for (int o : space.layers[l].ops) col[l][o] = c++;
     const int n_ops = static_cast<int>(space.ops.size());
     double best = std::numeric_limits<double>::infinity();
-    for (int d = 0; d < s.ms.cols; ++d) {
-      std::vector<double> y(s.ms.rows);
-      for (int i = 0; i < s.ms.rows; ++i) y[i] = s.ms(i, d);
+    for (int d = 0; d < s.ms.cols(); ++d) {
       double b = 0;
-      const std::vector<double> cost = Ridge::fit(x, y, {1e-6}, false).raw_weights(&b);
+      const Eigen::RowVectorXd cost = Ridge::fit(x, s.ms.col(d), {1e-6}, false).raw_weights(&b);
       // Per arch: the source's cost of each op type in it.
-      Matrix f(s.ms.rows, n_ops, 0.0);
-      for (int i = 0; i < s.ms.rows; ++i)
+      Matrix f = Matrix::Zero(s.ms.rows(), n_ops);
+      for (int i = 0; i < s.ms.rows(); ++i)
         for (int l = 0; l < space.num_layers(); ++l) {
           const int o = s.archs[i].genes[l].op;
           f(i, o) += cost[col[l][o]];
         }
-      const Ridge r = Ridge::fit(f.select_rows(shots), shot_ms, kLambdas);
+      const Ridge r = Ridge::fit(f(shots, Eigen::all), as_vector(shot_ms), kLambdas);
       if (r.loo_mse < best) {
         best = r.loo_mse;
         ridge_ = r;
         name_ = s.devices[d];
-        pred_.assign(s.ms.rows, 0);
-        for (int i = 0; i < s.ms.rows; ++i) pred_[i] = std::max(r.predict(f.row(i)), 1e-3);
+        pred_ = to_std_vector(r.predict(f).cwiseMax(1e-3));
       }
     }
   }
@@ -319,22 +280,19 @@ class HelpEmbedding : public TransferPredictor {
  public:
   void fit(const TransferSources& s, const std::vector<int>& shots, const std::vector<double>& shot_ms) override {
     check_shots(s, shots, shot_ms);
-    HWNAS_CHECK(s.ms.cols >= 3, "transfer help: needs at least 3 source devices to learn from, got ", s.ms.cols);
+    HWNAS_CHECK(s.ms.cols() >= 3, "transfer help: needs at least 3 source devices to learn from, got ", s.ms.cols());
     const Matrix l = log_ms(s.ms);
-    std::vector<int> all(l.cols);
+    std::vector<int> all(l.cols());
     std::iota(all.begin(), all.end(), 0);
     // The penalty, meta-learned: each source device predicted from the others.
     double best = std::numeric_limits<double>::infinity();
     for (double lambda : kLambdas) {
       double err = 0;
-      for (int held = 0; held < l.cols; ++held) {
+      for (int held = 0; held < l.cols(); ++held) {
         std::vector<int> rest;
         for (int d : all)
           if (d != held) rest.push_back(d);
-        std::vector<double> e(shots.size());
-        for (size_t k = 0; k < shots.size(); ++k) e[k] = l(shots[k], held);
-        const std::vector<double> p = predict_log(l, rest, shots, e, lambda);
-        for (int i = 0; i < l.rows; ++i) err += (p[i] - l(i, held)) * (p[i] - l(i, held));
+        err += (predict_log(l, rest, shots, l(shots, held), lambda) - l.col(held)).squaredNorm();
       }
       if (err < best) {
         best = err;
@@ -350,44 +308,30 @@ class HelpEmbedding : public TransferPredictor {
  private:
   /// Log latency of every arch on a device whose shots read `e` (log ms),
   /// learned from the devices `devs` of `l`.
-  static std::vector<double> predict_log(const Matrix& l, const std::vector<int>& devs, const std::vector<int>& shots,
-                                         const std::vector<double>& e, double lambda) {
-    const int n_dev = static_cast<int>(devs.size()), k = static_cast<int>(shots.size());
-    auto level = [&](const std::vector<double>& v) { return std::accumulate(v.begin(), v.end(), 0.0) / v.size(); };
-    // Shapes of the source devices (rows) and their mean.
-    Matrix shape(n_dev, k);
-    std::vector<double> lev(n_dev), mean_shape(k, 0);
-    for (int j = 0; j < n_dev; ++j) {
-      std::vector<double> v(k);
-      for (int q = 0; q < k; ++q) v[q] = l(shots[q], devs[j]);
-      lev[j] = level(v);
-      for (int q = 0; q < k; ++q) {
-        shape(j, q) = v[q] - lev[j];
-        mean_shape[q] += shape(j, q) / n_dev;
-      }
-    }
-    for (int j = 0; j < n_dev; ++j)
-      for (int q = 0; q < k; ++q) shape(j, q) -= mean_shape[q];
-    const double target_level = level(e);
-    std::vector<double> t(k);
-    for (int q = 0; q < k; ++q) t[q] = e[q] - target_level - mean_shape[q];
+  static Vector predict_log(const Matrix& l, const std::vector<int>& devs, const std::vector<int>& shots,
+                            const Vector& e, double lambda) {
+    // Shapes of the source devices (rows: their log latencies on the shots
+    // less their level) less the mean shape.
+    const Matrix on_shots = l(shots, devs).transpose();
+    const Vector lev = on_shots.rowwise().mean();
+    Matrix shape = on_shots.colwise() - lev;
+    const Eigen::RowVectorXd mean_shape = shape.colwise().mean();
+    shape.rowwise() -= mean_shape;
+    const double target_level = e.mean();
+    const Vector t = (e.array() - target_level).matrix() - mean_shape.transpose();
     // g = S (S^T S + lambda I)^-1 t: the weight of each source device's deviation.
-    Matrix a = gram(shape);
-    for (int q = 0; q < k; ++q) a(q, q) += lambda;
-    const std::vector<double> g = matvec(shape, solve_spd(a, t));
-    std::vector<double> out(l.rows);
-    for (int i = 0; i < l.rows; ++i) {
-      double alpha = 0;
-      for (int j = 0; j < n_dev; ++j) alpha += (l(i, devs[j]) - lev[j]) / n_dev;
-      double v = target_level + alpha;
-      for (int j = 0; j < n_dev; ++j) v += g[j] * (l(i, devs[j]) - lev[j] - alpha);
-      out[i] = v;
-    }
-    return out;
+    Matrix a = shape.transpose() * shape;
+    a.diagonal().array() += lambda;
+    const Vector g = shape * solve_spd(a, t);
+    // Per arch: the target's level, the sources' mean deviation from their
+    // levels (alpha), and each source's deviation from alpha, weighted by g.
+    const Matrix dev = l(Eigen::all, devs).rowwise() - lev.transpose();
+    const Vector alpha = dev.rowwise().mean();
+    return ((dev.colwise() - alpha) * g).array() + alpha.array() + target_level;
   }
 
   double lambda_ = 0;
-  std::vector<double> log_pred_;
+  Vector log_pred_;
 };
 
 }  // namespace
@@ -398,7 +342,7 @@ std::vector<int> choose_shots(const TransferSources& sources, int k, Rng& rng) {
   HWNAS_CHECK(k >= 2 && k <= n, "transfer: shots must be in 2..", n, ", got ", k);
   std::vector<double> level(n, 0);
   for (int i = 0; i < n; ++i)
-    for (int d = 0; d < sources.ms.cols; ++d) level[i] += std::log(sources.ms(i, d));
+    for (int d = 0; d < sources.ms.cols(); ++d) level[i] += std::log(sources.ms(i, d));
   std::vector<int> order(n);
   std::iota(order.begin(), order.end(), 0);
   std::sort(order.begin(), order.end(), [&](int a, int b) { return level[a] < level[b] || (level[a] == level[b] && a < b); });

@@ -27,7 +27,12 @@ void write_file_atomic(const std::string& path, const std::string& data) {
     HWNAS_CHECK(out.good(), "cannot write ", tmp, ": ", std::strerror(errno));
     out.write(data.data(), static_cast<std::streamsize>(data.size()));
     out.flush();
-    HWNAS_CHECK(out.good(), "write to ", tmp, " failed: ", std::strerror(errno));
+    if (!out.good()) {
+      const int err = errno;  // a full disk: keep the old `path`, drop the partial copy
+      out.close();
+      std::remove(tmp.c_str());
+      HWNAS_CHECK(false, "write to ", tmp, " failed: ", std::strerror(err));
+    }
   }
   HWNAS_CHECK(std::rename(tmp.c_str(), path.c_str()) == 0, "cannot rename ", tmp, " to ", path, ": ",
               std::strerror(errno));

@@ -8,6 +8,10 @@ namespace hwnas {
 
 std::vector<std::string> split(const std::string& s, char sep);
 std::string trim(const std::string& s);
+/// Offset of the first byte that breaks UTF-8 in `s` (a stray continuation
+/// byte, a truncated or overlong sequence, a surrogate, beyond U+10FFFF);
+/// std::string::npos when `s` is valid UTF-8. JSON can hold only valid text.
+size_t invalid_utf8_at(const std::string& s);
 /// The first line of `text`, trimmed: a library's multi-line error as one line.
 std::string first_line(const std::string& text);
 bool starts_with(const std::string& s, const std::string& prefix);

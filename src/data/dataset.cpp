@@ -8,8 +8,41 @@
 #include "core/error.h"
 #include "core/io.h"
 #include "core/strings.h"
+#include "data/file_formats.h"
 
 namespace hwnas {
+
+namespace {
+
+/// A uint8 tensor of `sizes` that owns `bytes` (no copy).
+torch::Tensor owning_tensor(std::vector<uint8_t> bytes, std::vector<int64_t> sizes) {
+  auto* held = new std::vector<uint8_t>(std::move(bytes));
+  return torch::from_blob(held->data(), sizes, [held](void*) { delete held; }, torch::kUInt8);
+}
+
+}  // namespace
+
+torch::Tensor read_idx_images(const std::string& path) {
+  RawImages raw = read_idx_images_raw(path);
+  return owning_tensor(std::move(raw.pixels), {raw.count, 1, raw.height, raw.width});
+}
+
+torch::Tensor read_idx_labels(const std::string& path) {
+  std::vector<uint8_t> labels = read_idx_labels_raw(path);
+  const int64_t n = static_cast<int64_t>(labels.size());
+  return owning_tensor(std::move(labels), {n}).to(torch::kInt64);
+}
+
+ImageSet read_cifar10_batches(const std::vector<std::string>& paths, const std::string& name) {
+  RawImages raw = read_cifar10_raw(paths, name);
+  ImageSet set;
+  set.name = name;
+  set.num_classes = kCifar10Classes;
+  set.images = owning_tensor(std::move(raw.pixels), {raw.count, raw.channels, raw.height, raw.width});
+  set.labels = owning_tensor(std::move(raw.labels), {raw.count}).to(torch::kInt64);
+  return set;
+}
+
 namespace {
 
 constexpr const char* kFashionMnistDir = "/usr/share/datasets/fashion-mnist";

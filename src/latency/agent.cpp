@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -16,8 +17,6 @@ using json = nlohmann::json;
 namespace {
 
 constexpr const char* kServerName = "hwnas 0.1.0";
-constexpr size_t kMaxSpecChars = 1000;
-constexpr size_t kMaxArchChars = 20000;
 
 /// Compares without an early exit, so response times do not leak the token.
 bool token_equal(const std::string& given, const std::string& expected) {
@@ -27,72 +26,14 @@ bool token_equal(const std::string& given, const std::string& expected) {
   return diff == 0;
 }
 
-int request_threads(const json& req, const AgentOptions& opt) {
-  if (!req.contains("threads")) return opt.default_threads;
-  HWNAS_CHECK(req["threads"].is_number_integer(), "\"threads\" must be an integer");
-  const int t = req["threads"].get<int>();
-  if (t == 0) return opt.default_threads;
-  HWNAS_CHECK(t >= 1 && t <= opt.max_threads, "threads must be in 1..", opt.max_threads, ", got ", t);
-  return t;
-}
-
 }  // namespace
 
-void AgentOptions::validate() const {
-  HWNAS_CHECK(!token.empty(), "agent: a token is required (--token T); requests must carry it");
-  HWNAS_CHECK(port >= 0 && port <= 65535, "agent: port must be in 0..65535, got ", port);
-  HWNAS_CHECK(default_threads >= 1 && default_threads <= max_threads, "agent: threads must be in 1..",
-              max_threads, ", got ", default_threads);
-  HWNAS_CHECK(max_body_bytes >= 1024, "agent: body limit must be at least 1024 bytes");
-}
-
-void parse_listen_address(const std::string& text, std::string* host, int* port) {
-  const std::string t = trim(text);
-  const size_t colon = t.rfind(':');
-  *host = colon == std::string::npos ? "127.0.0.1" : t.substr(0, colon);
-  if (host->empty()) *host = "127.0.0.1";
-  *port = parse_int(colon == std::string::npos ? t : t.substr(colon + 1), "port of listen address '" + text + "'");
-  HWNAS_CHECK(*port >= 0 && *port <= 65535, "listen address '", text, "': port must be in 0..65535");
-}
-
-json handle_measure_request(const json& req, const AgentOptions& opt) {
-  HWNAS_CHECK(req.is_object(), "request must be a JSON object");
-  for (const auto& [k, v] : req.items())
-    HWNAS_CHECK(k == "op" || k == "space" || k == "arch" || k == "batch" || k == "threads" || k == "profile",
-                "unknown request field '", k, "' (op, space, arch, batch, threads, profile)");
-  const int threads = request_threads(req, opt);
-  ProfileOptions profile;
-  if (req.contains("profile")) profile = ProfileOptions::from_json(req["profile"]);
-  profile.validate();
-  Timing timing;
-  int batch = 1;
-  if (req.contains("op")) {
-    HWNAS_CHECK(!req.contains("space") && !req.contains("arch"), "a request names either an op or a space + arch");
-    HWNAS_CHECK(req["op"].is_string(), "\"op\" must be an op key string");
-    const std::string key = req["op"].get<std::string>();
-    HWNAS_CHECK(key.size() <= kMaxSpecChars, "op key longer than ", kMaxSpecChars, " characters");
-    const OpSpec spec = parse_op_spec(key);
-    if (req.contains("batch"))
-      HWNAS_CHECK(req["batch"] == spec.batch, "\"batch\" differs from the op key's batch ", spec.batch);
-    check_op_limits(spec);
-    batch = spec.batch;
-    timing = profile_op(spec, profile, threads);
-  } else {
-    HWNAS_CHECK(req.contains("space") && req["space"].is_string() && req.contains("arch") && req["arch"].is_string(),
-                "a request needs \"op\" (an op key) or \"space\" and \"arch\" (strings)");
-    const std::string space_spec = req["space"].get<std::string>(), arch_text = req["arch"].get<std::string>();
-    HWNAS_CHECK(space_spec.size() <= kMaxSpecChars, "space spec longer than ", kMaxSpecChars, " characters");
-    HWNAS_CHECK(arch_text.size() <= kMaxArchChars, "arch longer than ", kMaxArchChars, " characters");
-    if (req.contains("batch")) {
-      HWNAS_CHECK(req["batch"].is_number_integer(), "\"batch\" must be an integer");
-      batch = req["batch"].get<int>();
-    }
-    const std::unique_ptr<SearchSpace> space = make_space(space_spec);
-    check_network_limits(*space, batch);
-    const Arch arch = space->parse(arch_text);
-    timing = profile_network(*space, arch, batch, profile, threads);
-  }
-  TargetInfo info = local_target_info(threads, batch, profile.clock, profile.fold, profile.runtime);
+json handle_measure_request(const json& body, const AgentOptions& opt) {
+  const MeasureRequest req = parse_measure_request(body, opt);
+  const Timing timing = req.op ? profile_op(*req.op, req.profile, req.threads)
+                               : profile_network(*req.space, req.arch, req.batch, req.profile, req.threads);
+  const TargetInfo info = local_target_info(req.threads, req.batch, req.profile.clock, req.profile.fold,
+                                            req.profile.runtime);
   return json{{"target", info.to_json()}, {"timing", timing.to_json()}};
 }
 
@@ -103,6 +44,11 @@ struct AgentServer::Impl {
   std::thread thread;
   bool bound = false;
   int port = 0;
+  const std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  /// ms since the agent started, on the monotonic clock.
+  double clock_ms() const {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  }
 };
 
 AgentServer::AgentServer(AgentOptions opt) : impl_(std::make_unique<Impl>()) {
@@ -111,6 +57,11 @@ AgentServer::AgentServer(AgentOptions opt) : impl_(std::make_unique<Impl>()) {
   Impl* im = impl_.get();
   httplib::Server& srv = im->server;
   srv.set_payload_max_length(im->opt.max_body_bytes);
+  srv.set_read_timeout(im->opt.read_timeout_s, 0);
+  srv.set_write_timeout(im->opt.read_timeout_s, 0);
+  srv.set_keep_alive_max_count(1);  // an idle kept-alive connection would hold a worker
+  const size_t connections = static_cast<size_t>(im->opt.connections);
+  srv.new_task_queue = [connections] { return new httplib::ThreadPool(connections); };
   auto send_error = [](httplib::Response& res, int status, const std::string& msg) {
     res.status = status;
     res.set_content(json{{"error", msg}}.dump(), "application/json");
@@ -127,7 +78,7 @@ AgentServer::AgentServer(AgentOptions opt) : impl_(std::make_unique<Impl>()) {
     try {
       json r = json::object();
       if (req.has_param("threads")) r["threads"] = parse_int(req.get_param_value("threads"), "threads");
-      const int threads = request_threads(r, im->opt);
+      const int threads = parse_request_threads(r, im->opt);
       const int batch = req.has_param("batch") ? parse_int(req.get_param_value("batch"), "batch") : 1;
       const Clock clock = req.has_param("clock") ? parse_clock(req.get_param_value("clock")) : Clock::kWall;
       const bool fold = req.has_param("fold") && parse_flag(req.get_param_value("fold"), "fold");
@@ -144,11 +95,17 @@ AgentServer::AgentServer(AgentOptions opt) : impl_(std::make_unique<Impl>()) {
       json body;
       try {
         body = json::parse(req.body);
-      } catch (const json::parse_error& e) {
+      } catch (const json::exception& e) {  // parse_error, or out_of_range for numbers beyond double
         HWNAS_CHECK(false, "request body is not valid JSON: ", e.what());
       }
-      std::lock_guard<std::mutex> lock(im->measure_mutex);
-      res.set_content(handle_measure_request(body, im->opt).dump(), "application/json");
+      json answer;
+      {
+        std::lock_guard<std::mutex> lock(im->measure_mutex);
+        const double start = im->clock_ms();
+        answer = handle_measure_request(body, im->opt);
+        answer["window"] = {{"start_ms", start}, {"end_ms", im->clock_ms()}};
+      }
+      res.set_content(answer.dump(), "application/json");
     } catch (const Error& e) {
       send_error(res, 400, e.what());
     } catch (const std::exception& e) {
@@ -267,7 +224,7 @@ class RemoteTarget : public Target {
     json r;
     try {
       r = json::parse(res->body);
-    } catch (const json::parse_error&) {
+    } catch (const json::exception&) {
       HWNAS_CHECK(false, "agent at ", endpoint(), " answered HTTP ", res->status, " with a non-JSON body");
     }
     if (res->status != 200) {

@@ -11,11 +11,16 @@
 // Errors: 401 without the right token, 400 with {"error": "..."} for bad or
 // absurd requests (shapes, repeat counts, unknown fields), 413 for bodies
 // over the size limit. Measurements run one at a time, with the same
-// profiler as local measurements.
+// profiler as local measurements; each answer of /v1/measure carries its
+// "window" {"start_ms", "end_ms"} on the agent's monotonic clock, so a
+// client can check that no two measurements overlapped. One request per
+// connection; a client silent mid-request is disconnected after
+// read_timeout_s.
 #pragma once
 
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
+#include <optional>
 #include <string>
 
 #include "latency/target.h"
@@ -29,6 +34,11 @@ struct AgentOptions {
   int default_threads = 1;         ///< threads when a request names none
   int max_threads = 256;           ///< requests for more threads are refused
   size_t max_body_bytes = 64 * 1024;  ///< larger request bodies get 413
+  int read_timeout_s = 5;  ///< a client silent this long mid-request is disconnected
+  /// Connections served at once: clients that never finish a request hold
+  /// one each until read_timeout_s, so there is room for many beside the
+  /// measuring one (measurements still run one at a time).
+  int connections = 32;
 
   /// Throws hwnas::Error naming the bad field (empty token, bad port, ...).
   void validate() const;
@@ -36,6 +46,24 @@ struct AgentOptions {
 
 /// Parses "HOST:PORT" or "PORT" (then the host is 127.0.0.1); throws on bad input.
 void parse_listen_address(const std::string& text, std::string* host, int* port);
+
+/// A checked measurement request (the body of POST /v1/measure): an op, or
+/// a space and an arch of it at `batch`.
+struct MeasureRequest {
+  int threads = 1;
+  ProfileOptions profile;
+  std::optional<OpSpec> op;
+  std::shared_ptr<const SearchSpace> space;  ///< set when no op is
+  Arch arch;
+  int batch = 1;
+};
+
+/// The "threads" of a request: absent or 0 is the agent's default; throws
+/// beyond 1..max_threads.
+int parse_request_threads(const nlohmann::json& request, const AgentOptions& opt);
+/// Checks a request body (fields, types, limits, the op key or the space
+/// and arch) without measuring; throws hwnas::Error naming the problem.
+MeasureRequest parse_measure_request(const nlohmann::json& request, const AgentOptions& opt);
 
 /// Runs one authenticated measurement request (the body of POST /v1/measure)
 /// and returns the response JSON; throws hwnas::Error for bad requests.

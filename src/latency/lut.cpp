@@ -80,7 +80,7 @@ Lut Lut::load(const std::string& path) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     // nlohmann's message names line and column: "parse error at line 3, column 5: ..."
     HWNAS_CHECK(false, "latency table ", path, " is not valid JSON: ", e.what());
   }
@@ -183,6 +183,8 @@ std::vector<std::string> csv_fields(const std::string& line, const std::string& 
 }  // namespace
 
 Lut Lut::from_csv(const std::string& text, const std::string& origin) {
+  const size_t bad = invalid_utf8_at(text);
+  HWNAS_CHECK(bad == std::string::npos, "latency table ", origin, ": byte ", bad, " is not UTF-8 text");
   json target = json::object();
   target["kind"] = "table";
   target["batch"] = 1;

@@ -112,6 +112,10 @@ Timing summarize(const std::vector<double>& samples_ms, double outlier_k, int it
 /// Times `fn`: warm-up, iterations sized to min_time, repetitions, summary.
 Timing time_function(const std::function<void()>& fn, const ProfileOptions& opt);
 
+/// A JSON count (iterations, threads, batch) as an int: an integer or a
+/// whole number within int's range; throws hwnas::Error naming `what`.
+int json_int(const nlohmann::json& v, const std::string& what);
+
 /// Refuses op shapes no device should be asked to build (the agent's guard
 /// against absurd requests): batch 1..1024, channels 1..8192, resolution
 /// 1..2048, odd kernels up to 15, input tensors up to 2^26 elements.

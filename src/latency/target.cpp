@@ -19,54 +19,6 @@ namespace hwnas {
 
 using json = nlohmann::json;
 
-std::string TargetInfo::id() const {
-  return str_cat(kind, "|", device, "|threads=", threads, "|batch=", batch, "|", library, "|clock=", clock,
-                 fold ? "|fold" : "");
-}
-
-json TargetInfo::to_json() const {
-  json j{{"kind", kind},   {"device", device},   {"threads", threads},
-         {"batch", batch}, {"library", library}, {"clock", clock}};
-  if (fold) j["fold"] = true;
-  if (!host.empty()) j["host"] = host;
-  if (!endpoint.empty()) j["endpoint"] = endpoint;
-  return j;
-}
-
-TargetInfo TargetInfo::from_json(const json& j, const std::string& origin) {
-  HWNAS_CHECK(j.is_object(), origin, ": target must be a JSON object");
-  TargetInfo t;
-  auto str = [&](const char* k, bool required) {
-    if (!j.contains(k)) {
-      HWNAS_CHECK(!required, origin, ": target lacks \"", k, "\"");
-      return std::string();
-    }
-    HWNAS_CHECK(j[k].is_string(), origin, ": target \"", k, "\" must be a string");
-    return j[k].get<std::string>();
-  };
-  auto num = [&](const char* k, int def) {
-    if (!j.contains(k)) return def;
-    HWNAS_CHECK(j[k].is_number_integer(), origin, ": target \"", k, "\" must be an integer");
-    return j[k].get<int>();
-  };
-  t.kind = str("kind", true);
-  t.device = str("device", false);
-  t.library = str("library", false);
-  t.host = str("host", false);
-  t.endpoint = str("endpoint", false);
-  if (j.contains("clock")) t.clock = to_string(parse_clock(str("clock", true)));
-  if (j.contains("fold")) {
-    HWNAS_CHECK(j["fold"].is_boolean(), origin, ": target \"fold\" must be true or false");
-    t.fold = j["fold"].get<bool>();
-  }
-  t.threads = num("threads", 0);
-  t.batch = num("batch", 1);
-  HWNAS_CHECK(!t.kind.empty(), origin, ": target kind is empty");
-  HWNAS_CHECK(t.batch >= 1, origin, ": target batch must be >= 1, got ", t.batch);
-  HWNAS_CHECK(t.threads >= 0, origin, ": target threads must be >= 0, got ", t.threads);
-  return t;
-}
-
 namespace {
 
 std::string cpu_model() {

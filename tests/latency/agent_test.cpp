@@ -1,11 +1,20 @@
 // The agent on loopback with an ephemeral port: real measurements through
-// HTTP, refused tokens, refused absurd requests.
+// HTTP, refused tokens, refused absurd requests, concurrent clients served one
+// measurement at a time, clients that stall or vanish mid-request.
 #include "latency/agent.h"
 
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "core/error.h"
 #include "core/search_space.h"
@@ -147,6 +156,111 @@ TEST_F(AgentTest, RefusesOversizedRequests) {
   ASSERT_TRUE(junk);
   EXPECT_EQ(junk->status, 400);
   EXPECT_NE(junk->body.find("not valid JSON"), std::string::npos) << junk->body;
+}
+
+/// A raw TCP connection to the agent, for clients httplib would not be.
+class RawClient {
+ public:
+  explicit RawClient(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = fd_ >= 0 && connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0;
+    timeval tv{3, 0};  // a test never waits on the agent for long
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  }
+  ~RawClient() { close(); }
+  bool connected() const { return connected_; }
+  bool send(const std::string& s) { return fd_ >= 0 && ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == ssize_t(s.size()); }
+  /// True when the agent closes the connection (after any answer it sends)
+  /// within the receive timeout.
+  bool closed_by_peer() {
+    char buf[512];
+    while (true) {
+      const ssize_t n = recv(fd_, buf, sizeof(buf), 0);
+      if (n > 0) continue;
+      return n == 0 || errno == ECONNRESET;
+    }
+  }
+  void close() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+std::string measure_request(const std::string& token, const std::string& body) {
+  return "POST /v1/measure HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + token +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(AgentTest, ConcurrentClientsAreServedOneMeasurementAtATime) {
+  const std::string body = json{{"op", "shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"},
+                                {"profile", quick().to_json()}}.dump();
+  constexpr int kClients = 6, kEach = 3;
+  std::vector<std::vector<std::pair<double, double>>> windows(kClients);
+  std::vector<int> failures(kClients, 0), refused(kClients, 0);
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < kEach; ++i) {
+        auto ok = post("s3cret", body);
+        if (!ok || ok->status != 200) {
+          ++failures[c];
+          continue;
+        }
+        const json w = json::parse(ok->body).at("window");
+        windows[c].emplace_back(w.at("start_ms").get<double>(), w.at("end_ms").get<double>());
+        // Among the valid clients, ones without the token and with junk.
+        auto bad = c % 2 ? post("guess", body) : post("s3cret", "{\"op\": 7}");
+        if (bad && bad->status == (c % 2 ? 401 : 400)) ++refused[c];
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  std::vector<std::pair<double, double>> all;
+  for (int c = 0; c < kClients; ++c) {
+    EXPECT_EQ(failures[c], 0) << "client " << c;
+    EXPECT_EQ(refused[c], kEach) << "client " << c;
+    all.insert(all.end(), windows[c].begin(), windows[c].end());
+  }
+  ASSERT_EQ(all.size(), size_t(kClients * kEach));
+  std::sort(all.begin(), all.end());
+  for (size_t i = 1; i < all.size(); ++i)
+    EXPECT_GE(all[i].first, all[i - 1].second) << "measurements " << i - 1 << " and " << i << " overlapped";
+}
+
+TEST(AgentAttack, StalledClientsAreDroppedAndDoNotBlockOthers) {
+  AgentOptions opt;
+  opt.port = 0;
+  opt.token = "s3cret";
+  opt.read_timeout_s = 1;
+  AgentServer server(opt);
+  const int port = server.start_background();
+  // Clients that start a request and stop: headers half sent, a body short of its length.
+  std::vector<std::unique_ptr<RawClient>> stalled;
+  for (int i = 0; i < 12; ++i) {
+    stalled.push_back(std::make_unique<RawClient>(port));
+    ASSERT_TRUE(stalled.back()->connected());
+    const std::string full = measure_request("s3cret", std::string(100, ' '));
+    ASSERT_TRUE(stalled.back()->send(i % 2 ? full.substr(0, 30) : full.substr(0, full.size() - 50)));
+  }
+  // A client that sends a whole request and leaves before the answer.
+  {
+    RawClient gone(port);
+    ASSERT_TRUE(gone.send(measure_request("s3cret", json{{"op", "shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"},
+                                                         {"profile", quick().to_json()}}.dump())));
+  }
+  // Meanwhile a valid client is served.
+  auto target = make_target("remote://127.0.0.1:" + std::to_string(port) + "?threads=1", "s3cret");
+  EXPECT_GT(target->measure_op(parse_op_spec("shuffle-k3-e0-se0-cin32-cout32-mid8-s1-h14w14-b1"), quick()).median_ms, 0);
+  // The stalled ones are disconnected after the read timeout.
+  for (auto& c : stalled) EXPECT_TRUE(c->closed_by_peer());
+  server.stop();
 }
 
 TEST(Agent, ListenAddressesDefaultToLoopbackAndTokensAreRequired) {

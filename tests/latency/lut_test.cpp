@@ -9,6 +9,7 @@
 #include "core/io.h"
 #include "latency/models.h"
 #include "latency/target.h"
+#include "tests/support/expect_error.h"
 
 namespace hwnas {
 namespace {
@@ -106,15 +107,6 @@ TEST(Lut, JsonRoundTripKeepsEverything) {
   EXPECT_EQ(back.to_json(), lut.to_json());
   EXPECT_NO_THROW(back.check_space(*space));
   EXPECT_NO_THROW(back.check_target(fake_target()));
-}
-
-void expect_error(const std::function<void()>& fn, const std::string& fragment) {
-  try {
-    fn();
-    ADD_FAILURE() << "no error, expected one containing '" << fragment << "'";
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
-  }
 }
 
 TEST(Lut, BadTablesAreRefusedWithTheReason) {

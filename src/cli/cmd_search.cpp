@@ -1,10 +1,13 @@
 // hwnas search: a search strategy under one or more latency budgets and
 // several seeds on tables (search/tabular_search.h), each result with its
 // gap to the exhaustive oracle; --population-fill-study instead reproduces
-// HW-EvRSNAS section 4.4.2. This file parses options and prints records.
+// HW-EvRSNAS section 4.4.2. With --target the device is live: its latency is
+// transferred from --source tables and --shots archs timed on it, and each
+// arch found is timed there too. This file parses options and prints records.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 
 #include "cli/command.h"
 #include "core/error.h"
@@ -12,6 +15,7 @@
 #include "core/stats.h"
 #include "core/strings.h"
 #include "core/tables.h"
+#include "latency/target.h"
 #include "search/objective.h"
 #include "search/strategy.h"
 #include "search/tabular_search.h"
@@ -38,6 +42,29 @@ struct SearchArgs {
   int shots = 10;
   std::string transfer = "nearest";
   bool margin = true;
+  std::string target;                      ///< a live device instead of --latency-table
+  std::string token;                       ///< of a remote target
+};
+
+/// A live target as a latency model: each arch built and timed on it once.
+class TargetLatency : public LatencyModel {
+ public:
+  TargetLatency(std::unique_ptr<Target> target, const SearchSpace& space)
+      : target_(std::move(target)), space_(&space) {}
+  double predict_ms(const Arch& arch) const override {
+    const std::string text = space_->format(arch);
+    auto it = timed_.find(text);
+    if (it != timed_.end()) return it->second;
+    const double ms = target_->measure_arch(*space_, arch, ProfileOptions()).median_ms;
+    std::fprintf(stderr, "hwnas search: timed on %s: %.3f ms  %s\n", target_->describe().c_str(), ms, text.c_str());
+    return timed_[text] = ms;
+  }
+  std::string describe() const override { return target_->describe(); }
+
+ private:
+  std::unique_ptr<Target> target_;
+  const SearchSpace* space_;
+  mutable std::map<std::string, double> timed_;
 };
 
 void print_search_text(const SearchSpace& space, const SearchSource& src, const Strategy& strategy,
@@ -124,12 +151,26 @@ void run_search(const SearchArgs& a) {
     return;
   }
   const std::unique_ptr<Strategy> strategy = make_strategy(a.strategy);
-  SearchSource src = make_table_source(*space, a.latency_table, a.accuracy_table, /*need_accuracy=*/true);
+  SearchSource src;
+  if (a.target.empty()) {
+    src = make_table_source(*space, a.latency_table, a.accuracy_table, /*need_accuracy=*/true);
+    if (!a.sources.empty())
+      std::fprintf(stderr, "hwnas search: %s\n",
+                   use_transfer(&src, *space, table_refs(a.sources), a.transfer, a.shots, a.seed, a.margin).c_str());
+  } else {
+    HWNAS_CHECK(a.latency_table.empty(), "--target and --latency-table are two latency sources: give one");
+    HWNAS_CHECK(!a.sources.empty(), "--target needs --source tables to transfer the latency from (and --shots)");
+    HWNAS_CHECK(!a.accuracy_table.empty(), "search needs --accuracy-table FILE:COLUMN, e.g. "
+                                           "data/nb201/accuracy.csv:cifar100_test");
+    src.evaluator = std::make_unique<TableEvaluator>(a.accuracy_table, *space);
+    auto device = std::make_unique<TargetLatency>(make_target(a.target, a.token), *space);
+    std::fprintf(stderr, "hwnas search: %s\n",
+                 use_live_transfer(&src, *space, table_refs(a.sources), a.transfer, a.shots, a.seed, a.margin,
+                                   std::move(device))
+                     .c_str());
+  }
   // A Pareto search needs no budget: without --latency every arch is feasible.
   const bool pareto = starts_with(a.strategy, "nsga2") || starts_with(a.strategy, "scalarised");
-  if (!a.sources.empty())
-    std::fprintf(stderr, "hwnas search: %s\n",
-                 use_transfer(&src, *space, table_refs(a.sources), a.transfer, a.shots, a.seed, a.margin).c_str());
   const std::vector<double> budgets = pareto && a.budgets.empty() ? std::vector<double>{src.max_latency_ms}
                                                                   : parse_budgets(a.budgets, src);
   make_objective_for_budget(a.objective, budgets.front());  // fail early on a bad --objective
@@ -174,7 +215,13 @@ void setup(CLI::App& app) {
                   "Search a new device from few measurements: the latency of --latency-table is predicted from "
                   "these tables (FILE:COL[,COL...]) and --shots archs of it")
       ->delimiter(',');
-  cmd->add_option("--shots", a->shots, "K: archs of --latency-table read with --source")->capture_default_str();
+  cmd->add_option("--shots", a->shots, "K: archs of --latency-table (or timed on --target) read with --source")
+      ->capture_default_str();
+  cmd->add_option("--target", a->target,
+                  "A live device instead of --latency-table (local[:threads=N], opencv, remote://HOST:PORT): "
+                  "its latency transferred from --source and --shots archs timed on it; each arch found is timed "
+                  "there too");
+  cmd->add_option("--token", a->token, "Token of a remote://... target")->envname("HWNAS_AGENT_TOKEN");
   cmd->add_option("--transfer", a->transfer, "Transfer predictor with --source: nearest, map, logmap, finetune, "
                   "opscale, help")
       ->capture_default_str();

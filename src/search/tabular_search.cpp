@@ -68,19 +68,25 @@ SearchSource make_table_source(const SearchSpace& space, const std::string& late
 }
 
 /// The budgets in ms, each checked against the source's latency range.
-std::string use_transfer(SearchSource* src, const SearchSpace& space, const std::vector<std::string>& sources,
-                         const std::string& predictor, int shots, uint64_t seed, bool margin) {
-  auto* table = dynamic_cast<TableLatency*>(src->latency.get());
-  HWNAS_CHECK(table != nullptr, "--source: the latency to transfer to must be a --latency-table");
-  for (const std::string& r : sources)
-    HWNAS_CHECK(r != table->table().ref(), "--source ", r, " is the --latency-table itself");
-  const TransferSources ts = transfer_sources(space, sources, table->table());
+namespace {
+
+/// The largest safety margin a transfer applies (a model that far under on
+/// a shot left out says little about the rest).
+constexpr double kMaxMargin = 3;
+
+/// The transfer fitted on `shots` archs of `ts` drawn by choose_shots(seed),
+/// each read once with `read`, as the search's latency model; with `margin`,
+/// raised by the shots' worst leave-one-out under-prediction. `device` names
+/// the new device. Appends a one-line summary to `summary`.
+std::unique_ptr<TransferLatency> fit_transfer(const TransferSources& ts, const std::string& predictor, int shots,
+                                              uint64_t seed, bool margin, const ShotReader& read,
+                                              const std::string& device, std::string* summary) {
   HWNAS_CHECK(ts.archs.size() > static_cast<size_t>(shots), "--source: the tables share only ", ts.archs.size(),
-              " archs with ", table->table().ref());
+              " archs with ", device);
   Rng rng = derive_rng(seed, Stage::kProfile);
   const std::vector<int> shot_idx = choose_shots(ts, shots, rng);
   std::vector<double> shot_ms;
-  for (int i : shot_idx) shot_ms.push_back(table->predict_ms(ts.archs[i]));  // the only reads of the table
+  for (int i : shot_idx) shot_ms.push_back(read(ts.archs[i]));  // the only reads of the new device
   auto fitted = make_transfer_predictor(predictor);
   fitted->fit(ts, shot_idx, shot_ms);
   // Leave-one-out over the shots: how far below the truth can the model be?
@@ -96,13 +102,33 @@ std::string use_transfer(SearchSource* src, const SearchSpace& space, const std:
         }
       auto loo = make_transfer_predictor(predictor);
       loo->fit(ts, idx, ms);
-      scale = std::max(scale, shot_ms[k] / loo->predict_all()[shot_idx[k]]);
+      scale = std::max(scale, shot_ms[k] / std::max(loo->predict_all()[shot_idx[k]], 1e-9));
     }
+    // A linear map can predict the fastest shot near zero when it is left
+    // out; its ratio would rule out every arch (a 2000x margin was seen).
+    scale = std::min(scale, kMaxMargin);
   }
-  const std::string what = str_cat("transfer:", predictor, "(", shots, " shots of ", table->table().ref(),
+  const std::string what = str_cat("transfer:", predictor, "(", shots, " shots of ", device,
                                     margin ? str_cat(", x", format_number(std::round(scale * 1000) / 1000), " margin")
-                                           : std::string(), ")");
-  auto model = std::make_unique<TransferLatency>(ts, *fitted, what, scale);
+                                           : std::string(),
+                                    ")");
+  *summary = str_cat(what, ": ", fitted->summary());
+  return std::make_unique<TransferLatency>(ts, *fitted, what, scale);
+}
+
+}  // namespace
+
+std::string use_transfer(SearchSource* src, const SearchSpace& space, const std::vector<std::string>& sources,
+                         const std::string& predictor, int shots, uint64_t seed, bool margin) {
+  auto* table = dynamic_cast<TableLatency*>(src->latency.get());
+  HWNAS_CHECK(table != nullptr, "--source: the latency to transfer to must be a --latency-table");
+  for (const std::string& r : sources)
+    HWNAS_CHECK(r != table->table().ref(), "--source ", r, " is the --latency-table itself");
+  const TransferSources ts = transfer_sources(space, sources, table->table());
+  std::string summary;
+  auto model = fit_transfer(
+      ts, predictor, shots, seed, margin, [&](const Arch& a) { return table->predict_ms(a); },
+      table->table().ref(), &summary);
   // Archs the sources lack are not in the search's reach: drop them from the oracle too.
   std::vector<TablePoint> kept;
   for (const TablePoint& p : src->all)
@@ -110,7 +136,30 @@ std::string use_transfer(SearchSource* src, const SearchSpace& space, const std:
   src->all = std::move(kept);
   src->truth = std::move(src->latency);
   src->latency = std::move(model);
-  return str_cat(what, ": ", fitted->summary());
+  return summary;
+}
+
+std::string use_live_transfer(SearchSource* src, const SearchSpace& space, const std::vector<std::string>& sources,
+                              const std::string& predictor, int shots, uint64_t seed, bool margin,
+                              std::unique_ptr<LatencyModel> device) {
+  auto* accuracy = dynamic_cast<TableEvaluator*>(src->evaluator.get());
+  HWNAS_CHECK(accuracy != nullptr, "a search on a target needs --accuracy-table");
+  const TransferSources ts = transfer_sources(space, sources, accuracy->table());
+  std::string summary;
+  auto model = fit_transfer(
+      ts, predictor, shots, seed, margin, [&](const Arch& a) { return device->predict_ms(a); }, device->describe(),
+      &summary);
+  src->latency_name = model->describe();
+  src->min_latency_ms = std::numeric_limits<double>::infinity();
+  src->max_latency_ms = -std::numeric_limits<double>::infinity();
+  for (const Arch& a : ts.archs) {
+    src->min_latency_ms = std::min(src->min_latency_ms, model->predict_ms(a));
+    src->max_latency_ms = std::max(src->max_latency_ms, model->predict_ms(a));
+  }
+  src->all.clear();  // no table of the device: no oracle
+  src->truth = std::move(device);
+  src->latency = std::move(model);
+  return summary;
 }
 
 std::vector<double> parse_budgets(const std::vector<std::string>& budgets, const SearchSource& src) {
@@ -168,7 +217,7 @@ BudgetResult run_budget(const SearchSpace& space, SearchSource& src, const Strat
     std::vector<AccLat> evaluated;
     // Against the true front, the true latencies (a transferred model's are predictions).
     for (const SearchRecord& rec : h.records())
-      evaluated.push_back({rec.accuracy, src.truth ? src.truth->predict_ms(rec.arch) : rec.latency_ms});
+      evaluated.push_back({rec.accuracy, src.truth && br.has_oracle ? src.truth->predict_ms(rec.arch) : rec.latency_ms});
     for (int i : pareto_front(evaluated)) r.front.push_back(h.at(i));
     if (br.has_oracle && true_hv > 0) r.hypervolume_ratio = hypervolume(evaluated, ref) / true_hv;
     const int best = h.best_feasible_index();

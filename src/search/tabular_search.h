@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <string>
@@ -51,11 +52,24 @@ SearchSource make_table_source(const SearchSpace& space, const std::string& late
 /// tables `sources` (FILE:COL each) and `shots` archs of the table drawn by
 /// choose_shots(seed): the table is read at those archs only, and kept as
 /// src->truth to judge what the search finds. With `margin`, predictions are
-/// raised by the worst under-prediction of the shots left out one at a time
-/// (a budget is a limit; the shots say how far the model can be under).
+/// raised by the worst under-prediction of the shots left out one at a time,
+/// at most 3x (a budget is a limit; the shots say how far the model can be under).
 /// Returns a one-line summary.
 std::string use_transfer(SearchSource* src, const SearchSpace& space, const std::vector<std::string>& sources,
                          const std::string& predictor, int shots, uint64_t seed, bool margin = true);
+
+/// The latency of one arch on the new device (ms): a table lookup, or a
+/// measurement on a live target.
+using ShotReader = std::function<double(const Arch&)>;
+
+/// The same for a device without a table (a live target): `device` times
+/// the shots, and, as src->truth, every arch a search returns (never the
+/// archs it only evaluates). The archs searched are those of the accuracy
+/// table that every source holds; there is no oracle. Needs src->evaluator
+/// to be a table.
+std::string use_live_transfer(SearchSource* src, const SearchSpace& space, const std::vector<std::string>& sources,
+                              const std::string& predictor, int shots, uint64_t seed, bool margin,
+                              std::unique_ptr<LatencyModel> device);
 
 /// Budgets with units ("5ms", lists "5ms,10ms") in ms, each checked against
 /// the source's latency range.

@@ -27,6 +27,17 @@ check '.budgets[0].runs[0] | .evals == 300 and (.front | length) > 3 and .hyperv
 check '.latency_model | test("^transfer:help\\(10 shots")' "$DIR/shots.json"
 check '.budgets[0].runs[0] | .true_latency_ms > 0 and (.meets_budget | type == "boolean")' "$DIR/shots.json"
 
+# A live device (this CPU) from 4 shots timed on it: the arch found is timed there too.
+"$HWNAS" search --space nb201 --accuracy-table "$A" --target local:threads=1 --latency 15ms \
+  --source "$L:raspi4_ms,gold_6240_ms,samsung_a50_ms" --shots 4 --transfer map --max-evals 100 --json \
+  > "$DIR/live.json" 2> "$DIR/live.err" || { tail -5 "$DIR/live.err"; fail "search on a live target"; }
+check '.latency_model | test("^transfer:map\\(4 shots of local")' "$DIR/live.json"
+check '.budgets[0] | (has("oracle") | not) and (.runs[0] | .true_latency_ms > 0 and (.meets_budget | type == "boolean"))' \
+  "$DIR/live.json"
+# 4 shots, then the arch found (once more unless it was a shot)
+n=$(grep -c "timed on local" "$DIR/live.err")
+[ "$n" -ge 4 ] && [ "$n" -le 5 ] || fail "live search: $n timings, not the 4 shots and the arch found"
+
 expect_error() {
   local needle=$1; shift
   if "$HWNAS" "$@" > "$DIR/bad.txt" 2>&1; then fail "accepted: $*"; fi
@@ -36,4 +47,7 @@ expect_error "is the --target column" latency transfer --source "$L:pixel3_ms,ra
 expect_error "unknown transfer predictor" latency transfer --source "$L:raspi4_ms" --target "$L:pixel3_ms" --models oracle
 expect_error "needs at least 3 source devices" latency transfer --source "$L:raspi4_ms" --target "$L:pixel3_ms" --models help
 expect_error "no column" latency transfer --source "$L:nope_ms" --target "$L:pixel3_ms"
+expect_error "two latency sources" search --space nb201 --accuracy-table "$A" --latency-table "$L:pixel3_ms" \
+  --target local --source "$L:raspi4_ms" --latency 5ms
+expect_error "needs --source" search --space nb201 --accuracy-table "$A" --target local --latency 5ms
 echo "smoke tables: ok"

@@ -147,6 +147,12 @@ DataParallel* process_data_parallel() {
   return group.get();
 }
 
+bool process_writes_files() {
+  const char* world = std::getenv("WORLD_SIZE");
+  const char* rank = std::getenv("RANK");
+  return world == nullptr || rank == nullptr || std::atoi(world) <= 1 || std::atoi(rank) == 0;
+}
+
 namespace {
 thread_local DataParallel* t_sync_group = nullptr;
 

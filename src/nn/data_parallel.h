@@ -53,6 +53,12 @@ class DataParallel {
 /// is unset or 1. Throws hwnas::Error naming a malformed variable.
 DataParallel* process_data_parallel();
 
+/// Whether this process writes shared files (run records, weights): every
+/// process but ranks 1.. of a data-parallel job (torchrun's RANK with
+/// WORLD_SIZE > 1), whose records and weights equal rank 0's; two writers
+/// would race on each file.
+bool process_writes_files();
+
 /// BatchNorm over all ranks while a scope of this lives on the thread that
 /// trains (nn/slim.h's SlimBatchNorm2d reads it); null: local statistics.
 class SyncBatchNormScope {

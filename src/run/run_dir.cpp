@@ -1,10 +1,12 @@
 #include "run/run_dir.h"
 
+#include <cstdio>
 #include <sstream>
 
 #include "core/error.h"
 #include "core/strings.h"
 #include "core/io.h"
+#include "nn/data_parallel.h"
 
 namespace hwnas {
 
@@ -16,7 +18,10 @@ RunDir::RunDir(std::string path) : root_(std::move(path)) {
 std::string RunDir::file(const std::string& name) const { return root_ + "/" + name; }
 bool RunDir::has(const std::string& name) const { return file_exists(file(name)); }
 void RunDir::write(const std::string& name, const std::string& text) const {
-  write_file_atomic(file(name), text);
+  if (process_writes_files()) write_file_atomic(file(name), text);
+}
+void RunDir::remove(const std::string& name) const {
+  if (process_writes_files()) std::remove(file(name).c_str());
 }
 std::string RunDir::read(const std::string& name) const { return read_file(file(name)); }
 
@@ -25,7 +30,7 @@ void save_module(torch::nn::Module& module, const std::string& path) {
   module.save(archive);
   std::ostringstream os;
   archive.save_to(os);
-  write_file_atomic(path, os.str());
+  if (process_writes_files()) write_file_atomic(path, os.str());
 }
 
 void load_module(torch::nn::Module& module, const std::string& path) {

@@ -92,7 +92,7 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
   if (!r.stats.finished) return r;
   save_module(*r.supernet, run.file(final_pt));
   run.write(meta, json{{"settings", settings}, {"stats", stats_json(r.stats)}}.dump(2));
-  std::remove(run.file(ckpt).c_str());
+  run.remove(ckpt);
   return r;
 }
 
@@ -143,7 +143,7 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
                        {accuracy_key, r.accuracy},
                        {"parameters", r.parameters}}
                       .dump(2));
-  std::remove(run.file(ckpt).c_str());
+  run.remove(ckpt);
   return r;
 }
 

@@ -12,6 +12,7 @@
 #include "cli/config_file.h"
 #include "core/error.h"
 #include "core/strings.h"
+#include "nn/execution.h"
 
 namespace hwnas {
 
@@ -28,6 +29,7 @@ std::vector<CommandEntry>& command_registry() {
 }  // namespace hwnas
 
 int main(int argc, char** argv) {
+  hwnas::keep_freed_memory();
   CLI::App app{"hwnas: hardware-aware neural architecture search.\n"
                "Finds the most accurate network that runs within a latency budget on a target device."};
   app.require_subcommand(1);

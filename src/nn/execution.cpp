@@ -1,5 +1,7 @@
 #include "nn/execution.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -18,6 +20,11 @@ namespace {
 thread_local bool t_in_job = false;
 
 }  // namespace
+
+void keep_freed_memory() {
+  mallopt(M_MMAP_THRESHOLD, 64 << 20);
+  mallopt(M_TRIM_THRESHOLD, 128 << 20);
+}
 
 int machine_cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 

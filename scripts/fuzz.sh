@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# Fuzzing and sanitizers: builds the torch-free core, its unit tests and the
-# fuzz targets (fuzz/) with clang, libFuzzer, ASan and UBSan into
-# build-fuzz/, runs the unit tests there, then every target for SECONDS
+# Fuzzing and sanitizers: builds the torch-free core and readers, their unit
+# tests and the fuzz targets (fuzz/) with clang, libFuzzer, ASan and UBSan
+# into build-fuzz/, runs the unit tests there, then every target for SECONDS
 # (default 20) from its seed corpus (fuzz/corpus/<target>/). A crash, a
 # hang, an uncaught exception or a sanitizer report fails. CI runs it.
 # Usage: scripts/fuzz.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_TARGET=${1:-20}
-PACKAGES=(clang libclang-rt-14-dev)
+# The torch-free part's own needs, so the script also runs on its own.
+PACKAGES=(clang libclang-rt-14-dev cmake ninja-build nlohmann-json3-dev libeigen3-dev libyaml-cpp-dev libcli11-dev
+          zlib1g-dev libgtest-dev)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -43,14 +43,14 @@ result() {
 
 start=$SECONDS
 "$HWNAS" "${ARGS[@]}" --run-dir "$DIR/ref" > /dev/null 2> "$DIR/ref.txt" || { tail -5 "$DIR/ref.txt"; fail "reference run"; }
-ref_seconds=$((SECONDS - start))
+ref_seconds=$((SECONDS - start > 1 ? SECONDS - start : 1))
 
-# Kill points: KILLS random moments in the first 80% of the reference run's
+# Kill points: KILLS random moments in the first 70% of the reference run's
 # length (tenths of a second, sorted); attempt k lives from its start until
 # the gap between point k-1 and point k, then the next attempt resumes. A
 # resumed attempt repeats some work, so every point falls before the end.
 R=$DIR/killed
-points=($(for ((k = 0; k < KILLS; k++)); do echo $((10 + RANDOM % (ref_seconds * 8))); done | sort -n))
+points=($(for ((k = 0; k < KILLS; k++)); do echo $((10 + RANDOM % (ref_seconds * 7))); done | sort -n))
 landed=0
 previous=0
 args=("${ARGS[@]}" --run-dir "$R")

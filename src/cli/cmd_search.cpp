@@ -15,6 +15,7 @@
 #include "core/stats.h"
 #include "core/strings.h"
 #include "core/tables.h"
+#include "latency/models.h"
 #include "latency/target.h"
 #include "search/objective.h"
 #include "search/strategy.h"
@@ -46,16 +47,16 @@ struct SearchArgs {
   std::string token;                       ///< of a remote target
 };
 
-/// A live target as a latency model: each arch built and timed on it once.
+/// A live target as a latency model: each arch timed on it once (MeasuredModel's rule), then remembered.
 class TargetLatency : public LatencyModel {
  public:
   TargetLatency(std::unique_ptr<Target> target, const SearchSpace& space)
-      : target_(std::move(target)), space_(&space) {}
+      : target_(std::move(target)), measured_(space, target_.get(), ProfileOptions()), space_(&space) {}
   double predict_ms(const Arch& arch) const override {
     const std::string text = space_->format(arch);
     auto it = timed_.find(text);
     if (it != timed_.end()) return it->second;
-    const double ms = target_->measure_arch(*space_, arch, ProfileOptions()).median_ms;
+    const double ms = measured_.predict_ms(arch);
     std::fprintf(stderr, "hwnas search: timed on %s: %.3f ms  %s\n", target_->describe().c_str(), ms, text.c_str());
     return timed_[text] = ms;
   }
@@ -63,6 +64,7 @@ class TargetLatency : public LatencyModel {
 
  private:
   std::unique_ptr<Target> target_;
+  MeasuredModel measured_;
   const SearchSpace* space_;
   mutable std::map<std::string, double> timed_;
 };

@@ -153,8 +153,9 @@ std::string use_live_transfer(SearchSource* src, const SearchSpace& space, const
   src->min_latency_ms = std::numeric_limits<double>::infinity();
   src->max_latency_ms = -std::numeric_limits<double>::infinity();
   for (const Arch& a : ts.archs) {
-    src->min_latency_ms = std::min(src->min_latency_ms, model->predict_ms(a));
-    src->max_latency_ms = std::max(src->max_latency_ms, model->predict_ms(a));
+    const double ms = model->predict_ms(a);
+    src->min_latency_ms = std::min(src->min_latency_ms, ms);
+    src->max_latency_ms = std::max(src->max_latency_ms, ms);
   }
   src->all.clear();  // no table of the device: no oracle
   src->truth = std::move(device);

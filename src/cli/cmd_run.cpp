@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "latency/target.h"
+#include "run/front.h"
 #include "run/pipeline.h"
 #include "search/objective.h"
 
@@ -102,7 +103,14 @@ void setup(CLI::App& app) {
                   "Fills every option not given: default (< 20 min on 2 cores), long (finals 10 epochs x 3 seeds), "
                   "paper (HSCoNAS's settings), smoke (seconds), or FILE.yaml (presets/ holds the built-in ones)")
       ->capture_default_str();
-  cmd->add_option("--latency", a->latency, "Latency budget T with units (3ms, 800us); default: the median of the space");
+  cmd->add_option("--latency", a->latency,
+                  "Latency budget T with units (3ms, 800us), or a multiple of the space's median predicted latency "
+                  "(0.9x); default: the median");
+  cmd->add_option("--budgets", p.budgets,
+                  "Several budgets, e.g. 1.5ms,2ms,2.5ms or 0.8x,1x,1.2x: one search per budget (each in "
+                  "RUN_DIR/T<budget>, reusing the first's table, supernet and baselines), then the picks against "
+                  "the baselines as a front (front.md)")
+      ->delimiter(',');
   cmd->add_option("--target", p.target, "local[:threads=N,batch=B,clock=wall|cpu,fold=1] | opencv[:threads=N,batch=B] | remote://HOST:PORT[?runtime=opencv] | table:FILE")
       ->capture_default_str();
   cmd->add_flag("--fold", a->fold,
@@ -162,7 +170,13 @@ void setup(CLI::App& app) {
   cmd->callback([a, cmd] {
     PipelineOptions& p = a->p;
     apply_preset(cmd, a->preset, p.method);
-    if (!a->latency.empty()) p.latency_ms = parse_duration_ms(a->latency);
+    if (!a->latency.empty()) {
+      HWNAS_CHECK(p.budgets.empty(), "--latency and --budgets: give one budget or several, not both");
+      const Budget b = parse_budget(a->latency);
+      p.latency_ms = b.ms;
+      p.latency_of_median = b.of_median;
+    }
+    for (const std::string& t : p.budgets) parse_budget(t);  // a bad budget fails before any work
     if (!a->min_time.empty()) p.profile.min_time_ms = parse_duration_ms(a->min_time);
     if (!a->statistic.empty()) p.profile.statistic = parse_statistic(a->statistic);
     if (!a->profile_warmup.empty()) p.profile.warmup_ms = parse_duration_ms(a->profile_warmup);

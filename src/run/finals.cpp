@@ -111,6 +111,7 @@ json retrain_finals(Workspace& ws, std::vector<FinalNet>* nets, const TrainOptio
   for (const FinalNet& f : finals)
     rows.push_back({{"name", f.name},
                     {"label", f.label},
+                    {"family", f.family},
                     {"arch", f.space->format(f.arch)},
                     {"test_accuracies", f.accuracies},
                     {"test_accuracy", mean_of(f.accuracies)},

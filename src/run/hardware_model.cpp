@@ -65,8 +65,9 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
     Rng rng = derive_rng(o.common.exec.seed, Stage::kSearch, 999);
     for (int i = 0; i < 1000; ++i) ms.push_back(hw.latency->predict_ms(space.sample(rng)));
     std::nth_element(ms.begin(), ms.begin() + 500, ms.end());
-    hw.T_ms = ms[500];
-    std::fprintf(stderr, "no --latency given: T = %.3f ms, the median predicted latency of 1000 random archs\n", hw.T_ms);
+    hw.T_ms = o.latency_of_median * ms[500];
+    std::fprintf(stderr, "T = %.3f ms, %sthe median predicted latency of 1000 random archs\n", hw.T_ms,
+                 o.latency_of_median == 1 ? "" : str_cat(format_number(o.latency_of_median), " x ").c_str());
   }
   HWNAS_CHECK(hw.T_ms >= hw.lo_ms && hw.T_ms <= hw.hi_ms, "latency budget ", format_number(hw.T_ms),
               " ms is outside what space ", space.description, " can reach on ", target.info().id(), ": feasible range ",

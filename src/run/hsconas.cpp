@@ -64,32 +64,6 @@ class EvalCache {
   json data_ = json::object();
 };
 
-/// --reuse: copies the budget-independent work of run directory `from` that
-/// `run` lacks: the latency table, the supernet before shrinking and the
-/// retrained baselines. The stages then check their settings as on --resume.
-void reuse_from(const std::string& from, const RunDir& run) {
-  namespace fs = std::filesystem;
-  HWNAS_CHECK(fs::is_directory(from), "--reuse ", from, ": not a run directory");
-  HWNAS_CHECK(fs::exists(fs::path(from) / "lut.json") || fs::exists(fs::path(from) / "supernet.pt"), "--reuse ", from,
-              ": has neither lut.json nor supernet.pt; nothing to reuse");
-  std::vector<std::string> names = {"lut.json", "supernet.pt", "supernet.json"};
-  for (const auto& e : fs::directory_iterator(from)) {
-    const std::string n = e.path().filename().string();
-    if (n.rfind("baseline_", 0) == 0 && (e.path().extension() == ".pt" || e.path().extension() == ".json"))
-      names.push_back(n);
-  }
-  std::vector<std::string> copied;
-  for (const std::string& n : names) {
-    const fs::path src = fs::path(from) / n;
-    if (!fs::exists(src) || run.has(n)) continue;
-    std::error_code ec;
-    fs::copy_file(src, run.file(n), ec);
-    HWNAS_CHECK(!ec, "--reuse: cannot copy ", src.string(), " to ", run.file(n), ": ", ec.message());
-    copied.push_back(n);
-  }
-  std::fprintf(stderr, "reusing from %s: %s\n", from.c_str(), copied.empty() ? "nothing new" : join(copied, ", ").c_str());
-}
-
 const std::vector<std::string> kPlan = {"profile", "supernet", "shrink1", "finetune1", "shrink2", "finetune2",
                                         "search",  "widen",    "rerank",  "retrain",   "measure", "export", "report"};
 
@@ -102,7 +76,6 @@ class HsconasRun {
         space_(*ws_->space),
         stages_(run_, kPlan),
         cache_(run_) {
-    if (!o.reuse.empty()) reuse_from(o.reuse, run_);
     target_ = make_target(o.target, o.token);
     timer_ = make_fresh_process_target(o.target, o.token);
     run_.write("target.json", target_->info().to_json().dump(2));

@@ -38,7 +38,7 @@ class HwEvrsnasRun {
     HWNAS_CHECK(!o.latency_table.empty(), "--method hw-evrsnas needs --latency-table FILE:COLUMN, e.g. "
                 "data/nb201/latency.csv:raspi4_ms (the device's latency of every arch)");
     latency_ = std::make_unique<TableLatency>(o.latency_table, space_);
-    T_ = o.latency_ms > 0 ? o.latency_ms : median_of_table();
+    T_ = o.latency_ms > 0 ? o.latency_ms : o.latency_of_median * median_of_table();
     objective_ = make_objective_for_budget(o.objective, T_);
     strategy_ = make_strategy(o.strategy);
   }

@@ -1,5 +1,7 @@
 #include "run/pipeline.h"
 
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <string>
 #include <vector>
@@ -8,6 +10,8 @@
 #include "core/factory.h"
 #include "core/strings.h"
 #include "eval/training_proxy.h"
+#include "run/front.h"
+#include "run/run_dir.h"
 #include "search/strategy.h"
 
 namespace hwnas {
@@ -41,7 +45,39 @@ void check_diff_options(const PipelineOptions& o) {
     HWNAS_CHECK(w > 0 && w <= 4, "--width-factors must be in (0, 4], got ", format_number(w));
 }
 
+namespace {
+
+/// --reuse: copies the budget-independent work of run directory `from` that
+/// `run` lacks: the latency table, the supernet before shrinking and the
+/// retrained baselines. The stages then check their settings as on --resume.
+void reuse_from(const std::string& from, const RunDir& run) {
+  namespace fs = std::filesystem;
+  HWNAS_CHECK(fs::is_directory(from), "--reuse ", from, ": not a run directory");
+  HWNAS_CHECK(fs::exists(fs::path(from) / "lut.json") || fs::exists(fs::path(from) / "supernet.pt"), "--reuse ", from,
+              ": has neither lut.json nor supernet.pt; nothing to reuse");
+  std::vector<std::string> names = {"lut.json", "supernet.pt", "supernet.json"};
+  for (const auto& e : fs::directory_iterator(from)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind("baseline_", 0) == 0 && (e.path().extension() == ".pt" || e.path().extension() == ".json"))
+      names.push_back(n);
+  }
+  std::vector<std::string> copied;
+  for (const std::string& n : names) {
+    const fs::path src = fs::path(from) / n;
+    if (!fs::exists(src) || run.has(n)) continue;
+    std::error_code ec;
+    fs::copy_file(src, run.file(n), ec);
+    HWNAS_CHECK(!ec, "--reuse: cannot copy ", src.string(), " to ", run.file(n), ": ", ec.message());
+    copied.push_back(n);
+  }
+  std::fprintf(stderr, "reusing from %s: %s\n", from.c_str(), copied.empty() ? "nothing new" : join(copied, ", ").c_str());
+}
+
+}  // namespace
+
 void run_pipeline(const PipelineOptions& o) {
+  if (!o.budgets.empty()) return run_front(o);
+  if (!o.reuse.empty()) reuse_from(o.reuse, RunDir(o.common.run_dir));
   if (o.method == "hsconas") return run_hsconas(o);
   if (o.method == "hurricane") return run_hurricane_method(o);
   if (o.method == "hw-evrsnas") return run_hw_evrsnas_method(o);

@@ -23,7 +23,11 @@ struct PipelineOptions {
   CommonOptions common;
   std::string target = "local:threads=1,batch=1";  ///< where latency is measured
   std::string token;                               ///< remote agent token
-  double latency_ms = 0;       ///< budget T; 0 = median predicted latency of the space
+  double latency_ms = 0;       ///< budget T; 0 = latency_of_median x the median predicted latency of the space
+  double latency_of_median = 1;
+  /// Several budgets (run/front.h: "1.5ms", "0.9x"): the method runs once
+  /// per budget, and the front stage compares the picks with the baselines.
+  std::vector<std::string> budgets;
   std::string objective = "hsconas";  ///< HSCoNAS Eq. 2 (beta default in objective.h)
   // Hardware model
   ProfileOptions profile;
@@ -116,7 +120,7 @@ struct PipelineOptions {
   /// Another run directory whose latency table, supernet and baselines this
   /// run starts from (same space, data, target and training settings: each
   /// stage's settings check refuses a mismatch), so a second budget costs
-  /// only shrinking, search and retraining of the searched net.
+  /// only shrinking, search and retraining of the searched net. Any method.
   std::string reuse;
 };
 

@@ -110,6 +110,28 @@ done
 [ "$(awk -F, 'NR > 1 { s += $7 } END { print s }' "$R2/widen.csv")" -eq 1 ] || fail "widen.csv does not mark one pick"
 picked=$(awk -F'"' 'NR > 1 { split($1, f, ","); if (f[7] == 1) print $4 }' "$R2/widen.csv")
 [ "$(jq -r .arch "$R2/best.json")" = "$picked" ] || fail "best.json is not the widened pick ($picked)"
+# Several budgets in one run (--budgets), starting from the first run: one
+# search per budget in RUN_DIR/T<budget>, the first run's table, supernet and
+# baselines reused by all, and the picks against the baselines in front.json.
+"$HWNAS" run --preset smoke --run-dir "$DIR/front" --threads 1 --budgets 0.95x,1.1x --reuse "$R" \
+  > "$DIR/out_front.txt" 2> "$DIR/err_front.txt" || { tail -5 "$DIR/err_front.txt"; fail "run --budgets exited non-zero"; }
+F=$DIR/front
+for b in T0.95x T1.1x; do
+  check '.record.reused == true' "$F/$b/stages/supernet.json"
+  for f in lut.json baseline_shufflenetv2_w1.pt baseline_mobilenetv2_w0.2.pt; do
+    cmp -s "$R/$f" "$F/$b/$f" || fail "--budgets made $f again in $b instead of taking the first run's"
+  done
+  check '.method == "hsconas" and .measured_latency_ms > 0' "$F/$b/best.json"
+done
+check '(.budgets | length) == 2 and all(.budgets[]; .measured_latency_ms > 0 and (.within_budget | type == "boolean"))' \
+  "$F/front.json"
+check '.budgets[0].budget_ms < .budgets[1].budget_ms' "$F/front.json" "0.95x below 1.1x"
+check '[.baselines[].label] == ["ShuffleNetV2 x1", "MobileNetV2 x0.2"] and (.against | length) == 2' "$F/front.json"
+check '.record.verdict | test("picks within their budget")' "$F/stages/front.json"
+[ "$(tail -n +2 "$F/front.csv" | wc -l)" -eq 8 ] || fail "front.csv does not hold 2 picks, 4 random archs and 2 baselines"
+grep -q "^\*\*Verdict: " "$F/front.md" || fail "front.md has no verdict line"
+grep -q "^searched front (2 budgets)" "$DIR/out_front.txt" || fail "no front summary on stdout"
+
 # More seeds on --resume: only the new trainings run; mean and sd reported.
 "$HWNAS" run --preset smoke --run-dir "$R2" --threads 1 --latency "$T2" --resume --widen --retrain-seeds 2 \
   > "$DIR/out5.txt" 2> "$DIR/err5.txt" || { tail -5 "$DIR/err5.txt"; fail "resume with --retrain-seeds 2 exited non-zero"; }
@@ -166,6 +188,10 @@ expect_error "no archs to measure" latency measure --lut "$R/lut.json"
 expect_error "retrain-seeds must be at least 1" run --retrain-seeds 0 --run-dir "$DIR/x"
 expect_error "random-baseline must be in 0..100" run --random-baseline -2 --run-dir "$DIR/x"
 expect_error "not a run directory" run --reuse "$DIR/nonexistent" --run-dir "$DIR/x"
+expect_error "not both" run --latency 2ms --budgets 1ms,2ms --run-dir "$DIR/x"
+expect_error "at least two budgets" run --budgets 1ms --run-dir "$DIR/x"
+expect_error "names 1ms twice" run --budgets 1ms,1ms --run-dir "$DIR/x"
+expect_error "multiple of the median" run --budgets 2ms,fastx --run-dir "$DIR/x"
 expect_error "export-images must be >= 0" run --export-images -1 --run-dir "$DIR/x"
 head -c 300 "$R/final.pt" > "$DIR/junk.onnx"
 expect_error "not an ONNX model" export --info "$DIR/junk.onnx"

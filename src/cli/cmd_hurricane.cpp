@@ -142,11 +142,7 @@ void search(const SearchArgs& a, const CLI::App& cmd) {
   const Arch initial = scoring.initial_arch(space);
 
   // Latency of whole archs on the target: the table (+ bias) or a learned predictor.
-  MeasuredArchs fit;
-  for (const auto& [text, t] : lut.archs) {
-    fit.archs.push_back(space.parse(text));
-    fit.ms.push_back(t.median_ms);
-  }
+  const MeasuredArchs fit = table_measured_archs(space, lut);
   const std::string model_spec = !a.latency_model.empty() ? a.latency_model : lut.bias_ms ? "lut+bias" : "lut";
   LatencyModelContext ctx;
   ctx.space = &space;

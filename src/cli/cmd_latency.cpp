@@ -51,16 +51,6 @@ struct LatencyArgs {
   bool quiet = false;
 };
 
-/// The table's measured archs as fit data (for flops and learned predictors in predict).
-MeasuredArchs table_archs(const SearchSpace& space, const Lut& lut) {
-  MeasuredArchs m;
-  for (const auto& [text, t] : lut.archs) {
-    m.archs.push_back(space.parse(text));
-    m.ms.push_back(t.value_ms(lut.profile.statistic));
-  }
-  return m;
-}
-
 std::string default_target(const Lut& lut) {
   HWNAS_CHECK(lut.target.kind == "local-torch" || lut.target.kind == "local-opencv", "table ", lut.origin,
               " was measured on [", lut.target.id(),
@@ -74,7 +64,7 @@ void predict(const LatencyArgs& a) {
   const std::unique_ptr<SearchSpace> space = make_space(a.space);
   const Lut lut = Lut::load(a.lut);
   lut.check_space(*space);
-  const MeasuredArchs fit = table_archs(*space, lut);
+  const MeasuredArchs fit = table_measured_archs(*space, lut);
   LatencyModelContext ctx;
   ctx.space = space.get();
   ctx.lut = &lut;

@@ -12,7 +12,6 @@
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "cli/command.h"
 #include "cli/options.h"
@@ -139,17 +138,7 @@ void setup_score(CLI::App* rmi) {
     const Reference ref = reference_stage(*ws, a->rmi, a->rmi.resume, /*reuse_any=*/true);
     auto proxy = make_proxy(*ws, a->rmi, ref);
 
-    std::vector<Arch> archs;
-    std::set<std::string> seen;
-    for (const std::string& t : a->archs) {
-      const Arch arch = ws->space->parse(t);
-      if (seen.insert(ws->space->format(arch)).second) archs.push_back(arch);
-    }
-    Rng rng = derive_rng(a->rmi.common.exec.seed, Stage::kEval, 0x524d49);
-    for (int tries = 0; static_cast<int>(archs.size()) < a->random && tries < 100 * a->random; ++tries) {
-      const Arch arch = ws->space->canonical(ws->space->sample(rng));
-      if (seen.insert(ws->space->format(arch)).second) archs.push_back(arch);
-    }
+    const std::vector<Arch> archs = archs_to_score(*ws->space, a->archs, a->random, a->rmi.common.exec.seed);
 
     const std::vector<ScoreRow> rows =
         score_archs(*ws, a->rmi, ref, *proxy, archs, a->score, [&](size_t i, const ScoreRow& row) {

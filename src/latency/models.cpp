@@ -30,6 +30,15 @@ LutBiasModel::LutBiasModel(const SearchSpace& space, Lut lut, double bias_ms)
   }
 }
 
+MeasuredArchs table_measured_archs(const SearchSpace& space, const Lut& lut) {
+  MeasuredArchs m;
+  for (const auto& [text, t] : lut.archs) {
+    m.archs.push_back(space.parse(text));
+    m.ms.push_back(t.value_ms(lut.profile.statistic));
+  }
+  return m;
+}
+
 double LutBiasModel::fit_bias(const SearchSpace& space, const Lut& lut, const MeasuredArchs& data) {
   HWNAS_CHECK(data.size() > 0 && data.ms.size() == data.size(), "lut+bias: B needs at least one measured arch");
   // HSCoNAS Eq. 4 with the median of the gaps in place of their mean (see the header).

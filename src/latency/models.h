@@ -36,6 +36,10 @@ struct MeasuredArchs {
   size_t size() const { return archs.size(); }
 };
 
+/// The table's own end-to-end timings (its bias archs) as fit data, each by
+/// the table's statistic.
+MeasuredArchs table_measured_archs(const SearchSpace& space, const Lut& lut);
+
 /// HSCoNAS Eq. 3: LAT(arch) = sum over layers of the table's op latency + B.
 class LutBiasModel : public LatencyModel {
  public:

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/io.h"
 #include "core/predictors/metrics.h"
+#include "core/rng.h"
 #include "core/strings.h"
 #include "core/tables.h"
 #include "eval/accuracy.h"
@@ -133,6 +134,23 @@ json rmi_settings(const Workspace& ws, const HwEvrsnasOptions& a, const Referenc
               {"beta", a.rmi.beta},         {"steps", a.rmi.steps},        {"lr", a.rmi.lr},
               {"momentum", a.rmi.momentum}, {"weight_decay", a.rmi.weight_decay},
               {"batch_size", a.batch_size}, {"valid_per_class", ws.opts.valid_per_class}};
+}
+
+std::vector<Arch> archs_to_score(const SearchSpace& space, const std::vector<std::string>& texts, int random,
+                                 uint64_t seed) {
+  std::vector<Arch> archs;
+  std::set<std::string> seen;
+  for (const std::string& t : texts) {
+    const Arch arch = space.parse(t);
+    if (seen.insert(space.format(arch)).second) archs.push_back(arch);
+  }
+  Rng rng = derive_rng(seed, Stage::kEval, 0x524d49);
+  const int wanted = static_cast<int>(archs.size()) + random;
+  for (int tries = 0; static_cast<int>(archs.size()) < wanted && tries < 100 * random; ++tries) {
+    const Arch arch = space.canonical(space.sample(rng));
+    if (seen.insert(space.format(arch)).second) archs.push_back(arch);
+  }
+  return archs;
 }
 
 std::vector<ScoreRow> score_archs(Workspace& ws, const HwEvrsnasOptions& a, const Reference& ref, RmiProxy& proxy,

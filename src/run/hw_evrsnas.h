@@ -69,6 +69,11 @@ struct ScoreOptions {
   std::string out = "rmi_scores.csv";  ///< in the run directory, with <out>.json holding its settings
 };
 
+/// The archs `rmi score` scores: the given texts, then `random` more drawn
+/// uniformly (seeded), each once.
+std::vector<Arch> archs_to_score(const SearchSpace& space, const std::vector<std::string>& texts, int random,
+                                 uint64_t seed);
+
 /// Scores `archs` by RMI, and with standalone.epochs > 0 also trains each
 /// from scratch (seeded by the seed and its position) and tests it on
 /// search-valid. Rows go to `out` as they come, beside the earlier rows of

@@ -72,6 +72,10 @@ void add_domino_options(CLI::App* cmd, PipelineOptions* p) {
   cmd->add_option("--test-pairs", p->test_pairs,
                   "domino: more masks trained like the finals to score the predictor (0 = not scored)")
       ->capture_default_str();
+  cmd->add_option("--graft-widen", p->graft_widen,
+                  "domino: also retrain the pick with its grafted blocks N times wider inside (Domino-Pro: the same "
+                  "folded cost); 1 = off")
+      ->capture_default_str();
 }
 
 void setup(CLI::App& app) {
@@ -203,6 +207,7 @@ void setup(CLI::App& app) {
       HWNAS_CHECK(p.proxy_pairs >= 20, "--proxy-pairs must be at least 20 (MAML tasks of 10 + 10), got ", p.proxy_pairs);
       HWNAS_CHECK(p.real_pairs >= 2, "--real-pairs must be at least 2, got ", p.real_pairs);
       HWNAS_CHECK(p.test_pairs == 0 || p.test_pairs >= 2, "--test-pairs must be 0 or at least 2, got ", p.test_pairs);
+      HWNAS_CHECK(p.graft_widen >= 1 && p.graft_widen <= 8, "--graft-widen must be in 1..8, got ", p.graft_widen);
       p.proxy_train.validate();
     }
     {

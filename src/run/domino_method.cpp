@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/factory.h"
 #include "core/predictors/metrics.h"
 #include "core/rng.h"
 #include "core/strings.h"
@@ -74,6 +75,7 @@ class DominoRun {
     predictor();
     search();
     finals_ = profiled_finals(o_, space_, hw_, pick_.arch, "searched (Domino)", {});
+    if (o_.graft_widen > 1) add_pro_final();
     drift_ = retrain_measure_export(stages_, *ws_, o_, space_, hw_, &finals_.nets);
     report();
   }
@@ -94,6 +96,20 @@ class DominoRun {
     }
     HWNAS_CHECK(static_cast<int>(out.size()) == n, "domino: only ", out.size(), " distinct graft masks of ", n, " asked");
     return out;
+  }
+
+  /// Domino-Pro: the pick again, its grafted blocks graft_widen times wider
+  /// inside while training; folded, the same dense convs (the measure stage
+  /// times it beside the pick). Second in the finals, after the pick.
+  void add_pro_final() {
+    std::map<std::string, std::string> opts;
+    const std::string name = parse_factory_string(o_.common.space, &opts);
+    const int expand = space_.ops[graft_].expand;
+    opts["graft_expand"] = std::to_string(expand * o_.graft_widen);
+    pro_space_ = make_space(format_factory_string(name, opts));
+    HWNAS_CHECK(pro_space_->ops.size() == space_.ops.size(), "domino: the Domino-Pro space differs in its ops");
+    finals_.nets.insert(finals_.nets.begin() + 1, FinalNet{"final_pro", str_cat("searched (Domino-Pro x", o_.graft_widen, ")"),
+                                                           pro_space_.get(), pick_.arch, 1, {}, {}, {}});
   }
 
   int grafted(const Arch& a) const {
@@ -248,6 +264,7 @@ class DominoRun {
   int kept_ = -1, graft_ = -1;
   std::unique_ptr<Target> target_;
   HardwareModel hw_;
+  std::unique_ptr<SearchSpace> pro_space_;  ///< the space with wider grafted blocks (Domino-Pro)
   std::vector<AccuracyPair> proxy_, real_, test_;
   std::unique_ptr<MamlAccuracyPredictor> maml_;
   PredictorScore maml_score_, scratch_score_;

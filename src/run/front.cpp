@@ -75,6 +75,7 @@ std::vector<FrontNet> read_finals(const RunDir& run, double budget_ms) {
   std::vector<FrontNet> out;
   for (const json& t : trained) {
     FrontNet n;
+    n.name = t.at("name").get<std::string>();
     n.label = t.at("label").get<std::string>();
     n.family = t.at("family").get<int>();
     n.budget_ms = n.family == 1 || n.family == kRandomFamily ? budget_ms : 0;
@@ -138,7 +139,7 @@ std::string front_plot(const RunDir& run, bool seeds) {
 json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std::vector<std::string>& budget_texts) {
   std::vector<FrontNet> picks, baselines;
   for (const FrontNet& n : nets) {
-    if (n.family == 1) picks.push_back(n);
+    if (n.name == "final") picks.push_back(n);
     if (n.family == 0 || n.family == 2) baselines.push_back(n);
   }
   const std::vector<FrontVerdict> verdicts = compare_front(picks, baselines);
@@ -265,7 +266,7 @@ void run_front(const PipelineOptions& o) {
     });
     const double T = json::parse(sub_run.read("best.json")).at("latency_budget_ms").get<double>();
     for (FrontNet& n : read_finals(sub_run, T))
-      if (i == 0 || n.family == 1 || n.family == kRandomFamily) nets.push_back(n);
+      if (i == 0 || (n.family != 0 && n.family != 2)) nets.push_back(n);  // the baselines once
     texts.push_back(b.text);
   }
   stages.run("front", "the searched front against the baselines", json::object(),

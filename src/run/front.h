@@ -27,6 +27,7 @@ Budget parse_budget(const std::string& text);
 /// One retrained and measured network of a front: a pick, a random arch at
 /// a budget, or a baseline.
 struct FrontNet {
+  std::string name;                ///< file stem in its run directory: "final" is the pick
   std::string label;
   int family = 0;                  ///< as ReportNet::family
   double budget_ms = 0;            ///< the budget it was searched or drawn under (0: a baseline)

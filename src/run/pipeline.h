@@ -75,6 +75,10 @@ struct PipelineOptions {
   TrainOptions proxy_train;
   int real_pairs = 10;
   int test_pairs = 0;
+  /// Domino-Pro (thesis Fig. 5.17): the pick is also retrained with its
+  /// grafted blocks this many times wider inside (the domino space's
+  /// graft_expand), which fold to the same conv; 1 = off.
+  int graft_widen = 1;
   /// Calibration (not in HSCoNAS): this many archs near the budget trained
   /// stand-alone (calibrate_train; the presets train them like re-ranking
   /// candidates) and scored on search-valid; the search then sees the

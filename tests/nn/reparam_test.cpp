@@ -196,5 +196,46 @@ TEST(Reparam, GraftedBlocksCollapseIntoOneConvEach) {
   EXPECT_LT(max_diff(net->forward(x), before), kTol);
 }
 
+// Domino-Pro: grafted blocks trained wider inside (graft_expand) fold to the
+// same dense convs as the plain ones: the deployed network has the same
+// parameter shapes, and still computes what the wide one did.
+TEST(Reparam, WiderGraftedBlocksFoldToTheSameNetwork) {
+  const char* arch = "g3e6,mb3e6,g3e6,g3e6,g3e6,mb3e6,g3e6";
+  auto plain_space = make_space("domino:depths=1/1/1/1/1/1/1,head=32");
+  auto pro_space = make_space("domino:depths=1/1/1/1/1/1/1,head=32,graft_expand=12");
+  EXPECT_EQ(pro_space->ops[1].name, "g3e12");
+  const std::string pro_arch = "g3e12,mb3e6,g3e12,g3e12,g3e12,mb3e6,g3e12";
+  auto plain = make_network(*plain_space, plain_space->parse(arch));
+  auto pro = make_network(*pro_space, pro_space->parse(pro_arch));
+  EXPECT_GT(count_parameters(*pro), count_parameters(*plain));  // wider while training
+  for (auto* net : {&plain, &pro}) {
+    randomise_batchnorms(**net);
+    (*net)->eval();
+  }
+  const torch::Tensor x = torch::randn({2, 1, 28, 28});
+  torch::NoGradGuard no_grad;
+  const torch::Tensor before = pro->forward(x);
+  fold_network(*plain);
+  fold_network(*pro);
+  EXPECT_LT(max_diff(pro->forward(x), before), kTol);
+  // What the folded forward runs: a grafted block's one dense conv (its
+  // trained convs stay as unused members), everything else as it was.
+  auto deployed = [](const std::shared_ptr<NetworkImpl>& net) {
+    std::vector<std::pair<std::string, std::vector<int64_t>>> out;
+    for (const auto& p : net->named_parameters()) {
+      const std::string& k = p.key();
+      const bool grafted_block = k.rfind("l1_", 0) == 0 || k.rfind("l3_", 0) == 0 || k.rfind("l4_", 0) == 0 ||
+                                 k.rfind("l5_", 0) == 0 || k.rfind("l7_", 0) == 0;
+      if (!grafted_block || k.find(".folded.") != std::string::npos) out.emplace_back(k, p.value().sizes().vec());
+    }
+    return out;
+  };
+  const auto a = deployed(plain), b = deployed(pro);
+  int folded = 0;
+  for (const auto& [k, shape] : a) folded += k.find(".folded.") != std::string::npos;
+  EXPECT_EQ(folded, 10);  // 5 grafted blocks: a weight and a bias each
+  EXPECT_EQ(a, b);
+}
+
 }  // namespace
 }  // namespace hwnas

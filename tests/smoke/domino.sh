@@ -36,6 +36,17 @@ grep -q "BatchNorm folded" "$R/report.md" || fail "report does not say the netwo
   || { tail -20 "$DIR/err2.txt"; fail "resume exited non-zero"; }
 ! grep -q "^  proxy\|^  real" "$DIR/err2.txt" || fail "resume trained pairs again"
 
+# Domino-Pro on resume: the pick again with grafted blocks twice as wide
+# inside, second in the finals, trained and timed folded; nothing else again.
+pick_time=$(stat -c %Y "$R/final.pt")
+"$HWNAS" "${ARGS[@]}" --run-dir "$R" --resume --graft-widen 2 > /dev/null 2> "$DIR/err3.txt" \
+  || { tail -20 "$DIR/err3.txt"; fail "resume with --graft-widen 2 exited non-zero"; }
+check '.record.nets[1].name == "final_pro" and (.record.nets[1].label | test("Domino-Pro x2")) and
+       .record.nets[1].parameters > .record.nets[0].parameters' "$R/stages/retrain.json" "Domino-Pro trained wider"
+check '.record.nets[1].name == "final_pro" and .record.nets[1].measured_ms > 0' "$R/stages/measure.json"
+[ -s "$R/final_pro.pt" ] || fail "no final_pro.pt"
+[ "$(stat -c %Y "$R/final.pt")" = "$pick_time" ] || fail "--graft-widen trained the pick again"
+
 expect_error() {
   local want=$1; shift
   if "$HWNAS" "$@" > /dev/null 2> "$DIR/bad.txt"; then fail "hwnas $* should fail"; fi
@@ -44,5 +55,6 @@ expect_error() {
 }
 expect_error "graft masks" run --method domino --preset smoke --space mbv2 --run-dir "$DIR/b1"
 expect_error "proxy-pairs" run --method domino --preset smoke --space "$SPACE" --proxy-pairs 5 --run-dir "$DIR/b2"
+expect_error "graft-widen must be in 1..8" run --method domino --preset smoke --space "$SPACE" --graft-widen 0 --run-dir "$DIR/b4"
 expect_error "table of measurements" run --method domino --preset smoke --space "$SPACE" --target table:x.csv --run-dir "$DIR/b3"
 echo "domino smoke test passed"

@@ -8,7 +8,7 @@
 //
 // widths= scales every block's expansion, MobileNetV2 x w. A grafted
 // block's folded cost does not depend on its width: Domino-Pro trains it
-// wider at the same deployed cost.
+// wider at the same deployed cost, graft_expand=E (default: expand).
 #include "core/spaces/spaces.h"
 
 #include "core/error.h"
@@ -26,12 +26,15 @@ std::unique_ptr<SearchSpace> make_domino_space(const std::map<std::string, std::
   read_mbv2_layout("domino", o, &space->backbone, &chain);
   const int kernel = o.get_int("kernel", 3);
   const int expand = o.get_int("expand", 6);
+  const int graft_expand = o.get_int("graft_expand", expand);
   space->width_factors = read_width_factors("domino", o);
   o.finish();
   HWNAS_CHECK(kernel == 3 || kernel == 5 || kernel == 7, "domino: kernel must be 3, 5 or 7, got ", kernel);
   HWNAS_CHECK(expand >= 2 && expand <= 8, "domino: expand must be in 2..8 (a grafted block needs its expansion), got ",
               expand);
-  space->ops = {mb_op(kernel, expand), graft_op(kernel, expand)};
+  HWNAS_CHECK(graft_expand >= expand && graft_expand <= 48, "domino: graft_expand must be in expand..48 (",
+              expand, "..48), got ", graft_expand);
+  space->ops = {mb_op(kernel, expand), graft_op(kernel, graft_expand)};
   build_chain_layers(space.get(), chain);
   return space;
 }

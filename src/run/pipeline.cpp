@@ -48,14 +48,15 @@ void check_diff_options(const PipelineOptions& o) {
 namespace {
 
 /// --reuse: copies the budget-independent work of run directory `from` that
-/// `run` lacks: the latency table, the supernet before shrinking and the
-/// retrained baselines. The stages then check their settings as on --resume.
+/// `run` lacks: the latency table, the supernet before shrinking, Domino's
+/// trained graft masks and the retrained baselines. The stages then check
+/// their settings as on --resume.
 void reuse_from(const std::string& from, const RunDir& run) {
   namespace fs = std::filesystem;
   HWNAS_CHECK(fs::is_directory(from), "--reuse ", from, ": not a run directory");
   HWNAS_CHECK(fs::exists(fs::path(from) / "lut.json") || fs::exists(fs::path(from) / "supernet.pt"), "--reuse ", from,
               ": has neither lut.json nor supernet.pt; nothing to reuse");
-  std::vector<std::string> names = {"lut.json", "supernet.pt", "supernet.json"};
+  std::vector<std::string> names = {"lut.json", "supernet.pt", "supernet.json", "proxy_pairs.json", "real_pairs.json"};
   for (const auto& e : fs::directory_iterator(from)) {
     const std::string n = e.path().filename().string();
     if (n.rfind("baseline_", 0) == 0 && (e.path().extension() == ".pt" || e.path().extension() == ".json"))

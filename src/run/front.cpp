@@ -117,7 +117,7 @@ std::string verdict_text(const FrontVerdict& v, const std::vector<FrontNet>& pic
   return s;
 }
 
-std::string front_plot(const RunDir& run, bool seeds) {
+std::string front_plot(const RunDir& run, bool seeds, bool widened) {
   const std::string csv = gnuplot_quote(run.file("front.csv"));
   std::ostringstream gp;
   gp << "set terminal " << png_terminal() << " size 760,460\nset datafile separator ','\n"
@@ -127,8 +127,10 @@ std::string front_plot(const RunDir& run, bool seeds) {
      << "set offsets graph 0.08, graph 0.12, graph 0.1, graph 0.05\n"
      << "plot ";
   if (seeds) gp << csv << " skip 1 using 5:3:4 with yerrorbars pt 0 lc rgb 'gray40' title 'sd over seeds', ";
-  gp << csv << " skip 1 using ($2==1?$5:1/0):3 with linespoints pt 7 ps 1.4 lw 2 title 'searched, one per budget', "
-     << csv << " skip 1 using ($2==0?$5:1/0):3 with linespoints pt 5 ps 1.2 title 'ShuffleNetV2 (uniform width)', "
+  gp << csv << " skip 1 using ($9==1?$5:1/0):3 with linespoints pt 7 ps 1.4 lw 2 title 'searched, one per budget', ";
+  if (widened)
+    gp << csv << " skip 1 using ($2==1&&$9==0?$5:1/0):3 with points pt 6 ps 1.4 lw 2 title 'the picks trained wider (Domino-Pro)', ";
+  gp << csv << " skip 1 using ($2==0?$5:1/0):3 with linespoints pt 5 ps 1.2 title 'ShuffleNetV2 (uniform width)', "
      << csv << " skip 1 using ($2==2?$5:1/0):3 with linespoints pt 9 ps 1.2 title 'MobileNetV2 (uniform width)', "
      << csv << " skip 1 using ($2==" << kRandomFamily
      << "?$5:1/0):3 with points pt 6 ps 1 lc rgb 'gray50' title 'random within [0.95 T, T]'\n";
@@ -137,25 +139,44 @@ std::string front_plot(const RunDir& run, bool seeds) {
 
 /// front.csv, front.md, front.png and the summary on stdout; the record.
 json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std::vector<std::string>& budget_texts) {
+  // The picks in the order of their budgets, each with its budget as given.
   std::vector<FrontNet> picks, baselines;
+  std::vector<std::string> texts;
   for (const FrontNet& n : nets) {
     if (n.name == "final") picks.push_back(n);
     if (n.family == 0 || n.family == 2) baselines.push_back(n);
   }
+  HWNAS_CHECK(picks.size() == budget_texts.size(), "front: ", picks.size(), " picks for ", budget_texts.size(), " budgets");
+  std::vector<size_t> order(picks.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return picks[a].budget_ms < picks[b].budget_ms; });
+  {
+    std::vector<FrontNet> sorted_picks;
+    for (size_t i : order) {
+      sorted_picks.push_back(picks[i]);
+      texts.push_back(budget_texts[i]);
+    }
+    picks = std::move(sorted_picks);
+  }
   const std::vector<FrontVerdict> verdicts = compare_front(picks, baselines);
 
-  // By family, then latency: each family's points are one line in the plot.
+  // By family, the picks before other searched nets, then by latency: each
+  // line of the plot is a run of consecutive rows.
   std::vector<FrontNet> sorted = nets;
   std::stable_sort(sorted.begin(), sorted.end(), [](const FrontNet& a, const FrontNet& b) {
-    return a.family != b.family ? a.family < b.family : a.measured_ms < b.measured_ms;
+    const bool pa = a.name == "final", pb = b.name == "final";
+    if (a.family != b.family) return a.family < b.family;
+    return pa != pb ? pa : a.measured_ms < b.measured_ms;
   });
-  bool seeds = false;
+  bool seeds = false, widened = false;
   std::ostringstream csv;
-  csv << "network,family,test_accuracy,test_accuracy_sd,measured_ms,budget_ms,seeds,run\n";
+  csv << "network,family,test_accuracy,test_accuracy_sd,measured_ms,budget_ms,seeds,run,pick\n";
   for (const FrontNet& n : sorted) {
     seeds = seeds || n.accuracies.size() > 1;
+    widened = widened || (n.family == 1 && n.name != "final");
     csv << '"' << n.label << "\"," << n.family << "," << n.accuracy() << "," << std_of(n.accuracies) << ","
-        << n.measured_ms << "," << n.budget_ms << "," << n.accuracies.size() << ",\"" << n.run_dir << "\"\n";
+        << n.measured_ms << "," << n.budget_ms << "," << n.accuracies.size() << ",\"" << n.run_dir << "\","
+        << (n.name == "final") << "\n";
   }
   run.write("front.csv", csv.str());
 
@@ -172,13 +193,13 @@ json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std
     const double rse = random.size() > 1 ? std_of(random) / std::sqrt(static_cast<double>(random.size())) : std::nan("");
     const double se = std::hypot(std::isnan(rse) ? 0.0 : rse, p.standard_error());
     const double miss = p.measured_ms / p.budget_ms - 1;
-    table << "| " << budget_texts[i] << " | " << format_ms(p.budget_ms) << " ms | " << acc_text(p) << " | "
+    table << "| " << texts[i] << " | " << format_ms(p.budget_ms) << " ms | " << acc_text(p) << " | "
           << format_ms(p.measured_ms) << " ms (" << (miss >= 0 ? "+" : "") << format_fixed(100 * miss, 1) << "%) | "
           << (random.empty() ? "-" : str_cat(pct(rm), std::isnan(rse) ? "" : str_cat(" (", format_fixed(rse, 2), ")")))
           << " | "
           << (random.empty() ? "-" : str_cat(format_fixed(p.accuracy() - rm, 2), se > 0 ? str_cat(" (", format_fixed((p.accuracy() - rm) / se, 1), " SE)") : ""))
           << " |\n";
-    rows.push_back({{"budget", budget_texts[i]}, {"budget_ms", p.budget_ms}, {"run_dir", p.run_dir},
+    rows.push_back({{"budget", texts[i]}, {"budget_ms", p.budget_ms}, {"run_dir", p.run_dir},
                     {"test_accuracy", p.accuracy()}, {"test_accuracies", p.accuracies},
                     {"measured_latency_ms", p.measured_ms}, {"within_budget", p.measured_ms <= p.budget_ms},
                     {"random_mean_test_accuracy", random.empty() ? json() : json(rm)},
@@ -205,8 +226,8 @@ json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std
   const std::string verdict = str_cat(hit, " of ", picks.size(), " picks within their budget; ahead of ", ahead, " of ",
                                       baselines.size(), " baselines at equal latency");
   md << "# The searched front\n\n"
-     << "One search per budget; every budget after the first reuses the first's latency table, supernet and "
-        "baselines. Each row links to its run directory's own report.\n\n"
+     << "One search per budget; every budget after the first reuses the first's budget-independent work (latency "
+        "table, supernet, Domino's trained masks, baselines). Each pick's run directory holds its own report.\n\n"
      << table.str() << "\n## Against the baselines\n\n"
      << "At equal latency: the most accurate pick measured no slower than the baseline. At equal accuracy: the "
         "fastest pick at least as accurate.\n\n"
@@ -216,7 +237,7 @@ json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std
   std::string plot_note;
   if (gnuplot_available()) {
     try {
-      run_gnuplot(front_plot(run, seeds), run.file("front.gp"));
+      run_gnuplot(front_plot(run, seeds, widened), run.file("front.gp"));
     } catch (const Error& e) {
       plot_note = str_cat("\n> Plot failed: ", e.what(), "\n");
     }

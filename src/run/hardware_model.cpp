@@ -8,6 +8,7 @@
 #include "core/rng.h"
 #include "core/strings.h"
 #include "latency/fresh_process.h"
+#include "latency/measurer.h"
 #include "run/export_stage.h"
 #include "latency/profile_space.h"
 
@@ -75,6 +76,29 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
   std::fprintf(stderr, "latency model %s; feasible %.3f - %.3f ms; budget T = %.3f ms\n",
                hw.latency->describe().c_str(), hw.lo_ms, hw.hi_ms, hw.T_ms);
   return hw;
+}
+
+std::vector<double> time_for_check(Target& timer, const SearchSpace& space, const Lut& lut, const PipelineOptions& o,
+                                   const std::vector<Arch>& archs, std::vector<double>* raw) {
+  std::vector<SpaceArch> nets;
+  for (const Arch& a : archs) nets.push_back({&space, a});
+  std::fprintf(stderr, "latency check: timing %zu archs on %s\n", archs.size(), timer.info().id().c_str());
+  const SpeedProbes probes(space, lut, o.common.exec.seed, std::min(3, o.bias_archs), o.profile.statistic);
+  const Measurement m = measure_settled(
+      nets, probes, [&](const std::vector<SpaceArch>& todo, const std::vector<bool>&) {
+        return measure_round_robin(timer, todo, o.profile, 2);
+      },
+      o.profile.statistic, "latency check");
+  if (!std::isnan(m.drift) && m.drift != 0)
+    std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling\n",
+                 format_ratio(1 + m.drift).c_str());
+  std::vector<double> ms;
+  raw->clear();
+  for (const Timing& t : m.timings) {
+    raw->push_back(t.value_ms(o.profile.statistic));
+    ms.push_back(at_profile_speed(raw->back(), m.drift));
+  }
+  return ms;
 }
 
 Finals profiled_finals(const PipelineOptions& o, const SearchSpace& space, const HardwareModel& hw, const Arch& pick,

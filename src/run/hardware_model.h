@@ -26,6 +26,13 @@ struct HardwareModel {
 HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const SearchSpace& space, Target& target,
                             const RunDir& run);
 
+/// End-to-end latency of `archs` on `timer` for a latency check: the
+/// measure stage's rule (measure_settled) with three of the table's bias
+/// archs as speed probes, stated at the table's machine speed
+/// (at_profile_speed), as T is; the timings as taken go to `raw`.
+std::vector<double> time_for_check(Target& timer, const SearchSpace& space, const Lut& lut, const PipelineOptions& o,
+                                   const std::vector<Arch>& archs, std::vector<double>* raw);
+
 /// The finals of a method on a profiled space: its `pick` as `label`, the
 /// baselines of make_finals, and o.random_baseline archs drawn within
 /// [0.95 T, T] under hw's model.

@@ -301,25 +301,16 @@ class HsconasRun {
   /// taken at the table's machine speed (at_profile_speed) as the measure
   /// stage's are. Timings are kept in latency_check.json for --resume.
   std::vector<double> check_latencies(const std::vector<Arch>& archs) {
-    std::vector<SpaceArch> todo;
+    std::vector<Arch> todo;
     for (const Arch& a : archs)
-      if (!measured_cache_.contains(space_.format(a))) todo.push_back({&space_, a});
+      if (!measured_cache_.contains(space_.format(a))) todo.push_back(a);
     if (!todo.empty()) {
-      std::fprintf(stderr, "latency check: timing %zu new of %zu archs on %s\n", todo.size(), archs.size(),
-                   target_->info().id().c_str());
-      const SpeedProbes probes(space_, *lut_, o_.common.exec.seed, std::min(3, o_.bias_archs), o_.profile.statistic);
-      const Measurement m = measure_settled(
-          todo, probes, [&](const std::vector<SpaceArch>& nets, const std::vector<bool>&) {
-            return measure_round_robin(*timer_, nets, o_.profile, 2);
-          },
-          o_.profile.statistic, "latency check");
-      if (!std::isnan(m.drift) && m.drift != 0)
-        std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling\n",
-                     format_ratio(1 + m.drift).c_str());
+      std::vector<double> raw;
+      const std::vector<double> ms = time_for_check(*timer_, space_, *lut_, o_, todo, &raw);
       for (size_t i = 0; i < todo.size(); ++i) {
-        const std::string text = space_.format(todo[i].second);
-        measured_raw_[text] = m.timings[i].value_ms(o_.profile.statistic);
-        measured_cache_[text] = at_profile_speed(m.timings[i].value_ms(o_.profile.statistic), m.drift);
+        const std::string text = space_.format(todo[i]);
+        measured_raw_[text] = raw[i];
+        measured_cache_[text] = ms[i];
       }
     }
     std::vector<double> ms;

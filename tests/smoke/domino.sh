@@ -27,6 +27,11 @@ check '[.record.pairs[] | .set] | (map(select(. == "proxy")) | length) == 20 and
 check '.record.test.pairs == 2 and (.record.test.maml.rmse | type == "number") and (.record.test.real_pairs_alone.rmse | type == "number")' \
   "$R/stages/predictor.json" "predictor scored on held-out pairs"
 check '.record.evaluations > 0 and (.record.predicted_ms <= .settings.T_ms)' "$R/stages/search.json"
+# The latency check timed the preset's 2 best masks and picked one measured within T, or the fastest.
+check '(.record.latency_check.candidates | length) == 2 and .record.latency_check.checked_ms > 0' "$R/stages/search.json"
+check '(.record.latency_check.checked_ms <= .settings.T_ms) or (.record.latency_check.checked_ms == ([.record.latency_check.candidates[].measured_ms] | min))' \
+  "$R/stages/search.json" "within T, else the fastest"
+check '.record.nets[0].checked_ms > 0' "$R/stages/measure.json"
 for f in proxy_pairs.json real_pairs.json search.csv report.md; do [ -s "$R/$f" ] || fail "lacks $f"; done
 grep -q "## Domino" "$R/report.md" || fail "report lacks the Domino section"
 grep -q "BatchNorm folded" "$R/report.md" || fail "report does not say the networks were timed folded"

@@ -172,7 +172,7 @@ void run_search(const SearchArgs& a) {
                      .c_str());
   }
   // A Pareto search needs no budget: without --latency every arch is feasible.
-  const bool pareto = starts_with(a.strategy, "nsga2") || starts_with(a.strategy, "scalarised");
+  const bool pareto = strategy->pareto();
   const std::vector<double> budgets = pareto && a.budgets.empty() ? std::vector<double>{src.max_latency_ms}
                                                                   : parse_budgets(a.budgets, src);
   make_objective_for_budget(a.objective, budgets.front());  // fail early on a bad --objective

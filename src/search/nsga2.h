@@ -29,6 +29,7 @@ class MultiObjectiveStrategy : public Strategy {
                  const Objective& objective, const SearchOptions& options,
                  const SearchCallbacks& callbacks = {}) const override;
   std::string describe() const override;
+  bool pareto() const override { return true; }
 
  private:
   MultiObjectiveOptions options_;

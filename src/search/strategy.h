@@ -109,6 +109,8 @@ class Strategy {
   /// The factory string that rebuilds it, every option written out, keys
   /// sorted: make_strategy(describe())->describe() == describe().
   virtual std::string describe() const = 0;
+  /// Whether it searches the whole accuracy-latency front (needs no budget).
+  virtual bool pareto() const { return false; }
 };
 
 /// Builds a strategy from "evolution:G=20,K=20,P=50,pc=0.25,pm=0.25",

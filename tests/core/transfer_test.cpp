@@ -51,7 +51,7 @@ TEST(Transfer, RecoversADeviceThatIsAFunctionOfTheSources) {
   Fixture f;
   const std::vector<double> truth = f.log_linear();
   const auto scores = evaluate_transfer(
-      f.src, [&](int i) { return truth[i]; }, truth, {"map", "logmap", "finetune", "help"}, 10, 3, 0);
+      f.src, [&](int i) { return truth[i]; }, truth, {"map", "logmap", "finetune", "help", "ensemble"}, 10, 3, 0);
   for (const TransferScore& s : scores) {
     EXPECT_GT(s.mean(&FitMetrics::spearman_rho), 0.999) << s.predictor;
     EXPECT_LT(s.mean(&FitMetrics::mape), 1.0) << s.predictor << " " << s.first_summary;
@@ -72,7 +72,7 @@ TEST(Transfer, TheShotsAreTheOnlyValuesOfTheNewDeviceRead) {
   const std::vector<double> truth = f.log_linear();
   std::vector<int> asked;
   const auto clean = evaluate_transfer(
-      f.src, [&](int i) { asked.push_back(i); return truth[i]; }, truth, {"nearest", "map", "logmap", "finetune", "help"}, 8, 2, 5);
+      f.src, [&](int i) { asked.push_back(i); return truth[i]; }, truth, {"nearest", "map", "logmap", "finetune", "help", "ensemble"}, 8, 2, 5);
   EXPECT_EQ(asked.size(), 2u * 8u);
   std::set<int> shots(asked.begin(), asked.end());
   std::vector<double> poisoned = truth;
@@ -80,7 +80,7 @@ TEST(Transfer, TheShotsAreTheOnlyValuesOfTheNewDeviceRead) {
     if (!shots.count(static_cast<int>(i))) poisoned[i] = 1e6;  // never a fit's input
   const auto dirty = evaluate_transfer(
       f.src, [&](int i) { EXPECT_TRUE(shots.count(i)) << i; return poisoned[i]; }, poisoned,
-      {"nearest", "map", "logmap", "finetune", "help"}, 8, 2, 5);
+      {"nearest", "map", "logmap", "finetune", "help", "ensemble"}, 8, 2, 5);
   for (size_t p = 0; p < clean.size(); ++p) EXPECT_EQ(clean[p].first_summary, dirty[p].first_summary);
 }
 

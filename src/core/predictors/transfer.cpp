@@ -334,6 +334,40 @@ class HelpEmbedding : public TransferPredictor {
   Vector log_pred_;
 };
 
+/// The geometric mean of nearest, logmap and help: three views of the
+/// device (one source like it, all sources combined, the sources' shapes on
+/// the shots) whose errors differ.
+class Ensemble : public TransferPredictor {
+ public:
+  Ensemble() {
+    parts_.push_back(std::make_unique<NearestSource>());
+    parts_.push_back(std::make_unique<SourceMap>(true));
+    parts_.push_back(std::make_unique<HelpEmbedding>());
+  }
+  void fit(const TransferSources& s, const std::vector<int>& shots, const std::vector<double>& shot_ms) override {
+    for (auto& p : parts_) p->fit(s, shots, shot_ms);
+  }
+  std::vector<double> predict_all() const override {
+    std::vector<double> out;
+    for (const auto& p : parts_) {
+      const std::vector<double> pred = p->predict_all();
+      if (out.empty()) out.assign(pred.size(), 0.0);
+      for (size_t i = 0; i < pred.size(); ++i) out[i] += std::log(pred[i]) / static_cast<double>(parts_.size());
+    }
+    for (double& v : out) v = std::exp(v);
+    return out;
+  }
+  std::string describe() const override { return "ensemble"; }
+  std::string summary() const override {
+    std::string s;
+    for (const auto& p : parts_) s += str_cat(s.empty() ? "" : "; ", p->describe(), ": ", p->summary());
+    return s;
+  }
+
+ private:
+  std::vector<std::unique_ptr<TransferPredictor>> parts_;
+};
+
 }  // namespace
 
 std::vector<int> choose_shots(const TransferSources& sources, int k, Rng& rng) {
@@ -358,6 +392,7 @@ std::unique_ptr<TransferPredictor> make_transfer_predictor(const std::string& na
   if (name == "nearest") return std::make_unique<NearestSource>();
   if (name == "map") return std::make_unique<SourceMap>(false);
   if (name == "logmap") return std::make_unique<SourceMap>(true);
+  if (name == "ensemble") return std::make_unique<Ensemble>();
   if (name == "finetune") return std::make_unique<FineTuned>();
   if (name == "opscale") return std::make_unique<OpScale>();
   if (name == "help") return std::make_unique<HelpEmbedding>();
@@ -365,7 +400,9 @@ std::unique_ptr<TransferPredictor> make_transfer_predictor(const std::string& na
   return nullptr;
 }
 
-std::vector<std::string> transfer_predictor_names() { return {"nearest", "map", "logmap", "finetune", "opscale", "help"}; }
+std::vector<std::string> transfer_predictor_names() {
+  return {"nearest", "map", "logmap", "finetune", "opscale", "help", "ensemble"};
+}
 
 TransferLatency::TransferLatency(const TransferSources& sources, const TransferPredictor& fitted,
                                  std::string description, double scale)

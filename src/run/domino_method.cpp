@@ -239,28 +239,15 @@ class DominoRun {
       if (std::find(cands.begin(), cands.end(), history_.at(i).arch) == cands.end()) cands.push_back(history_.at(i).arch);
     }
     json stored = run_.has("latency_check.json") ? json::parse(run_.read("latency_check.json")) : json::object();
-    json& measured = stored["measured"];
-    json& raw = stored["measured_raw"];
-    std::vector<Arch> todo;
-    for (const Arch& a : cands)
-      if (!measured.contains(space_.format(a))) todo.push_back(a);
-    if (!todo.empty()) {
-      std::vector<double> raw_ms;
-      const std::vector<double> ms =
-          time_for_check(*make_fresh_process_target(o_.target, o_.token), space_, *hw_.lut, o_, todo, &raw_ms);
-      for (size_t i = 0; i < todo.size(); ++i) {
-        measured[space_.format(todo[i])] = ms[i];
-        raw[space_.format(todo[i])] = raw_ms[i];
-      }
-    }
+    const std::vector<double> ms = time_for_check(*make_fresh_process_target(o_.target, o_.token), space_, *hw_.lut,
+                                                  o_, cands, &stored["measured"], &stored["measured_raw"]);
     int chosen = -1, fastest = 0;
     json rows = json::array();
     for (size_t i = 0; i < cands.size(); ++i) {
-      const double ms = measured[space_.format(cands[i])].get<double>();
-      if (chosen < 0 && ms <= hw_.T_ms) chosen = static_cast<int>(i);
-      if (ms < measured[space_.format(cands[fastest])].get<double>()) fastest = static_cast<int>(i);
+      if (chosen < 0 && ms[i] <= hw_.T_ms) chosen = static_cast<int>(i);
+      if (ms[i] < ms[fastest]) fastest = static_cast<int>(i);
       rows.push_back({{"arch", space_.format(cands[i])}, {"predicted_ms", hw_.latency->predict_ms(cands[i])},
-                      {"measured_ms", ms}});
+                      {"measured_ms", ms[i]}});
     }
     if (chosen < 0) chosen = fastest;
     const std::string searched_pick = pick_.arch_text;
@@ -269,7 +256,7 @@ class DominoRun {
         pick_ = history_.at(i);
         break;
       }
-    checked_ms_ = measured[pick_.arch_text].get<double>();
+    checked_ms_ = ms[chosen];
     stored["budget_ms"] = hw_.T_ms;
     run_.write("latency_check.json", stored.dump(2));
     std::fprintf(stderr, "latency check: %zu masks timed; candidate %d picked at %.3f ms (%+.1f%% vs T)%s\n", cands.size(),

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -137,27 +138,23 @@ std::string front_plot(const RunDir& run, bool seeds, bool widened) {
   return gp.str();
 }
 
+/// One budget's run: the budget as given, and its best.json.
+struct BudgetRun {
+  std::string text;
+  json best;
+};
+
 /// front.csv, front.md, front.png and the summary on stdout; the record.
-json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std::vector<std::string>& budget_texts) {
-  // The picks in the order of their budgets, each with its budget as given.
+/// `runs` by run directory; the random archs' comparison is each run's own
+/// (best.json's random_baseline, as its report states it).
+json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std::map<std::string, BudgetRun>& runs) {
+  // The picks in the order of their budgets.
   std::vector<FrontNet> picks, baselines;
-  std::vector<std::string> texts;
   for (const FrontNet& n : nets) {
     if (n.name == "final") picks.push_back(n);
     if (n.family == 0 || n.family == 2) baselines.push_back(n);
   }
-  HWNAS_CHECK(picks.size() == budget_texts.size(), "front: ", picks.size(), " picks for ", budget_texts.size(), " budgets");
-  std::vector<size_t> order(picks.size());
-  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return picks[a].budget_ms < picks[b].budget_ms; });
-  {
-    std::vector<FrontNet> sorted_picks;
-    for (size_t i : order) {
-      sorted_picks.push_back(picks[i]);
-      texts.push_back(budget_texts[i]);
-    }
-    picks = std::move(sorted_picks);
-  }
+  std::stable_sort(picks.begin(), picks.end(), [](const FrontNet& a, const FrontNet& b) { return a.budget_ms < b.budget_ms; });
   const std::vector<FrontVerdict> verdicts = compare_front(picks, baselines);
 
   // By family, the picks before other searched nets, then by latency: each
@@ -186,24 +183,23 @@ json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std
         << "|---|---:|---:|---:|---:|---:|\n";
   for (size_t i = 0; i < picks.size(); ++i) {
     const FrontNet& p = picks[i];
-    std::vector<double> random;
-    for (const FrontNet& n : nets)
-      if (n.family == kRandomFamily && n.run_dir == p.run_dir) random.push_back(n.accuracy());
-    const double rm = mean_of(random);
-    const double rse = random.size() > 1 ? std_of(random) / std::sqrt(static_cast<double>(random.size())) : std::nan("");
-    const double se = std::hypot(std::isnan(rse) ? 0.0 : rse, p.standard_error());
+    const BudgetRun& r = runs.at(p.run_dir);
+    const json& random = r.best.at("random_baseline");
     const double miss = p.measured_ms / p.budget_ms - 1;
-    table << "| " << texts[i] << " | " << format_ms(p.budget_ms) << " ms | " << acc_text(p) << " | "
+    auto number = [](const json& v, int digits) { return v.is_number() ? format_fixed(v.get<double>(), digits) : "-"; };
+    table << "| " << r.text << " | " << format_ms(p.budget_ms) << " ms | " << acc_text(p) << " | "
           << format_ms(p.measured_ms) << " ms (" << (miss >= 0 ? "+" : "") << format_fixed(100 * miss, 1) << "%) | "
-          << (random.empty() ? "-" : str_cat(pct(rm), std::isnan(rse) ? "" : str_cat(" (", format_fixed(rse, 2), ")")))
+          << (random.is_null() ? "-" : str_cat(pct(random.at("mean_test_accuracy").get<double>()), " (",
+                                               number(random.at("standard_error"), 2), ")"))
           << " | "
-          << (random.empty() ? "-" : str_cat(format_fixed(p.accuracy() - rm, 2), se > 0 ? str_cat(" (", format_fixed((p.accuracy() - rm) / se, 1), " SE)") : ""))
+          << (random.is_null() ? "-" : str_cat(number(random.at("pick_lead"), 2), " (",
+                                               number(random.at("pick_lead_in_standard_errors"), 1), " SE)"))
           << " |\n";
-    rows.push_back({{"budget", texts[i]}, {"budget_ms", p.budget_ms}, {"run_dir", p.run_dir},
+    rows.push_back({{"budget", r.text}, {"budget_ms", p.budget_ms}, {"run_dir", p.run_dir},
                     {"test_accuracy", p.accuracy()}, {"test_accuracies", p.accuracies},
                     {"measured_latency_ms", p.measured_ms}, {"within_budget", p.measured_ms <= p.budget_ms},
-                    {"random_mean_test_accuracy", random.empty() ? json() : json(rm)},
-                    {"random_standard_error", std::isnan(rse) ? json() : json(rse)}});
+                    {"random_mean_test_accuracy", random.is_null() ? json() : random.at("mean_test_accuracy")},
+                    {"random_standard_error", random.is_null() ? json() : random.at("standard_error")}});
   }
   for (const FrontNet& b : baselines)
     base_rows.push_back({{"label", b.label}, {"family", b.family}, {"test_accuracy", b.accuracy()},
@@ -264,11 +260,12 @@ void run_front(const PipelineOptions& o) {
       HWNAS_CHECK(budgets[i].text != budgets.back().text, "--budgets names ", t, " twice");
   }
   const RunDir top(o.common.run_dir);
-  std::vector<std::string> plan, texts;
+  std::vector<std::string> plan;
   for (size_t i = 0; i < budgets.size(); ++i) plan.push_back(str_cat("budget", i + 1));
   plan.push_back("front");
   StageRunner stages(top, plan);
   std::vector<FrontNet> nets;
+  std::map<std::string, BudgetRun> runs;
   std::string first;
   for (size_t i = 0; i < budgets.size(); ++i) {
     const Budget& b = budgets[i];
@@ -281,17 +278,17 @@ void run_front(const PipelineOptions& o) {
     sub.reuse = i == 0 ? o.reuse : first;
     if (i == 0) first = sub.common.run_dir;
     const RunDir sub_run(sub.common.run_dir);
-    stages.run(plan[i], str_cat("budget ", b.text, ": ", o.method, " in ", sub_run.root()), json{{"budget", b.text}}, [&] {
-      run_pipeline(sub);
-      return json::parse(sub_run.read("best.json"));
-    });
-    const double T = json::parse(sub_run.read("best.json")).at("latency_budget_ms").get<double>();
-    for (FrontNet& n : read_finals(sub_run, T))
+    const json best =
+        stages.run(plan[i], str_cat("budget ", b.text, ": ", o.method, " in ", sub_run.root()), json{{"budget", b.text}}, [&] {
+          run_pipeline(sub);
+          return json::parse(sub_run.read("best.json"));
+        });
+    for (FrontNet& n : read_finals(sub_run, best.at("latency_budget_ms").get<double>()))
       if (i == 0 || (n.family != 0 && n.family != 2)) nets.push_back(n);  // the baselines once
-    texts.push_back(b.text);
+    runs[sub_run.root()] = {b.text, best};
   }
   stages.run("front", "the searched front against the baselines", json::object(),
-             [&] { return write_front(top, nets, texts); });
+             [&] { return write_front(top, nets, runs); });
 }
 
 }  // namespace hwnas

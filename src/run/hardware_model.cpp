@@ -79,25 +79,30 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
 }
 
 std::vector<double> time_for_check(Target& timer, const SearchSpace& space, const Lut& lut, const PipelineOptions& o,
-                                   const std::vector<Arch>& archs, std::vector<double>* raw) {
-  std::vector<SpaceArch> nets;
-  for (const Arch& a : archs) nets.push_back({&space, a});
-  std::fprintf(stderr, "latency check: timing %zu archs on %s\n", archs.size(), timer.info().id().c_str());
-  const SpeedProbes probes(space, lut, o.common.exec.seed, std::min(3, o.bias_archs), o.profile.statistic);
-  const Measurement m = measure_settled(
-      nets, probes, [&](const std::vector<SpaceArch>& todo, const std::vector<bool>&) {
-        return measure_round_robin(timer, todo, o.profile, 2);
-      },
-      o.profile.statistic, "latency check");
-  if (!std::isnan(m.drift) && m.drift != 0)
-    std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling\n",
-                 format_ratio(1 + m.drift).c_str());
-  std::vector<double> ms;
-  raw->clear();
-  for (const Timing& t : m.timings) {
-    raw->push_back(t.value_ms(o.profile.statistic));
-    ms.push_back(at_profile_speed(raw->back(), m.drift));
+                                   const std::vector<Arch>& archs, json* measured, json* raw) {
+  std::vector<SpaceArch> todo;
+  for (const Arch& a : archs)
+    if (!measured->contains(space.format(a))) todo.push_back({&space, a});
+  if (!todo.empty()) {
+    std::fprintf(stderr, "latency check: timing %zu new of %zu archs on %s\n", todo.size(), archs.size(),
+                 timer.info().id().c_str());
+    const SpeedProbes probes(space, lut, o.common.exec.seed, std::min(3, o.bias_archs), o.profile.statistic);
+    const Measurement m = measure_settled(
+        todo, probes, [&](const std::vector<SpaceArch>& nets, const std::vector<bool>&) {
+          return measure_round_robin(timer, nets, o.profile, 2);
+        },
+        o.profile.statistic, "latency check");
+    if (!std::isnan(m.drift) && m.drift != 0)
+      std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling\n",
+                   format_ratio(1 + m.drift).c_str());
+    for (size_t i = 0; i < todo.size(); ++i) {
+      const std::string text = space.format(todo[i].second);
+      (*raw)[text] = m.timings[i].value_ms(o.profile.statistic);
+      (*measured)[text] = at_profile_speed(m.timings[i].value_ms(o.profile.statistic), m.drift);
+    }
   }
+  std::vector<double> ms;
+  for (const Arch& a : archs) ms.push_back((*measured)[space.format(a)].get<double>());
   return ms;
 }
 

@@ -5,6 +5,8 @@
 
 #include <memory>
 
+#include <nlohmann/json.hpp>
+
 #include "latency/lut.h"
 #include "latency/models.h"
 #include "run/finals.h"
@@ -29,9 +31,11 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
 /// End-to-end latency of `archs` on `timer` for a latency check: the
 /// measure stage's rule (measure_settled) with three of the table's bias
 /// archs as speed probes, stated at the table's machine speed
-/// (at_profile_speed), as T is; the timings as taken go to `raw`.
+/// (at_profile_speed), as T is. Only archs missing from `measured` (by arch
+/// text) are timed; they are added to it, and their timings as taken to
+/// `raw`: the two maps latency_check.json keeps for --resume.
 std::vector<double> time_for_check(Target& timer, const SearchSpace& space, const Lut& lut, const PipelineOptions& o,
-                                   const std::vector<Arch>& archs, std::vector<double>* raw);
+                                   const std::vector<Arch>& archs, nlohmann::json* measured, nlohmann::json* raw);
 
 /// The finals of a method on a profiled space: its `pick` as `label`, the
 /// baselines of make_finals, and o.random_baseline archs drawn within

@@ -301,21 +301,7 @@ class HsconasRun {
   /// taken at the table's machine speed (at_profile_speed) as the measure
   /// stage's are. Timings are kept in latency_check.json for --resume.
   std::vector<double> check_latencies(const std::vector<Arch>& archs) {
-    std::vector<Arch> todo;
-    for (const Arch& a : archs)
-      if (!measured_cache_.contains(space_.format(a))) todo.push_back(a);
-    if (!todo.empty()) {
-      std::vector<double> raw;
-      const std::vector<double> ms = time_for_check(*timer_, space_, *lut_, o_, todo, &raw);
-      for (size_t i = 0; i < todo.size(); ++i) {
-        const std::string text = space_.format(todo[i]);
-        measured_raw_[text] = raw[i];
-        measured_cache_[text] = ms[i];
-      }
-    }
-    std::vector<double> ms;
-    for (const Arch& a : archs) ms.push_back(measured_cache_[space_.format(a)].get<double>());
-    return ms;
+    return time_for_check(*timer_, space_, *lut_, o_, archs, &measured_cache_, &measured_raw_);
   }
 
   /// Trains o.calibrate archs near the budget stand-alone (scored on

@@ -103,6 +103,7 @@ std::unique_ptr<SearchSpace> make_hurricane_space(const std::map<std::string, st
     for (const std::string& name : split(only, '/')) {
       auto it = std::find_if(space->ops.begin(), space->ops.end(), [&](const OpDef& d) { return d.name == name; });
       HWNAS_CHECK(it != space->ops.end(), "hurricane: ops: no op '", name, "' in the pool");
+      for (const OpDef& k : kept) HWNAS_CHECK(k.name != name, "hurricane: ops: '", name, "' is listed twice");
       kept.push_back(*it);
     }
     space->ops = kept;

@@ -50,6 +50,7 @@ void setup(CLI::App& app) {
     for (int i = 0; i < a->random; ++i) archs.push_back(ws->space->sample(rng));
     HWNAS_CHECK(!archs.empty(), "nothing to evaluate: give --arch or --random N");
     std::shared_ptr<NetworkImpl> super = make_supernet(*ws->space);
+    super->to(ws->device);
     load_module(*super, ws->run->file(a->weights));
     SupernetEvaluator ev(super, *ws->space, ws->split.search_train, ws->split.search_valid, ws->norm,
                          a->eval);

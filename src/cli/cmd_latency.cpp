@@ -52,6 +52,9 @@ struct LatencyArgs {
 };
 
 std::string default_target(const Lut& lut) {
+  // A GPU table: this machine's first GPU (the table names the GPU, not its index).
+  if (lut.target.kind == "cuda-torch")
+    return str_cat("cuda:batch=", lut.target.batch, lut.target.fold ? ",fold=1" : "");
   HWNAS_CHECK(lut.target.kind == "local-torch" || lut.target.kind == "local-opencv", "table ", lut.origin,
               " was measured on [", lut.target.id(),
               "]; say where to measure with --target (remote://HOST:PORT or table:FILE)");

@@ -14,6 +14,9 @@ void add_common_options(CLI::App* cmd, CommonOptions* o) {
                   "Independent trainings at once, one thread each (0 = one per core)")
       ->capture_default_str();
   cmd->add_option("--seed", o->exec.seed, "Seed of every random stream")->capture_default_str();
+  cmd->add_option("--device", o->exec.device,
+                  "Where training and evaluation run: cpu, cuda or cuda:N (needs a CUDA LibTorch and a GPU)")
+      ->capture_default_str();
   cmd->add_option("--valid-per-class", o->valid_per_class,
                   "Search-validation images per class, held out of the training set")
       ->capture_default_str();

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdlib>
 
 #include "core/error.h"
 #include "core/io.h"
@@ -129,10 +130,14 @@ DataSplits load_dataset(const std::string& spec) {
   const std::string arg = colon == std::string::npos ? "" : spec.substr(colon + 1);
   try {
     if (kind == "fashion-mnist" && colon == std::string::npos) {
-      HWNAS_CHECK(file_exists(kFashionMnistDir), kFashionMnistDir,
+      // Where the package was unpacked rather than installed (a machine
+      // without apt, scripts/gpu/check.sh), HWNAS_FASHION_MNIST names the folder.
+      const char* env = std::getenv("HWNAS_FASHION_MNIST");
+      const std::string dir = env != nullptr && *env != '\0' ? env : kFashionMnistDir;
+      HWNAS_CHECK(file_exists(dir), dir,
                   " not found; install it with `apt-get install dataset-fashion-mnist`, or use "
                   "mnist-idx:DIR");
-      return load_idx_dir(kFashionMnistDir, "fashion-mnist");
+      return load_idx_dir(dir, "fashion-mnist");
     }
     if (kind == "mnist-idx" || kind == "cifar10") {
       HWNAS_CHECK(!arg.empty(), "missing directory; use ", kind, ":DIR");

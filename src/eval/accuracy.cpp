@@ -1,6 +1,7 @@
 #include "eval/accuracy.h"
 
 #include "core/error.h"
+#include "nn/device.h"
 
 namespace hwnas {
 
@@ -13,14 +14,16 @@ double evaluate_accuracy(NetworkImpl& net, const Arch& arch, const ImageSet& set
   lo.shuffle = false;
   lo.limit = limit;
   BatchLoader loader(set, norm, lo, 0);
-  double correct = 0, seen = 0;
+  const torch::Device device = device_of(net);
+  torch::Tensor correct = torch::zeros({}, torch::TensorOptions(torch::kInt64).device(device));
+  double seen = 0;
   for (int64_t i = 0; i < loader.num_batches(); ++i) {
     auto [x, y] = loader.batch(0, i);
-    correct += net.forward(x, arch).argmax(1).eq(y).sum().item<double>();
+    correct += net.forward(to_device(x, device), arch).argmax(1).eq(to_device(y, device)).sum();
     seen += x.size(0);
   }
   HWNAS_CHECK(seen > 0, "no images to evaluate on in ", set.name);
-  return 100.0 * correct / seen;
+  return 100.0 * static_cast<double>(correct.item<int64_t>()) / seen;  // one read of the device
 }
 
 void recalibrate_batchnorm(NetworkImpl& net, const Arch& arch, const ImageSet& set,
@@ -31,13 +34,13 @@ void recalibrate_batchnorm(NetworkImpl& net, const Arch& arch, const ImageSet& s
   lo.shuffle = false;
   lo.limit = images;
   BatchLoader loader(set, norm, lo, 0);
+  const torch::Device device = device_of(net);
   reset_batchnorm(net);
   net.train();
   for (int64_t i = 0; i < loader.num_batches(); ++i) {
     // momentum 1/(i+1) turns the running update into a cumulative average.
     set_batchnorm_momentum(net, 1.0 / static_cast<double>(i + 1));
-    auto [x, y] = loader.batch(0, i);
-    net.forward(x, arch);
+    net.forward(to_device(loader.batch(0, i).first, device), arch);
   }
   set_batchnorm_momentum(net, 0.1);
   net.eval();

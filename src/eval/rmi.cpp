@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/strings.h"
+#include "nn/device.h"
 #include "nn/nb201_net.h"
 
 namespace hwnas {
@@ -58,7 +59,10 @@ void RmiOptions::validate() const {
 
 RmiProxy::RmiProxy(const SearchSpace& space, NetworkImpl& reference, const Arch& reference_arch,
                    torch::Tensor images, torch::Tensor labels, RmiOptions opts)
-    : space_(space.clone()), images_(std::move(images)), labels_(std::move(labels)), opts_(opts) {
+    : space_(space.clone()),
+      images_(to_device(images, device_of(reference))),  // the candidates train where the reference runs
+      labels_(to_device(labels, device_of(reference))),
+      opts_(opts) {
   opts_.validate();
   HWNAS_CHECK(images_.dim() == 4 && labels_.dim() == 1 && images_.size(0) == labels_.size(0) &&
                   images_.size(0) >= 2,
@@ -76,6 +80,7 @@ RmiResult RmiProxy::score(const Arch& arch) const {
   space_->validate(arch);
   torch::manual_seed(arch_seed(mix_seed(opts_.seed ^ 0x524d49ULL), arch));  // "RMI"
   std::shared_ptr<NetworkImpl> net = make_network(*space_, arch);
+  net->to(images_.device());
   net->train();
   const double layers = static_cast<double>(reference_features_.size());
   {

@@ -64,6 +64,7 @@ ProxyTraining TrainingProxyEvaluator::train(const Arch& arch) const {
   t.shuffle = false;
   t.record_losses = true;
   t.seed = opts_.seed;
+  t.device = opts_.device;
   const TrainStats s = hwnas::train(*net, [&](int64_t) { return arch; }, data_, norm_, t);
   const size_t per_epoch = s.step_losses.size() / opts_.epochs;
   ProxyTraining r;

@@ -29,6 +29,7 @@ struct TrainingProxyOptions {
   int batch_size = 64;
   double lr = 0.1;
   uint64_t seed = 0;  ///< initial weights: per (seed, arch)
+  torch::Device device = torch::kCPU;  ///< where the candidates train (not part of the string)
   /// Throws hwnas::Error naming the first bad field.
   void validate() const;
   /// The factory string, every option written out (the seed is not part of it).

@@ -11,7 +11,9 @@
 
 #include "core/error.h"
 #include "export/opencv_runtime.h"
+#include "core/strings.h"
 #include "nn/blocks.h"
+#include "nn/device.h"
 #include "nn/execution.h"
 #include "nn/network.h"
 #include "nn/onnx_export.h"
@@ -68,6 +70,7 @@ namespace {
 struct BuiltModule {
   std::function<torch::Tensor(const torch::Tensor&)> forward;
   std::function<OnnxValue(OnnxGraph&, const OnnxValue&)> write;
+  std::function<void(torch::Device)> to;  ///< moves the module's weights
   bool se = false;  ///< holds squeeze-and-excitation (OpenCV 4.6 runs it at batch 1 only)
 };
 
@@ -112,6 +115,20 @@ Timing time_module(const std::function<BuiltModule()>& build, const std::vector<
   c10::InferenceMode inference;
   const BuiltModule m = build();
   const torch::Tensor x = torch::randn(input_shape);
+  if (opt.cuda_device >= 0) {
+    HWNAS_CHECK(opt.clock == Clock::kWall, what, ": a GPU is timed by the wall clock (clock=cpu counts host time only)");
+    const torch::Device gpu = parse_device(str_cat("cuda:", opt.cuda_device));
+    m.to(gpu);
+    const torch::Tensor xg = x.to(gpu);
+    // Launching is asynchronous: wait for each call's kernels, as a caller
+    // that reads the result does.
+    return time_function(
+        [&] {
+          m.forward(xg);
+          torch::cuda::synchronize(opt.cuda_device);
+        },
+        opt);
+  }
   return time_function([&] { m.forward(x); }, opt);
 }
 
@@ -133,7 +150,8 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
           stem->eval();
           if (opt.fold) fold_batchnorm(*stem);
           return BuiltModule{[stem](const torch::Tensor& x) mutable { return stem->forward(x); },
-                             [stem](OnnxGraph& g, const OnnxValue& x) { return stem->write_onnx(g, x); }};
+                             [stem](OnnxGraph& g, const OnnxValue& x) { return stem->write_onnx(g, x); },
+                             [stem](torch::Device d) mutable { stem->to(d); }};
         },
         shape, opt, threads, "op " + s.key());
   }
@@ -147,7 +165,8 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
           head->eval();
           if (opt.fold) fold_batchnorm(*head);
           return BuiltModule{[head](const torch::Tensor& x) mutable { return head->forward(x); },
-                             [head](OnnxGraph& g, const OnnxValue& x) { return head->write_onnx(g, x); }};
+                             [head](OnnxGraph& g, const OnnxValue& x) { return head->write_onnx(g, x); },
+                             [head](torch::Device d) mutable { head->to(d); }};
         },
         shape, opt, threads, "op " + s.key());
   }
@@ -172,7 +191,7 @@ Timing profile_op(const OpSpec& s, const ProfileOptions& opt, int threads) {
         if (opt.fold) fold_network(*block);
         return BuiltModule{[block, mid](const torch::Tensor& x) { return block->forward(x, mid); },
                            [block, mid](OnnxGraph& g, const OnnxValue& x) { return block->write_onnx(g, x, mid); },
-                           op.se};
+                           [block](torch::Device d) { block->to(d); }, op.se};
       },
       shape, opt, threads, "op " + s.key());
 }
@@ -190,7 +209,8 @@ Timing profile_network(const SearchSpace& space, const Arch& arch, int batch, co
         net->eval();
         if (opt.fold) fold_network(*net);
         return BuiltModule{[net](const torch::Tensor& x) { return net->forward(x); },
-                           [net](OnnxGraph& g, const OnnxValue& x) { return net->write_onnx(g, x); }, se};
+                           [net](OnnxGraph& g, const OnnxValue& x) { return net->write_onnx(g, x); },
+                           [net](torch::Device d) { net->to(d); }, se};
       },
       {batch, b.in_channels, b.in_size, b.in_size}, opt, threads, "arch " + space.format(arch));
 }

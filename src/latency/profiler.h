@@ -63,6 +63,11 @@ struct ProfileOptions {
   Statistic statistic = Statistic::kMedian;  ///< which summary consumers read (Timing::value_ms)
   bool fold = false;  ///< BatchNorm folded into the convs before timing, as deployed (a target sets it)
   Runtime runtime = Runtime::kTorch;  ///< the engine that runs the op or network (a target sets it)
+  /// -1: run on the CPU; N: on CUDA GPU N, each call followed by a
+  /// synchronisation, so a call's time is the GPU's work and its launches
+  /// as a caller waiting for the result sees them (a target sets it; agents
+  /// time on their CPU and are never sent it).
+  int cuda_device = -1;
 
   /// Throws hwnas::Error naming the bad field (limits: warm-up and min time
   /// up to 10 s, 1..1000 repetitions, total requested time up to 120 s).
@@ -126,7 +131,8 @@ void check_network_limits(const SearchSpace& space, int batch);
 /// Builds the module of one op (block, stem or head; eval mode, fresh
 /// weights) and times its forward pass on a random [batch, cin, h, w] input
 /// with `threads` intra-op threads: under LibTorch with NoGradGuard and
-/// InferenceMode, or (opt.runtime opencv) exported and run by OpenCV DNN.
+/// InferenceMode (on GPU opt.cuda_device when >= 0), or (opt.runtime
+/// opencv) exported and run by OpenCV DNN.
 Timing profile_op(const OpSpec& spec, const ProfileOptions& opt, int threads);
 /// Times the stand-alone network of `arch` end to end, the same way.
 Timing profile_network(const SearchSpace& space, const Arch& arch, int batch,

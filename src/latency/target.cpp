@@ -1,5 +1,7 @@
 #include "latency/target.h"
 
+#include <algorithm>
+#include <cctype>
 #include <optional>
 
 #include <torch/version.h>
@@ -14,6 +16,7 @@
 #include "export/opencv_runtime.h"
 #include "latency/agent.h"
 #include "latency/lut.h"
+#include "nn/device.h"
 
 namespace hwnas {
 
@@ -42,17 +45,27 @@ std::string host_name() {
   return buf;
 }
 
-/// This CPU through LibTorch or OpenCV DNN.
+/// This CPU through LibTorch or OpenCV DNN, or a CUDA GPU of this machine
+/// through LibTorch (cuda_device >= 0).
 class LocalTarget : public Target {
  public:
-  LocalTarget(int threads, int batch, Clock clock, bool fold, Runtime runtime)
-      : info_(local_target_info(threads, batch, clock, fold, runtime)), clock_(clock), runtime_(runtime) {}
+  LocalTarget(int threads, int batch, Clock clock, bool fold, Runtime runtime, int cuda_device = -1)
+      : info_(cuda_device >= 0 ? cuda_target_info(cuda_device, batch, fold)
+                               : local_target_info(threads, batch, clock, fold, runtime)),
+        clock_(clock),
+        runtime_(runtime),
+        cuda_device_(cuda_device) {}
   const TargetInfo& info() const override { return info_; }
   std::string describe() const override {
     std::map<std::string, std::string> o{{"threads", std::to_string(info_.threads)},
                                          {"batch", std::to_string(info_.batch)},
                                          {"clock", info_.clock}};
     if (runtime_ == Runtime::kOpenCv) return format_factory_string("opencv", o);
+    if (cuda_device_ >= 0) {
+      o = {{"device", std::to_string(cuda_device_)}, {"batch", std::to_string(info_.batch)}};
+      if (info_.fold) o["fold"] = "1";
+      return format_factory_string("cuda", o);
+    }
     if (info_.fold) o["fold"] = "1";
     return format_factory_string("local", o);
   }
@@ -71,11 +84,13 @@ class LocalTarget : public Target {
     opt.clock = clock_;
     opt.fold = info_.fold;
     opt.runtime = runtime_;
+    opt.cuda_device = cuda_device_;
     return opt;
   }
   TargetInfo info_;
   Clock clock_;
   Runtime runtime_;
+  int cuda_device_;
 };
 
 /// Measurements made elsewhere, read from a table: nothing is run here.
@@ -104,6 +119,15 @@ class TableTarget : public Target {
   Lut lut_;
 };
 
+/// cuda:N[,batch=B] is short for cuda:device=N[,batch=B].
+std::string expand_cuda_index(const std::string& s) {
+  if (!starts_with(s, "cuda:")) return s;
+  const size_t comma = s.find(',');
+  const std::string first = s.substr(5, comma == std::string::npos ? std::string::npos : comma - 5);
+  const bool index = !first.empty() && std::all_of(first.begin(), first.end(), [](char c) { return std::isdigit(c) != 0; });
+  return index ? "cuda:device=" + s.substr(5) : s;
+}
+
 }  // namespace
 
 TargetInfo local_target_info(int threads, int batch, Clock clock, bool fold, Runtime runtime) {
@@ -124,6 +148,20 @@ TargetInfo local_target_info(int threads, int batch, Clock clock, bool fold, Run
   return t;
 }
 
+TargetInfo cuda_target_info(int index, int batch, bool fold) {
+  HWNAS_CHECK(batch >= 1 && batch <= 1024, "cuda target: batch must be in 1..1024, got ", batch);
+  parse_device(str_cat("cuda:", index));  // refuses a GPU this LibTorch or machine lacks, naming why
+  TargetInfo t;
+  t.kind = "cuda-torch";
+  t.device = cuda_device_name(index);
+  t.threads = 1;  // the host thread that launches the kernels
+  t.batch = batch;
+  t.library = std::string("libtorch ") + TORCH_VERSION + " (CUDA)";
+  t.fold = fold;
+  t.host = host_name();
+  return t;
+}
+
 Runtime runtime_of(const TargetInfo& t) { return t.kind == "local-opencv" ? Runtime::kOpenCv : Runtime::kTorch; }
 
 std::string target_with_fold(const std::string& spec) {
@@ -134,7 +172,7 @@ std::string target_with_fold(const std::string& spec) {
   }
   HWNAS_CHECK(!starts_with(s, "table:"), "--fold: target '", spec, "' is a table of measurements made already");
   std::map<std::string, std::string> opts;
-  const std::string name = parse_factory_string(s, &opts);
+  const std::string name = parse_factory_string(expand_cuda_index(s), &opts);
   if (name == "opencv") return s;  // always folded
   opts["fold"] = "1";
   return format_factory_string(name, opts);
@@ -184,11 +222,19 @@ std::unique_ptr<Target> make_target(const std::string& spec, const std::string& 
     return std::make_unique<TableTarget>(path);
   }
   std::map<std::string, std::string> opts;
-  const std::string name = parse_factory_string(s, &opts);
-  HWNAS_CHECK(name == "local" || name == "opencv", "unknown target '", spec,
+  const std::string name = parse_factory_string(expand_cuda_index(s), &opts);
+  HWNAS_CHECK(name == "local" || name == "opencv" || name == "cuda", "unknown target '", spec,
               "' (local[:threads=N,batch=B,clock=C,fold=1], opencv[:threads=N,batch=B,clock=C], ",
-              "remote://HOST:PORT, table:FILE)");
+              "cuda[:N,batch=B,fold=1], remote://HOST:PORT, table:FILE)");
   FactoryOptions o("target " + name, opts);
+  if (name == "cuda") {
+    const int device = o.get_int("device", 0);
+    const int batch = o.get_int("batch", 1);
+    const bool fold = parse_flag(o.get("fold", "0"), "fold of target " + spec);
+    o.finish();
+    HWNAS_CHECK(device >= 0, "target '", spec, "': the GPU index must be >= 0");
+    return std::make_unique<LocalTarget>(1, batch, Clock::kWall, fold, Runtime::kTorch, device);
+  }
   const int threads = o.get_int("threads", 1);
   const int batch = o.get_int("batch", 1);
   const Clock clock = parse_clock(o.get("clock", "wall"));

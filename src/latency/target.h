@@ -7,6 +7,8 @@
 //                                  fold=1 times networks with BatchNorm folded, as deployed)
 //   opencv[:threads=1,batch=1,clock=wall]  this CPU through OpenCV's DNN module, on the
 //                                  network exported as ONNX (BatchNorm always folded)
+//   cuda[:N,batch=1,fold=0]        CUDA GPU N (default 0) of this machine through LibTorch,
+//                                  every call synchronised (needs a CUDA LibTorch)
 //   remote://HOST:PORT[?token=T&threads=N&batch=B&clock=C&fold=1&runtime=opencv]  an `hwnas agent`
 //                                  on the device, timing with LibTorch or OpenCV DNN
 //   table:FILE.csv | FILE.json     measurements made elsewhere (e.g. TensorRT on a Jetson)
@@ -51,6 +53,9 @@ struct TargetInfo {
 /// `clock` (OpenCV DNN runs folded networks whatever `fold` says).
 TargetInfo local_target_info(int threads, int batch, Clock clock = Clock::kWall, bool fold = false,
                              Runtime runtime = Runtime::kTorch);
+/// The TargetInfo of CUDA GPU `index` of this machine through LibTorch, at
+/// `batch`; throws hwnas::Error naming why when there is no such GPU.
+TargetInfo cuda_target_info(int index, int batch, bool fold = false);
 /// The runtime a target's kind names ("local-opencv": OpenCV DNN, else LibTorch).
 Runtime runtime_of(const TargetInfo& t);
 

@@ -8,6 +8,13 @@
 #include <torch/csrc/distributed/c10d/FileStore.hpp>
 #include <torch/csrc/distributed/c10d/ProcessGroupGloo.hpp>
 #include <torch/csrc/distributed/c10d/TCPStore.hpp>
+// NCCL: only in CUDA builds of LibTorch that ship its header and nccl.h
+// (CMake defines HWNAS_WITH_NCCL then, CMakeLists.txt); elsewhere Gloo
+// also carries CUDA tensors, through host memory.
+#ifdef HWNAS_WITH_NCCL
+#include <torch/csrc/distributed/c10d/PrefixStore.hpp>
+#include <torch/csrc/distributed/c10d/ProcessGroupNCCL.hpp>
+#endif
 
 #include <chrono>
 #include <cstdlib>
@@ -21,6 +28,25 @@ namespace hwnas {
 struct DataParallel::Impl {
   c10::intrusive_ptr<c10d::Store> store;
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
+#ifdef HWNAS_WITH_NCCL
+  c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  ///< formed at the first collective on GPU tensors
+  int rank = 0, world = 1;
+#endif
+  /// Runs `collective` on the group that carries `t`'s device: NCCL for GPU
+  /// tensors where it is built in, else Gloo.
+  template <class F>
+  c10::intrusive_ptr<c10d::Work> on(const torch::Tensor& t, F collective) {
+#ifdef HWNAS_WITH_NCCL
+    if (t.is_cuda()) {
+      // Every rank reaches its first GPU collective at the same point of the
+      // same code, so they form the group together.
+      if (!nccl) nccl = c10::make_intrusive<c10d::ProcessGroupNCCL>(
+                     c10::make_intrusive<c10d::PrefixStore>("nccl/", store), rank, world);
+      return collective(*nccl);
+    }
+#endif
+    return collective(*group);
+  }
 };
 
 namespace {
@@ -50,7 +76,12 @@ void check_ranks(int rank, int world) {
 
 }  // namespace
 
-DataParallel::DataParallel(int rank, int world) : impl_(std::make_unique<Impl>()), rank_(rank), world_(world) {}
+DataParallel::DataParallel(int rank, int world) : impl_(std::make_unique<Impl>()), rank_(rank), world_(world) {
+#ifdef HWNAS_WITH_NCCL
+  impl_->rank = rank;
+  impl_->world = world;
+#endif
+}
 DataParallel::~DataParallel() = default;
 
 std::unique_ptr<DataParallel> DataParallel::over_file(int rank, int world, const std::string& store_path) {
@@ -95,7 +126,8 @@ void DataParallel::broadcast(torch::nn::Module& m) {
     for (auto& t : all) v.push_back(t.detach().reshape({-1}).to(torch::kFloat));
     return v;
   }())};
-  wait(impl_->group->broadcast(flat, c10d::BroadcastOptions{0}), "broadcast of the weights");
+  wait(impl_->on(flat[0], [&](auto& g) { return g.broadcast(flat, c10d::BroadcastOptions{0}); }),
+       "broadcast of the weights");
   int64_t off = 0;
   for (auto& t : all) {
     t.copy_(flat[0].narrow(0, off, t.numel()).view(t.sizes()));
@@ -112,7 +144,7 @@ void DataParallel::average_gradients(torch::nn::Module& m) {
   std::vector<torch::Tensor> parts;
   for (auto& g : grads) parts.push_back(g.reshape({-1}));
   std::vector<torch::Tensor> flat{torch::cat(parts)};
-  wait(impl_->group->allreduce(flat), "all-reduce of the gradients");
+  wait(impl_->on(flat[0], [&](auto& g) { return g.allreduce(flat); }), "all-reduce of the gradients");
   flat[0].div_(world_);
   int64_t off = 0;
   for (auto& g : grads) {
@@ -123,7 +155,7 @@ void DataParallel::average_gradients(torch::nn::Module& m) {
 
 void DataParallel::all_reduce_sum(torch::Tensor& t) {
   std::vector<torch::Tensor> v{t};
-  wait(impl_->group->allreduce(v), "all-reduce");
+  wait(impl_->on(t, [&](auto& g) { return g.allreduce(v); }), "all-reduce");
 }
 
 void DataParallel::barrier() { wait(impl_->group->barrier(), "barrier"); }

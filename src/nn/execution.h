@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 namespace hwnas {
 
@@ -19,6 +20,9 @@ struct ExecutionContext {
   /// trainings scale with cores (docs/benchmarks/pipeline.md, "Threads and jobs").
   int jobs = 0;
   uint64_t seed = 0;  ///< seed of every random stream
+  /// Where training and evaluation run: "cpu", "cuda" or "cuda:N"
+  /// (nn/device.h). Latency is measured where --target says, not here.
+  std::string device = "cpu";
 
   int resolved_threads() const;
   int resolved_jobs() const;

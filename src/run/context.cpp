@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "core/error.h"
+#include "nn/device.h"
 
 namespace hwnas {
 
@@ -10,6 +11,7 @@ std::unique_ptr<Workspace> open_workspace(const CommonOptions& opts) {
   auto ws = std::make_unique<Workspace>();
   ws->opts = opts;
   ws->threads = std::make_unique<ThreadScope>(opts.exec.threads);
+  ws->device = parse_device(opts.exec.device);  // before the data: a missing GPU fails fast
   ws->space = make_space(opts.space);
   ws->data = load_dataset(opts.dataset);
   const Backbone& b = ws->space->backbone;

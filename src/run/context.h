@@ -32,6 +32,8 @@ struct Workspace {
   /// The command's intra-op thread count (exec.threads) while the workspace
   /// is open; stages and jobs that need another count scope their own.
   std::unique_ptr<ThreadScope> threads;
+  /// Where the command's trainings and evaluations run (exec.device).
+  torch::Device device = torch::kCPU;
 };
 
 /// Loads everything, checks the data fits the space (channels, size,

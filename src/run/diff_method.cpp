@@ -150,6 +150,11 @@ class DiffRun {
                                  ? str_cat("LightNAS: one search for T = ", format_ms(hw_.T_ms), " ms")
                                  : str_cat("SurgeNAS: one-level search, beta = ", format_number(d.beta));
     stages_.run("search", what, settings, [&] {
+      // Its latency model and alpha live on the CPU with the supernet; the
+      // finals and the width proxy train on the command's device.
+      if (ws_->device.is_cuda())
+        std::fprintf(stderr, "hwnas: the differentiable search runs on the CPU; --device %s trains the rest\n",
+                     ws_->device.str().c_str());
       result_ = diff_search(space_, ws_->split.search_train, ws_->split.search_valid, ws_->norm, latency_, d);
       write_trajectories();
       json record = result_.to_json(space_);
@@ -198,8 +203,10 @@ class DiffRun {
                   {"T_ms", hw_.T_ms}, {"seed", seed}};
     stages_.run("widths", str_cat("LightNAS stage 2: the LightNet's widths by ", o_.width_proxy), settings, [&] {
       const auto t0 = std::chrono::steady_clock::now();
-      TrainingProxyEvaluator proxy(*lightnet_space_, ws_->split.search_train, ws_->norm,
-                                   parse_training_proxy(o_.width_proxy, seed), o_.common.exec.resolved_jobs());
+      TrainingProxyOptions proxy_o = parse_training_proxy(o_.width_proxy, seed);
+      proxy_o.device = ws_->device;
+      TrainingProxyEvaluator proxy(*lightnet_space_, ws_->split.search_train, ws_->norm, proxy_o,
+                                   o_.common.exec.resolved_jobs());
       StoredEvaluator stored(proxy, *lightnet_space_, run_.file("widths_scores.json"));
       const HardObjective objective(hw_.T_ms);
       SearchCallbacks callbacks;

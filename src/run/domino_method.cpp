@@ -134,6 +134,7 @@ class DominoRun {
   void pairs() {
     TrainOptions proxy_t = o_.proxy_train, real_t = o_.retrain;
     proxy_t.seed = real_t.seed = o_.common.exec.seed;
+    proxy_t.device = real_t.device = ws_->device;
     const json settings{{"proxy_pairs", o_.proxy_pairs}, {"proxy_training", train_settings(proxy_t)},
                         {"real_pairs", o_.real_pairs}, {"test_pairs", o_.test_pairs},
                         {"real_training", train_settings(real_t)}, {"seed", o_.common.exec.seed}};

@@ -21,6 +21,7 @@ TrainRoundFn make_supernet_rounds(Workspace& ws, const HurricaneRoundOptions& op
         mix_seed(opts.train.seed ^ mix_seed(0x48555252ULL + static_cast<uint64_t>(iteration))) >> 1));
     std::shared_ptr<NetworkImpl> supernet = make_supernet(subspace);
     TrainOptions o = opts.train;
+    o.device = w->device;
     o.seed = mix_seed(opts.train.seed + static_cast<uint64_t>(iteration));  // data order per iteration
     const int64_t n = o.limit > 0 ? std::min<int64_t>(o.limit, w->split.search_train.size())
                                   : w->split.search_train.size();

@@ -109,6 +109,7 @@ Reference reference_stage(Workspace& ws, const HwEvrsnasOptions& a, bool resume,
                   ws.space->format(r.arch), "; use another --run-dir");
       r.arch = stored;
       r.net = make_network(*ws.space, r.arch);
+      r.net->to(ws.device);
       load_module(*r.net, run.file(pt));
       r.test_accuracy = m["test_accuracy"];
       std::fprintf(stderr, "hwnas: reusing reference %s (%s, test accuracy %.2f%%)\n",
@@ -185,8 +186,10 @@ std::vector<ScoreRow> score_archs(Workspace& ws, const HwEvrsnasOptions& a, cons
         torch::manual_seed(mix_seed(o.standalone.seed ^ (i + 1)));
         auto net = make_network(*ws.space, archs[i]);
         const Arch fixed = archs[i];
+        TrainOptions standalone = o.standalone;
+        standalone.device = ws.device;
         const TrainStats s = train(*net, [fixed](int64_t) { return fixed; }, ws.split.search_train, ws.norm,
-                                   o.standalone);
+                                   standalone);
         row.accuracy = evaluate_accuracy(*net, fixed, ws.split.search_valid, ws.norm, 500, o.valid_images);
         row.train_seconds = s.seconds;
       }

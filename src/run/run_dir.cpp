@@ -7,6 +7,7 @@
 #include "core/strings.h"
 #include "core/io.h"
 #include "nn/data_parallel.h"
+#include "nn/device.h"
 
 namespace hwnas {
 
@@ -37,7 +38,7 @@ void load_module(torch::nn::Module& module, const std::string& path) {
   HWNAS_CHECK(file_exists(path), "weights file ", path, " does not exist");
   try {
     torch::serialize::InputArchive archive;
-    archive.load_from(path);
+    archive.load_from(path, device_of(module));  // saved on another device: mapped to this one
     module.load(archive);
   } catch (const c10::Error& e) {
     HWNAS_CHECK(false, "weights file ", path, " does not fit this network (other space, or corrupt): ",

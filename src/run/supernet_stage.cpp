@@ -63,6 +63,7 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
   // global generator before (profiling, earlier stages, a resume).
   with_torch_seed(mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kSupernet)),
                   [&] { r.supernet = make_supernet(*ws.space); });
+  r.supernet->to(ws.device);  // trained, or loaded and evaluated, on the command's device
   check_settings(run, meta, settings);
   if (run.has(final_pt) && run.has(meta)) {
     load_module(*r.supernet, run.file(final_pt));
@@ -83,6 +84,7 @@ SupernetResult train_supernet_stage(Workspace& ws, const TrainOptions& opts, con
   if (!run.has(ckpt) && !init_from.empty()) load_module(*r.supernet, run.file(init_from));
   TrainOptions o = opts;
   o.checkpoint = run.file(ckpt);
+  o.device = ws.device;
   BatchLoader::Options lo;
   const int64_t n = o.limit > 0 ? std::min<int64_t>(o.limit, ws.split.search_train.size())
                                 : ws.split.search_train.size();
@@ -114,6 +116,7 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
   // before it in this process, so a seed and a resumed run reproduce it.
   r.net = make_seeded_network(sp, arch, mix_seed(opts.seed ^ static_cast<uint64_t>(Stage::kRetrain)));
   r.parameters = count_parameters(*r.net);
+  r.net->to(ws.device);
   check_settings(run, meta, settings);
   if (run.has(final_pt) && run.has(meta)) {
     const json m = json::parse(run.read(meta));
@@ -131,6 +134,7 @@ RetrainResult retrain_stage(Workspace& ws, const Arch& arch, const TrainOptions&
   run.write(meta, json{{"settings", settings}}.dump(2));
   TrainOptions o = opts;
   o.checkpoint = run.file(ckpt);
+  o.device = ws.device;
   const Arch fixed = arch;
   const int64_t n = o.limit > 0 ? std::min<int64_t>(o.limit, train_set.size()) : train_set.size();
   r.stats = train(*r.net, [fixed](int64_t) { return fixed; }, train_set, ws.norm, o,

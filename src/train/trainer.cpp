@@ -8,6 +8,7 @@
 #include "core/error.h"
 #include "core/strings.h"
 #include "core/io.h"
+#include "nn/device.h"
 #include "nn/execution.h"
 
 namespace hwnas {
@@ -70,7 +71,7 @@ void save_checkpoint(const std::string& path, NetworkImpl& net, torch::optim::SG
 int64_t load_checkpoint(const std::string& path, NetworkImpl& net, torch::optim::SGD& opt) {
   torch::serialize::InputArchive archive;
   try {
-    archive.load_from(path);
+    archive.load_from(path, device_of(net));  // written on another device: mapped to this one
     net.load(archive);
     torch::serialize::InputArchive opt_archive;
     archive.read("optimizer", opt_archive);
@@ -102,6 +103,11 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
   const int64_t per_epoch = loader.num_batches();
   const int64_t total = per_epoch * opts.epochs;
 
+  net.to(opts.device);  // before the optimizer: it holds the parameters it is given
+  const torch::Device device = opts.device;
+  // Reading a value from a GPU waits for its queue; the running loss and
+  // accuracy stay on the device and are read every 10th step there.
+  const int64_t read_every = device.is_cuda() ? 10 : 1;
   torch::optim::SGD opt(net.parameters(), torch::optim::SGDOptions(opts.lr)
                                               .momentum(opts.momentum)
                                               .weight_decay(opts.weight_decay));
@@ -121,12 +127,21 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
   net.train();
   const auto t0 = std::chrono::steady_clock::now();
   double loss_sum = 0, correct = 0, seen = 0;
+  torch::Tensor loss_acc, correct_acc;  // since the last read, on the device
+  const auto read_running = [&] {
+    if (!loss_acc.defined()) return;
+    const torch::Tensor both = torch::stack({loss_acc.to(torch::kDouble), correct_acc.to(torch::kDouble)}).cpu();
+    loss_sum += both[0].item<double>();
+    correct += both[1].item<double>();
+    loss_acc = correct_acc = torch::Tensor();
+  };
   int64_t step = stats.steps;
   for (; step < total; ++step) {
     if (opts.stop_after_steps > 0 && step >= opts.stop_after_steps) break;
     const int64_t epoch = step / per_epoch, index = step % per_epoch;
     if (index == 0) loss_sum = correct = seen = 0;
-    auto [x, y] = loader.batch(epoch, index);
+    auto [x_host, y_host] = loader.batch(epoch, index);
+    torch::Tensor x = to_device(x_host, device), y = to_device(y_host, device);
     if (dp) {
       HWNAS_CHECK(x.size(0) % dp->world() == 0, "data parallel: a batch of ", x.size(0), " images does not split over ",
                   dp->world(), " ranks (use --limit or a batch size that divides the data)");
@@ -146,18 +161,30 @@ TrainStats train(NetworkImpl& net, const ArchSampler& sample, const ImageSet& da
     if (dp) dp->average_gradients(net);
     torch::nn::utils::clip_grad_norm_(net.parameters(), opts.grad_clip);
     opt.step();
-    const double l = loss.item<double>();
-    HWNAS_CHECK(std::isfinite(l), "training diverged at step ", step, " (loss ", l,
-                "); lower the learning rate");
-    if (opts.record_losses) stats.step_losses.push_back(l);
-    loss_sum += l * x.size(0);
-    correct += logits.argmax(1).eq(y).sum().item<double>();
+    const torch::Tensor step_loss = loss.detach().to(torch::kDouble);
+    {
+      torch::NoGradGuard no_grad;
+      const torch::Tensor l = step_loss * static_cast<double>(x.size(0)), c = logits.argmax(1).eq(y).sum();
+      loss_acc = loss_acc.defined() ? loss_acc + l : l;
+      correct_acc = correct_acc.defined() ? correct_acc + c : c;
+    }
     seen += x.size(0);
     stats.images += x.size(0);
-    if (on_step) on_step(step + 1, total, loss_sum / seen, 100.0 * correct / seen);
-    if (writes && !opts.checkpoint.empty() && (step + 1) % opts.checkpoint_every == 0)
-      save_checkpoint(opts.checkpoint, net, opt, step + 1);
+    // Read before a checkpoint too, so a diverged training never writes one.
+    const bool checkpoint_due = writes && !opts.checkpoint.empty() && (step + 1) % opts.checkpoint_every == 0;
+    if (opts.record_losses || checkpoint_due || (step + 1) % read_every == 0 || index + 1 == per_epoch ||
+        step + 1 == total) {
+      if (opts.record_losses) stats.step_losses.push_back(step_loss.item<double>());
+      read_running();
+      // A diverged step turns every later running sum NaN, so the next read sees it.
+      HWNAS_CHECK(std::isfinite(loss_sum), "training diverged by step ", step + 1, " (loss ", loss_sum / seen,
+                  "); lower the learning rate");
+      if (on_step) on_step(step + 1, total, loss_sum / seen, 100.0 * correct / seen);
+    }
+    if (checkpoint_due) save_checkpoint(opts.checkpoint, net, opt, step + 1);
   }
+  read_running();  // steps after the last read, when stop_after_steps ended the loop
+  HWNAS_CHECK(std::isfinite(loss_sum), "training diverged by step ", step, "; lower the learning rate");
   stats.steps = step;
   stats.finished = step >= total;
   stats.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

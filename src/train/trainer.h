@@ -36,6 +36,10 @@ struct TrainOptions {
   std::string checkpoint;        ///< path of the checkpoint file ("" = none)
   int64_t checkpoint_every = 200;  ///< steps between checkpoints
   int64_t stop_after_steps = 0;  ///< stop early at this global step (tests, Ctrl-C-like interruption)
+  /// Where the network trains (nn/device.h): train() moves it there first,
+  /// and it stays there for evaluation. Not a setting of the result: a
+  /// checkpoint written on a GPU resumes on the CPU and back.
+  torch::Device device = torch::kCPU;
   /// Data-parallel group (nn/data_parallel.h): each rank trains on its shard
   /// of every batch of batch_size. Null: the process's group from the
   /// environment, unless this training is one of several parallel jobs.
@@ -69,6 +73,8 @@ using ArchSampler = std::function<Arch(int64_t step)>;
 ArchSampler uniform_path_sampler(const SearchSpace& space, uint64_t seed);
 
 /// Progress callback: (global step, total steps, running loss, running acc %).
+/// On the CPU it is called after every step; on a GPU after every 10th and
+/// the last of each epoch, as reading the loss waits for the GPU.
 using StepCallback = std::function<void(int64_t, int64_t, double, double)>;
 
 /// Trains `net` on `data` along the archs `sample` yields. Resumes from

@@ -55,4 +55,15 @@ if "$HWNAS" train --config "$DIR/bad.yaml" --run-dir "$DIR/bad" > /dev/null 2> "
   fail "an unknown config key was accepted"
 fi
 grep -q "config: 'train.bogus' is not an option" "$DIR/bad.err" || fail "unclear error: $(cat "$DIR/bad.err")"
+# A GPU this LibTorch or machine lacks: one line saying why, before any data is read.
+if ! "$HWNAS" retrain --help | grep -q -- '--device'; then fail "retrain has no --device"; fi
+if [ -z "$(command -v nvidia-smi)" ]; then
+  for cmd in "retrain --device cuda --run-dir $DIR/gpu" "run --device cuda:1 --run-dir $DIR/gpu" \
+             "profile --target cuda --out $DIR/gpu.json"; do
+    read -r -a words <<< "$cmd"
+    if "$HWNAS" "${words[@]}" > /dev/null 2> "$DIR/gpu.err"; then fail "$cmd was accepted"; fi
+    [ "$(wc -l < "$DIR/gpu.err")" -eq 1 ] && grep -q "built without CUDA\|no CUDA GPU" "$DIR/gpu.err" \
+      || fail "$cmd: unclear error: $(cat "$DIR/gpu.err")"
+  done
+fi
 echo "config smoke test passed"

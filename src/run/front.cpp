@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -228,7 +229,11 @@ json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std
      << "At equal latency: the most accurate pick measured no slower than the baseline. At equal accuracy: the "
         "fastest pick at least as accurate.\n\n"
      << verdict_lines << "\n**Verdict: " << verdict << ".**\n\n![front](front.png)\n\nData: `front.csv`, `front.json`";
-  for (const FrontNet& p : picks) md << ", [`" << p.run_dir << "/report.md`](" << p.run_dir << "/report.md)";
+  // Links relative to front.md, which sits beside the budgets' directories.
+  for (const FrontNet& p : picks) {
+    const std::string dir = std::filesystem::path(p.run_dir).filename().string();
+    md << ", [`" << dir << "/report.md`](" << dir << "/report.md)";
+  }
   md << ".\n";
   std::string plot_note;
   if (gnuplot_available()) {

@@ -40,7 +40,7 @@ void check_settings(const RunDir& run, const std::string& meta_name, const json&
       diff += str_cat(diff.empty() ? "" : ", ", k, " was ", old["settings"].value(k, json()).dump(),
                       " now ", v.dump());
   HWNAS_CHECK(false, run.file(meta_name), " was made with other settings (", diff,
-              "); use another --run-dir or the same settings");
+              "); use another --run-dir or the same settings, or delete it to make it again");
 }
 
 }  // namespace

@@ -130,6 +130,11 @@ check '[.baselines[].label] == ["ShuffleNetV2 x1", "MobileNetV2 x0.2"] and (.aga
 check '.record.verdict | test("picks within their budget")' "$F/stages/front.json"
 [ "$(tail -n +2 "$F/front.csv" | wc -l)" -eq 8 ] || fail "front.csv does not hold 2 picks, 4 random archs and 2 baselines"
 grep -q "^\*\*Verdict: " "$F/front.md" || fail "front.md has no verdict line"
+# Its links to the budgets' reports resolve from front.md's own folder.
+for link in $(grep -o '](T[^)]*/report.md)' "$F/front.md" | sed 's/^](//; s/)$//'); do
+  [ -s "$F/$link" ] || fail "front.md links to $link, which is not there"
+done
+[ "$(grep -o '](T[^)]*/report.md)' "$F/front.md" | wc -l)" -eq 2 ] || fail "front.md does not link both budgets' reports"
 grep -q "^searched front (2 budgets)" "$DIR/out_front.txt" || fail "no front summary on stdout"
 
 # More seeds on --resume: only the new trainings run; mean and sd reported.

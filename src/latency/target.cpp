@@ -57,17 +57,15 @@ class LocalTarget : public Target {
         cuda_device_(cuda_device) {}
   const TargetInfo& info() const override { return info_; }
   std::string describe() const override {
-    std::map<std::string, std::string> o{{"threads", std::to_string(info_.threads)},
-                                         {"batch", std::to_string(info_.batch)},
-                                         {"clock", info_.clock}};
-    if (runtime_ == Runtime::kOpenCv) return format_factory_string("opencv", o);
+    std::map<std::string, std::string> o{{"batch", std::to_string(info_.batch)}};
+    if (info_.fold && runtime_ != Runtime::kOpenCv) o["fold"] = "1";  // OpenCV DNN always folds
     if (cuda_device_ >= 0) {
-      o = {{"device", std::to_string(cuda_device_)}, {"batch", std::to_string(info_.batch)}};
-      if (info_.fold) o["fold"] = "1";
+      o["device"] = std::to_string(cuda_device_);
       return format_factory_string("cuda", o);
     }
-    if (info_.fold) o["fold"] = "1";
-    return format_factory_string("local", o);
+    o["threads"] = std::to_string(info_.threads);
+    o["clock"] = info_.clock;
+    return format_factory_string(runtime_ == Runtime::kOpenCv ? "opencv" : "local", o);
   }
   Timing measure_op(const OpSpec& spec, const ProfileOptions& opt) override {
     HWNAS_CHECK(spec.batch == info_.batch, "op ", spec.key(), " has batch ", spec.batch, ", target ",

@@ -30,12 +30,11 @@ struct DataParallel::Impl {
   c10::intrusive_ptr<c10d::ProcessGroupGloo> group;
 #ifdef HWNAS_WITH_NCCL
   c10::intrusive_ptr<c10d::ProcessGroupNCCL> nccl;  ///< formed at the first collective on GPU tensors
-  int rank = 0, world = 1;
 #endif
   /// Runs `collective` on the group that carries `t`'s device: NCCL for GPU
-  /// tensors where it is built in, else Gloo.
+  /// tensors where it is built in, else Gloo. `rank` of `world`: this one's.
   template <class F>
-  c10::intrusive_ptr<c10d::Work> on(const torch::Tensor& t, F collective) {
+  c10::intrusive_ptr<c10d::Work> on(const torch::Tensor& t, int rank, int world, F collective) {
 #ifdef HWNAS_WITH_NCCL
     if (t.is_cuda()) {
       // Every rank reaches its first GPU collective at the same point of the
@@ -76,12 +75,7 @@ void check_ranks(int rank, int world) {
 
 }  // namespace
 
-DataParallel::DataParallel(int rank, int world) : impl_(std::make_unique<Impl>()), rank_(rank), world_(world) {
-#ifdef HWNAS_WITH_NCCL
-  impl_->rank = rank;
-  impl_->world = world;
-#endif
-}
+DataParallel::DataParallel(int rank, int world) : impl_(std::make_unique<Impl>()), rank_(rank), world_(world) {}
 DataParallel::~DataParallel() = default;
 
 std::unique_ptr<DataParallel> DataParallel::over_file(int rank, int world, const std::string& store_path) {
@@ -126,7 +120,7 @@ void DataParallel::broadcast(torch::nn::Module& m) {
     for (auto& t : all) v.push_back(t.detach().reshape({-1}).to(torch::kFloat));
     return v;
   }())};
-  wait(impl_->on(flat[0], [&](auto& g) { return g.broadcast(flat, c10d::BroadcastOptions{0}); }),
+  wait(impl_->on(flat[0], rank_, world_, [&](auto& g) { return g.broadcast(flat, c10d::BroadcastOptions{0}); }),
        "broadcast of the weights");
   int64_t off = 0;
   for (auto& t : all) {
@@ -144,7 +138,7 @@ void DataParallel::average_gradients(torch::nn::Module& m) {
   std::vector<torch::Tensor> parts;
   for (auto& g : grads) parts.push_back(g.reshape({-1}));
   std::vector<torch::Tensor> flat{torch::cat(parts)};
-  wait(impl_->on(flat[0], [&](auto& g) { return g.allreduce(flat); }), "all-reduce of the gradients");
+  wait(impl_->on(flat[0], rank_, world_, [&](auto& g) { return g.allreduce(flat); }), "all-reduce of the gradients");
   flat[0].div_(world_);
   int64_t off = 0;
   for (auto& g : grads) {
@@ -155,7 +149,7 @@ void DataParallel::average_gradients(torch::nn::Module& m) {
 
 void DataParallel::all_reduce_sum(torch::Tensor& t) {
   std::vector<torch::Tensor> v{t};
-  wait(impl_->on(t, [&](auto& g) { return g.allreduce(v); }), "all-reduce");
+  wait(impl_->on(t, rank_, world_, [&](auto& g) { return g.allreduce(v); }), "all-reduce");
 }
 
 void DataParallel::barrier() { wait(impl_->group->barrier(), "barrier"); }

@@ -11,7 +11,7 @@
 
 namespace hwnas {
 
-bool cuda_usable() { return at::hasCUDA() && torch::cuda::device_count() > 0; }
+bool cuda_usable() { return cuda_unavailable_reason().empty(); }
 
 std::string cuda_unavailable_reason() {
   if (!at::hasCUDA())

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include <nlohmann/json.hpp>
+
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/strings.h"
@@ -97,8 +99,9 @@ std::vector<double> time_for_check(Target& timer, const SearchSpace& space, cons
                    format_ratio(1 + m.drift).c_str());
     for (size_t i = 0; i < todo.size(); ++i) {
       const std::string text = space.format(todo[i].second);
-      (*raw)[text] = m.timings[i].value_ms(o.profile.statistic);
-      (*measured)[text] = at_profile_speed(m.timings[i].value_ms(o.profile.statistic), m.drift);
+      const double taken = m.timings[i].value_ms(o.profile.statistic);
+      (*raw)[text] = taken;
+      (*measured)[text] = at_profile_speed(taken, m.drift);
     }
   }
   std::vector<double> ms;

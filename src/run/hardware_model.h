@@ -5,7 +5,7 @@
 
 #include <memory>
 
-#include <nlohmann/json.hpp>
+#include <nlohmann/json_fwd.hpp>
 
 #include "latency/lut.h"
 #include "latency/models.h"

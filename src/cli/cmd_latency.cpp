@@ -58,9 +58,7 @@ std::string default_target(const Lut& lut) {
   HWNAS_CHECK(lut.target.kind == "local-torch" || lut.target.kind == "local-opencv", "table ", lut.origin,
               " was measured on [", lut.target.id(),
               "]; say where to measure with --target (remote://HOST:PORT or table:FILE)");
-  const bool opencv = runtime_of(lut.target) == Runtime::kOpenCv;
-  return str_cat(opencv ? "opencv" : "local", ":threads=", lut.target.threads, ",batch=", lut.target.batch,
-                 ",clock=", lut.target.clock, lut.target.fold && !opencv ? ",fold=1" : "");
+  return local_target_spec(lut.target, runtime_of(lut.target));
 }
 
 void predict(const LatencyArgs& a) {

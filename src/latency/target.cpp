@@ -162,6 +162,14 @@ TargetInfo cuda_target_info(int index, int batch, bool fold) {
 
 Runtime runtime_of(const TargetInfo& t) { return t.kind == "local-opencv" ? Runtime::kOpenCv : Runtime::kTorch; }
 
+std::string local_target_spec(const TargetInfo& t, Runtime runtime) {
+  std::map<std::string, std::string> o{
+      {"threads", std::to_string(t.threads)}, {"batch", std::to_string(t.batch)}, {"clock", t.clock}};
+  if (runtime == Runtime::kOpenCv) return format_factory_string("opencv", o);
+  if (t.fold) o["fold"] = "1";
+  return format_factory_string("local", o);
+}
+
 std::string target_with_fold(const std::string& spec) {
   const std::string s = trim(spec);
   if (starts_with(s, "remote://")) {

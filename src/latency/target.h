@@ -58,6 +58,10 @@ TargetInfo local_target_info(int threads, int batch, Clock clock = Clock::kWall,
 TargetInfo cuda_target_info(int index, int batch, bool fold = false);
 /// The runtime a target's kind names ("local-opencv": OpenCV DNN, else LibTorch).
 Runtime runtime_of(const TargetInfo& t);
+/// The --target spec that times on this machine, through `runtime`, with the
+/// threads, batch and clock `t` names: "local:batch=1,clock=wall,threads=1"
+/// (with fold=1 when `t` was folded; OpenCV DNN folds whatever it is told).
+std::string local_target_spec(const TargetInfo& t, Runtime runtime);
 
 class Target {
  public:

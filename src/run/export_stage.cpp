@@ -5,7 +5,6 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
-#include "core/factory.h"
 #include "core/strings.h"
 #include "export/opencv_runtime.h"
 #include "latency/fresh_process.h"
@@ -99,13 +98,9 @@ ExportCheck export_and_check(NetworkImpl& net, const SearchSpace& space, const A
 }
 
 std::string other_runtime_target(const TargetInfo& t) {
-  std::map<std::string, std::string> o{
-      {"threads", std::to_string(t.threads)}, {"batch", std::to_string(t.batch)}, {"clock", t.clock}};
-  if (t.kind == "local-torch") return format_factory_string("opencv", o);
-  if (t.kind == "local-opencv") {
-    o["fold"] = "1";
-    return format_factory_string("local", o);
-  }
+  // The other runtime of a CPU table; a table measured with OpenCV DNN is folded, so LibTorch folds too.
+  if (t.kind == "local-torch") return local_target_spec(t, Runtime::kOpenCv);
+  if (t.kind == "local-opencv") return local_target_spec(t, Runtime::kTorch);
   return "";
 }
 

@@ -4,9 +4,9 @@
 # uninterrupted run with the same seed (the pick, every training's weights,
 # the search log), and no kill leaves a record unreadable. A run directory on
 # a read-only or full disk gets one clear error and keeps what it wrote.
-# Latency comes from a table made once (table:FILE, this machine's; T its median,
-# which any machine's table has archs around), so the
-# comparison holds bit for bit; the measured finals' timings are left out.
+# Latency comes from a table made once (table:FILE, this machine's), so the
+# comparison holds bit for bit; the measured finals' timings are left out. T is
+# the table's median, which every machine's table has archs around.
 # Usage: kill_resume.sh path/to/hwnas [KILLS] [SEED]
 set -euo pipefail
 HWNAS=${1:?usage: kill_resume.sh path/to/hwnas [KILLS] [SEED]}

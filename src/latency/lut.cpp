@@ -141,6 +141,18 @@ Lut Lut::from_json(const json& j, const std::string& origin) {
     lut.bias_ms = b["bias_ms"].get<double>();
     lut.bias_archs = b.value("archs", 0);
   }
+  if (j.contains("speed_reference")) {
+    const json& r = j["speed_reference"];
+    HWNAS_CHECK(r.is_object() && r.contains("arch") && r["arch"].is_string() && r.contains("ms") && r["ms"].is_number() &&
+                    r["ms"].get<double>() > 0,
+                "latency table ", origin, ": \"speed_reference\" must be an object with an arch string and a positive ms");
+    lut.reference_arch = r["arch"].get<std::string>();
+    lut.reference_ms = r["ms"].get<double>();
+    if (r.contains("space")) {
+      HWNAS_CHECK(r["space"].is_string(), "latency table ", origin, ": \"speed_reference\" space must be a string");
+      lut.reference_space = r["space"].get<std::string>();
+    }
+  }
   if (j.contains("ops_rechecked")) {
     HWNAS_CHECK(j["ops_rechecked"].is_boolean(), "latency table ", origin, ": \"ops_rechecked\" must be true or false");
     lut.ops_rechecked = j["ops_rechecked"].get<bool>();
@@ -255,6 +267,10 @@ json Lut::to_json() const {
          {"space_fingerprint", space_fingerprint}, {"target", target.to_json()},
          {"profile", profile.to_json()}, {"ops", ops_j}, {"archs", archs_j}};
   if (bias_ms) j["bias"] = json{{"bias_ms", *bias_ms}, {"archs", bias_archs}};
+  if (!reference_arch.empty()) {
+    j["speed_reference"] = json{{"arch", reference_arch}, {"ms", reference_ms}};
+    if (!reference_space.empty()) j["speed_reference"]["space"] = reference_space;
+  }
   if (ops_rechecked) j["ops_rechecked"] = true;
   return j;
 }

@@ -14,6 +14,7 @@
 //    "ops":   {"<op key>": {"median_ms": ..., "stddev_ms": ..., ...}, ...},
 //    "archs": {"<arch text>": {"median_ms": ..., ...}, ...},
 //    "bias":  {"bias_ms": -0.01, "archs": 20},
+//    "speed_reference": {"arch": "<arch text>", "ms": 2.91, "space": "<spec>"},
 //    "ops_rechecked": true}
 //
 // CSV import form: "# name: value" lines (kind, device, threads, batch,
@@ -63,6 +64,16 @@ class Lut {
   std::optional<double> bias_ms;  ///< HSCoNAS Eq. 4's B, once fitted
   int bias_archs = 0;             ///< M, the number of archs B was fitted on
   bool ops_rechecked = false;     ///< every op timed a second time (profile_space's recheck pass)
+  /// The machine-speed reference (measurer.h): an arch timed beside every
+  /// arch timing, and its fastest timing at profiling; the timings in
+  /// `archs` are scaled to that speed. Usually the first bias arch; a table
+  /// profiled beside another table's reference names that table's space.
+  /// Empty arch: none (an imported table, or one without bias archs); its
+  /// arch timings are as timed.
+  std::string reference_arch;
+  double reference_ms = 0;
+  std::string reference_space;  ///< the reference arch's space spec; empty: this table's
+
   std::string origin;             ///< file it was loaded from (for error messages)
 
   /// A new, empty table for `space` on `target`.

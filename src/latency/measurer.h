@@ -1,10 +1,17 @@
-// One measurement procedure for whole networks on a target, used by the
-// latency check and the measure stage alike: speed probes beside the
-// networks, and more attempts while the machine looks disturbed.
+// One measurement procedure for whole networks on a target, used alike by
+// the table's bias archs, the latency check, the measure stage and `hwnas
+// latency validate|measure`. A shared host changes speed by 15-40% for a
+// minute at a time, longer than any retry can wait out
+// (docs/benchmarks/pipeline.md, "A speed reference beside every timing").
+// So every network is timed between two timings of one arch of the table,
+// its speed reference, and scaled by the reference's time then against its
+// fastest time at profiling: every latency of a run, T's included, is at
+// one machine speed.
 #pragma once
 
 #include <cmath>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -21,53 +28,92 @@ namespace hwnas {
 /// over T.
 inline constexpr double kRepeatability = 0.02;
 
-/// A timing taken while the probes ran at 1 + `drift` their profiling time,
-/// at the machine's speed when the table was profiled: the speed T and the
-/// latency table live at. A shared host drifts by 3 - 8% in minutes, so only
-/// this repeats (docs/benchmarks/pipeline.md, "Where the two timings of one
-/// arch part"). NaN drift (no probes), or one beyond 15% either way (the
-/// probes' own reference is suspect then, e.g. a table profiled under load):
-/// the timing as it is.
-inline bool drift_applies(double drift) { return !std::isnan(drift) && std::fabs(drift) <= 0.15; }
-inline double at_profile_speed(double ms, double drift) { return drift_applies(drift) ? ms / (1 + drift) : ms; }
-
-/// Probes of the machine's speed: the first `n` bias archs the table timed
-/// at profiling, timed again beside other networks. Their ratio to the
-/// profile time says how much of a difference is the machine's (shared
-/// hosts drift by 10% in minutes), not the model's.
-struct SpeedProbes {
-  const SearchSpace* space;     ///< the table's
-  std::vector<Arch> archs;
-  std::vector<double> then_ms;  ///< each probe's timing at profiling
-  SpeedProbes(const SearchSpace& space, const Lut& lut, uint64_t seed, int n, Statistic statistic);
-  /// Median ratio - 1 of the probes' timings now (`now[first + k]` for probe
-  /// k) to then; NaN without probes.
-  double drift(const std::vector<Timing>& now, size_t first) const;
-
- private:
-  Statistic statistic_;
+/// A table's speed reference: an arch and its time at the table's speed.
+struct SpeedReference {
+  const SearchSpace* space = nullptr;  ///< the arch's; null: no reference, timings stay as timed
+  Arch arch;
+  double ms = 0;
+  std::shared_ptr<const SearchSpace> owned;  ///< `space`, when the reference lives in another table's space
+  /// The reference `lut` names (Lut::reference_arch), parsed in `space` or
+  /// in the space the table names for it; none when the table has none.
+  static SpeedReference of(const SearchSpace& space, const Lut& lut);
+  bool empty() const { return space == nullptr; }
+  /// Stores this reference in `lut` (naming its space when it is not `lut_space`).
+  void store(Lut* lut, const SearchSpace& lut_space) const;
 };
 
-/// Times `nets` (the probes appended after them) and returns one timing per
-/// net and probe. `again[i]` true: time net i even when a cached timing
-/// exists (empty: every net).
-using TimeNetsFn = std::function<std::vector<Timing>(const std::vector<SpaceArch>& nets,
-                                                     const std::vector<bool>& again)>;
+/// `raw` timed while the reference took `speed` times its reference time:
+/// every time in it divided by `speed` (NaN speed: `raw` as it is).
+Timing at_reference_speed(const Timing& raw, double speed);
+
+/// One net's timing with the reference timed just before and just after it.
+struct Bracketed {
+  Timing raw;
+  double before_ms = std::nan(""), after_ms = std::nan("");  ///< the reference's timings (NaN: no reference)
+};
+
+/// How far the machine's speed may move across one net's timing (the
+/// reference's timings before and after it) for that timing to count as
+/// steady: scaling by their mean is then within half of it.
+inline constexpr double kSteady = 0.05;
+
+/// A net's timing scaled to the reference speed, and how it was taken.
+struct ScaledTiming {
+  Timing timing;                ///< at the reference speed (as timed without a reference)
+  Timing raw;                   ///< as timed
+  double speed = std::nan("");  ///< the reference's mean time around it / its reference time (NaN: none)
+  double unsteadiness = 0;      ///< |after / before - 1| of the reference's timings around it
+  /// `b` scaled by the mean of its reference timings over `reference_ms`.
+  static ScaledTiming of(const Bracketed& b, double reference_ms);
+  bool steady() const { return unsteadiness <= kSteady; }
+};
+
+/// Of two timings of one net, the one to keep: a steady one over an
+/// unsteady one (a speed change inside a bracket scales wrongly, and often
+/// low); of two steady ones the less disturbed; of two unsteady, the steadier.
+const ScaledTiming& better_timing(const ScaledTiming& a, const ScaledTiming& b, Statistic s);
+
+/// Times `nets` one after another (`reverse`: the last first), the
+/// reference arch before the first and after every net (null reference:
+/// the nets alone). `reference_timings`, when given, receives every timing
+/// of the reference; `after_each(i, timing)` follows net i's timing.
+std::vector<Bracketed> time_bracketed(Target& target, const std::vector<SpaceArch>& nets, const SpaceArch* reference,
+                                      const ProfileOptions& opt, bool reverse,
+                                      std::vector<double>* reference_timings = nullptr,
+                                      const std::function<void(size_t, const Timing&)>& after_each = nullptr);
 
 struct Measurement {
-  std::vector<Timing> timings;  ///< one per net, each the least disturbed of its attempts
-  double drift = 0;             ///< probes now / at profiling - 1 (NaN: no probes)
-  std::string unsettled;        ///< why the last attempt still looked disturbed; empty: settled
+  std::vector<ScaledTiming> nets;  ///< per net, the best of its timings (better_timing)
+  double drift = std::nan("");     ///< median speed - 1 (NaN: no reference)
+  std::string unsettled;           ///< why the last attempt still looked disturbed; empty: settled
+  double ms(size_t i, Statistic s) const { return nets[i].timing.value_ms(s); }
+  double raw_ms(size_t i, Statistic s) const { return nets[i].raw.value_ms(s); }
 };
 
-/// The rule: time the nets with the probes; when the probes run over 5%
-/// slower than at profiling (a burst of load), or a net's repetitions spread
+/// The rule: time the nets bracketed by the reference in `rounds` passes,
+/// alternately forward and in reverse (a burst of load lasts seconds, longer
+/// than one net), each net keeping its best timing (better_timing). When a
+/// net has no steady timing, or the reference runs over 5% slower than at
+/// profiling (scaling is least exact then), or a net's repetitions spread
 /// far above their minimum (disturbed()) while some minimum still dropped by
-/// 2% since the attempt before, wait 5 s and time every net again (a slow
-/// window can fall on a net that looks quiet), each keeping its least
-/// disturbed timing; at most `attempts` in all. The first attempt may take
-/// stored timings (`time` decides; a resumed run passes attempts = 1).
-Measurement measure_settled(const std::vector<SpaceArch>& nets, const SpeedProbes& probes, const TimeNetsFn& time,
-                            Statistic statistic, const std::string& what, int attempts = 3);
+/// 2% since the attempt before, wait 5 s and time every net again; at most
+/// `attempts` in all.
+Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, const SpeedReference& reference,
+                            const ProfileOptions& opt, int rounds, const std::string& what, int attempts = 3);
+
+/// Times `archs` into lut->archs at the table's speed: each one the table
+/// lacks (each one, without `reuse`) bracketed by the reference, forward and
+/// then again in reverse, keeping the better (better_timing). A table without a
+/// reference gets one: `reference` when given (another table's, so that both
+/// tables' archs read at one speed), else archs[0] at the fastest of its
+/// timings now.
+/// `progress(i, ms)` follows arch i's first timing (as timed);
+/// `reference_timings` receives the reference's timings. Returns the
+/// indices of the archs timed now.
+std::vector<size_t> time_table_archs(Target& target, const SearchSpace& space, Lut* lut, const std::vector<Arch>& archs,
+                                     const ProfileOptions& opt, bool reuse,
+                                     const std::function<void(size_t, double)>& progress = nullptr,
+                                     std::vector<double>* reference_timings = nullptr,
+                                     const SpeedReference& reference = SpeedReference());
 
 }  // namespace hwnas

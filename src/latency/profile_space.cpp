@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/io.h"
+#include "latency/measurer.h"
 #include "latency/models.h"
 #include "latency/validation.h"
 
@@ -41,6 +42,10 @@ Lut profile_space(const SearchSpace& space_ref, const std::string& space_spec, T
     lut.ops = old.ops;
     lut.archs = old.archs;
     lut.ops_rechecked = old.ops_rechecked;
+    // The archs' timings are at the reference's speed: they go together.
+    lut.reference_arch = old.reference_arch;
+    lut.reference_ms = old.reference_ms;
+    lut.reference_space = old.reference_space;
   }
   const std::vector<OpSpec> specs = space_op_specs(*space, target->info().batch);
   std::vector<OpSpec> todo;
@@ -102,31 +107,35 @@ Lut profile_space(const SearchSpace& space_ref, const std::string& space_spec, T
     const auto t1 = SteadyClock::now();
     MeasuredArchs m;
     m.archs = fit_archs(*space, o.seed, o.bias_archs);
+    // Each arch between two timings of the speed reference (the first, or
+    // o.reference): a shared host's speed moves by 15-40% for a minute at a
+    // time, so timings are scaled to the reference's fastest (measurer.h).
+    std::vector<double> reference_ms;
+    const std::vector<size_t> timed = time_table_archs(
+        *target, *space, &lut, m.archs, popt, true,
+        [&](size_t i, double ms) {
+          if (!o.quiet)
+            std::fprintf(stderr, "[arch %3zu/%zu] %9.4f ms as timed, %9.4f ms table sum\n", i + 1, m.archs.size(), ms,
+                         lut.sum_ms(*space, m.archs[i]));
+        },
+        &reference_ms, o.reference);
+    const SpeedReference reference = SpeedReference::of(*space, lut);
     std::vector<bool> timed_now(m.archs.size(), false);
-    for (size_t i = 0; i < m.archs.size(); ++i) {
-      const std::string text = space->format(m.archs[i]);
-      if (!lut.archs.count(text)) {
-        lut.archs[text] = target->measure_arch(*space, m.archs[i], popt);
-        timed_now[i] = true;
-        ++measured_archs;
-        lut.save(out);
-      }
-      m.ms.push_back(lut.archs[text].value_ms(popt.statistic));
-      if (!o.quiet)
-        std::fprintf(stderr, "[arch %3zu/%zu] %9.4f ms measured, %9.4f ms table sum\n", i + 1, m.archs.size(),
-                     m.ms.back(), lut.sum_ms(*space, m.archs[i]));
-    }
-    // Like the ops, every arch timed now is timed again in reverse order
-    // (bursts last seconds, longer than one arch's timing), keeping the lower.
-    for (size_t i = m.archs.size(); i-- > 0;) {
-      if (!timed_now[i]) continue;
-      const std::string text = space->format(m.archs[i]);
-      lut.archs[text] = less_disturbed(lut.archs[text], target->measure_arch(*space, m.archs[i], popt), popt.statistic);
-      m.ms[i] = lut.archs[text].value_ms(popt.statistic);
-    }
+    for (size_t i : timed) timed_now[i] = true;
+    measured_archs = static_cast<int>(timed.size());
+    for (const Arch& a : m.archs) m.ms.push_back(lut.archs.at(space->format(a)).value_ms(popt.statistic));
     if (measured_archs > 0) {
       lut.save(out);
-      if (!o.quiet) std::fprintf(stderr, "rechecked %d bias archs\n", measured_archs);
+      if (!o.quiet)
+        std::fprintf(stderr,
+                     "timed %d bias archs twice, each beside the speed reference (%s), which took %.4f - %.4f ms "
+                     "(the machine's speed moved by %.0f%%); the table keeps them at %.4f ms\n",
+                     measured_archs, lut.reference_space.empty() ? "arch 1" : "the main table's",
+                     *std::min_element(reference_ms.begin(), reference_ms.end()), *std::max_element(reference_ms.begin(), reference_ms.end()),
+                     100 * (*std::max_element(reference_ms.begin(), reference_ms.end()) /
+                                *std::min_element(reference_ms.begin(), reference_ms.end()) -
+                            1),
+                     lut.reference_ms);
     }
     // An arch whose gap to its table sum is still far above the others' was
     // most likely timed during a burst both times: once more, keep the lower.
@@ -136,8 +145,10 @@ Lut profile_space(const SearchSpace& space_ref, const std::string& space_spec, T
     for (size_t i = 0; i < m.archs.size(); ++i) {
       if (!timed_now[i] || gaps[i] - med <= std::max(spread, 0.05 * m.ms[i])) continue;
       const std::string text = space->format(m.archs[i]);
-      const Timing again = target->measure_arch(*space, m.archs[i], popt);
-      lut.archs[text] = less_disturbed(lut.archs[text], again, popt.statistic);
+      const SpaceArch ref{reference.space, reference.arch}, arch{space, m.archs[i]};
+      const ScaledTiming t = ScaledTiming::of(time_bracketed(*target, {arch}, &ref, popt, false).front(), reference.ms);
+      const Timing& again = t.timing;
+      if (t.steady()) lut.archs[text] = less_disturbed(lut.archs[text], again, popt.statistic);
       if (!o.quiet)
         std::fprintf(stderr, "[arch %3zu/%zu] %9.4f ms again (was %.4f ms, %.0f%% above the others' gap)\n", i + 1,
                      m.archs.size(), again.value_ms(popt.statistic), m.ms[i], 100 * (gaps[i] - med) / m.ms[i]);

@@ -7,6 +7,7 @@
 
 #include "core/search_space.h"
 #include "latency/lut.h"
+#include "latency/measurer.h"
 #include "latency/target.h"
 
 namespace hwnas {
@@ -18,6 +19,9 @@ struct SpaceProfileOptions {
   bool fresh = false;   ///< ignore an existing table at `out`
   bool recheck = true;  ///< time every op a second time (repetitions / 5) and keep the less disturbed
   bool quiet = false;   ///< no progress on stderr
+  /// Time the bias archs beside this speed reference (another table's, so
+  /// that both tables read at one speed); empty: the first bias arch.
+  SpeedReference reference;
 };
 
 /// What profile_space did.

@@ -16,6 +16,7 @@
 #include "core/plot.h"
 #include "core/rng.h"
 #include "core/strings.h"
+#include "latency/measurer.h"
 
 namespace hwnas {
 
@@ -109,33 +110,19 @@ ValidationReport validate_latency_models(const SearchSpace& space, Lut* lut, Tar
     if (i < r.test_archs.size()) order.emplace_back(&r.test_archs[i], &r.measured_ms[i]);
   }
   const auto t0 = std::chrono::steady_clock::now();
-  std::vector<size_t> timed_now;
-  for (size_t k = 0; k < order.size(); ++k) {
-    const std::string text = space.format(*order[k].first);
-    auto it = lut->archs.find(text);
-    if (!opt.reuse || it == lut->archs.end()) {
-      lut->archs[text] = target->measure_arch(space, *order[k].first, opt.profile);
-      ++r.newly_measured;
-      timed_now.push_back(k);
-      if (!save_path.empty()) lut->save(save_path);
-      it = lut->archs.find(text);
-    }
-    // The table's statistic for archs too, so table sums and measurements compare like with like.
-    const double ms = it->second.value_ms(lut->profile.statistic);
-    *order[k].second = ms;
-    if (progress) progress(static_cast<int>(k + 1), static_cast<int>(order.size()), text, ms);
-  }
-  // As hwnas profile does with its bias archs: every arch timed now is timed
-  // again in reverse order (a burst of load lasts seconds, longer than one
-  // arch), keeping the less disturbed timing.
-  for (size_t j = timed_now.size(); j-- > 0;) {
-    const size_t k = timed_now[j];
-    const std::string text = space.format(*order[k].first);
-    lut->archs[text] = less_disturbed(lut->archs[text], target->measure_arch(space, *order[k].first, opt.profile),
-                                      lut->profile.statistic);
-    *order[k].second = lut->archs[text].value_ms(lut->profile.statistic);
-  }
-  if (!timed_now.empty() && !save_path.empty()) lut->save(save_path);
+  std::vector<Arch> archs;
+  for (const auto& [arch, ms] : order) archs.push_back(*arch);
+  // Scaled to the table's speed like its bias archs (measurer.h), so table
+  // sums and measurements compare like with like; the table's statistic too.
+  const std::vector<size_t> timed = time_table_archs(*target, space, lut, archs, opt.profile, opt.reuse,
+                                                     [&](size_t k, double ms) {
+                                                       if (progress)
+                                                         progress(static_cast<int>(k + 1), static_cast<int>(order.size()),
+                                                                  space.format(archs[k]), ms);
+                                                     });
+  r.newly_measured = static_cast<int>(timed.size());
+  for (size_t k = 0; k < order.size(); ++k) *order[k].second = lut->archs.at(space.format(archs[k])).value_ms(lut->profile.statistic);
+  if (!timed.empty() && !save_path.empty()) lut->save(save_path);
   r.measure_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (const Arch& a : r.test_archs) r.test_text.push_back(space.format(a));
 

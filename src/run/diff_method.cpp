@@ -183,6 +183,7 @@ class DiffRun {
       po.timing = o_.profile;
       po.bias_archs = o_.bias_archs;
       po.seed = o_.common.exec.seed;
+      po.reference = SpeedReference::of(space_, *hw_.lut);  // T's speed: the widths are predicted against T
       wide_lut_ = std::make_unique<Lut>(profile_space(*lightnet_space_, spec, *target_, run_.file("lut_widths.json"), po));
       return json{{"lut", "lut_widths.json"}, {"ops", wide_lut_->ops.size()}, {"bias_ms", wide_lut_->bias_ms.value_or(0.0)}};
     });
@@ -345,7 +346,7 @@ class DiffRun {
                                             : "sum over paths of L_train + beta LAT (Eq. 3.16)";
     rep.strategy = o_.method + " (differentiable, ordered sampler)";
     rep.method_section = method_section();
-    rep.nets = report_nets(finals_.nets, space_, *model_, *hw_.latency, o_.profile.statistic, drift_);
+    rep.nets = report_nets(finals_.nets, space_, *model_, *hw_.latency, o_.profile.statistic);
     rep.stage_seconds = stages_.seconds();
     if (!o_.width_search.empty()) {
       rep.nets.front().predicted_ms = widths_.predicted_ms;

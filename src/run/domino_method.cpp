@@ -295,7 +295,7 @@ class DominoRun {
     rep.strategy = o_.strategy;
     rep.history = &history_;
     rep.method_section = method_section();
-    rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic, drift_);
+    rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic);
     rep.stage_seconds = stages_.seconds();
     BestRecord b = best_record("domino", o_.common, rep);
     b.search_score = pick_.accuracy;

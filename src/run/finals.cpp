@@ -139,76 +139,72 @@ void retrain_finals_stage(StageRunner& stages, Workspace& ws, const PipelineOpti
 MeasuredCache::MeasuredCache(const RunDir& run)
     : run_(run), data_(run.has("measured.json") ? json::parse(run.read("measured.json")) : json::object()) {}
 
-bool MeasuredCache::has(const Target& target, const SpaceArch& net) const {
-  const std::string key = net.first->format(net.second);
-  return data_.contains(key) && data_[key].value("target", "") == target.info().id();
-}
-
-std::vector<Timing> MeasuredCache::time(Target& target, const std::vector<SpaceArch>& nets,
-                                        const std::vector<bool>& again, const ProfileOptions& opt, int rounds) {
-  std::vector<size_t> todo;
-  std::vector<SpaceArch> todo_nets;
-  for (size_t i = 0; i < nets.size(); ++i)
-    if ((i < again.size() && again[i]) || !has(target, nets[i])) {
-      todo.push_back(i);
-      todo_nets.push_back(nets[i]);
-    }
-  ProfileOptions longer = opt;
-  longer.repetitions = std::max(opt.repetitions, 11);  // final numbers: more repetitions
-  const std::vector<Timing> now =
-      todo.empty() ? std::vector<Timing>{} : measure_round_robin(target, todo_nets, longer, rounds);
-  std::vector<Timing> out(nets.size());
-  for (size_t i = 0, k = 0; i < nets.size(); ++i) {
-    const std::string key = nets[i].first->format(nets[i].second);
-    const bool cached = has(target, nets[i]);
-    const Timing old = cached ? Timing::from_json(data_[key]["timing"], "measured.json") : Timing();
-    if (k < todo.size() && todo[k] == i) {
-      out[i] = cached ? less_disturbed(old, now[k], opt.statistic) : now[k];
-      data_[key] = {{"target", target.info().id()}, {"timing", out[i].to_json()}};
-      ++k;
-    } else {
-      out[i] = old;
-    }
+std::optional<Measurement> MeasuredCache::get(const Target& target, const std::vector<SpaceArch>& nets) const {
+  Measurement m;
+  std::vector<double> speeds;
+  for (const SpaceArch& net : nets) {
+    const std::string key = net.first->format(net.second);
+    if (!data_.contains(key) || data_[key].value("target", "") != target.info().id() || !data_[key].contains("raw"))
+      return std::nullopt;
+    const json& d = data_[key];
+    ScaledTiming t;
+    t.timing = Timing::from_json(d["timing"], "measured.json");
+    t.raw = Timing::from_json(d["raw"], "measured.json");
+    t.speed = d["speed"].is_number() ? d["speed"].get<double>() : std::nan("");
+    t.unsteadiness = d.value("unsteadiness", 0.0);
+    speeds.push_back(t.speed);
+    m.nets.push_back(t);
   }
-  if (!todo.empty()) run_.write("measured.json", data_.dump(2));
-  return out;
+  m.drift = speeds.empty() || std::isnan(speeds.front()) ? std::nan("") : median(speeds) - 1;
+  return m;
 }
 
-json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets, const SpeedProbes& probes,
+void MeasuredCache::put(const Target& target, const std::vector<SpaceArch>& nets, const Measurement& m) {
+  for (size_t i = 0; i < nets.size(); ++i)
+    data_[nets[i].first->format(nets[i].second)] = {{"target", target.info().id()},
+                                                    {"timing", m.nets[i].timing.to_json()},
+                                                    {"raw", m.nets[i].raw.to_json()},
+                                                    {"speed", number_or_null(m.nets[i].speed)},
+                                                    {"unsteadiness", m.nets[i].unsteadiness}};
+  run_.write("measured.json", data_.dump(2));
+}
+
+json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets, const SpeedReference& reference,
                     const ProfileOptions& opt, double* drift) {
   MeasuredCache cache(run);
   std::vector<SpaceArch> pairs;
   for (const FinalNet& f : *nets) pairs.push_back({f.space, f.arch});
-  // A resumed run takes what it measured (probes included) as it is.
-  bool all_cached = true;
-  for (const SpaceArch& p : pairs) all_cached = all_cached && cache.has(target, p);
-  for (const Arch& a : probes.archs) all_cached = all_cached && cache.has(target, {probes.space, a});
-  const Measurement m = measure_settled(
-      pairs, probes,
-      [&](const std::vector<SpaceArch>& all, const std::vector<bool>& again) {
-        return cache.time(target, all, again, opt);
-      },
-      opt.statistic, "measure", all_cached ? 1 : 3);
-  *drift = m.drift;
+  ProfileOptions longer = opt;
+  longer.repetitions = std::max(opt.repetitions, 11);  // final numbers: more repetitions
+  // A resumed run takes what it measured as it is.
+  std::optional<Measurement> m = cache.get(target, pairs);
+  if (!m) {
+    m = measure_settled(target, pairs, reference, longer, 3, "measure");
+    cache.put(target, pairs, *m);
+  }
+  *drift = m->drift;
   json rows = json::array();
   for (size_t i = 0; i < nets->size(); ++i) {
     FinalNet& f = (*nets)[i];
-    f.measured = m.timings[i];
-    std::fprintf(stderr, "%-28s measured %8.3f ms (cv %.1f%%)\n", f.label.c_str(), f.measured.value_ms(opt.statistic),
-                 100 * f.measured.cv);
-    rows.push_back({{"name", f.name}, {"measured_ms", f.measured.value_ms(opt.statistic)},
-                    {"at_profile_speed_ms", at_profile_speed(f.measured.value_ms(opt.statistic), m.drift)},
-                    {"checked_ms", number_or_null(f.checked_ms)}, {"timing", f.measured.to_json()}});
+    f.measured = m->nets[i].timing;
+    f.measured_raw_ms = m->raw_ms(i, opt.statistic);
+    std::fprintf(stderr, "%-28s measured %8.3f ms (as timed %.3f ms, cv %.1f%%)\n", f.label.c_str(),
+                 f.measured.value_ms(opt.statistic), f.measured_raw_ms, 100 * f.measured.cv);
+    rows.push_back({{"name", f.name}, {"measured_ms", f.measured_raw_ms},
+                    {"at_profile_speed_ms", f.measured.value_ms(opt.statistic)},
+                    {"speed", number_or_null(m->nets[i].speed)}, {"unsteadiness", m->nets[i].unsteadiness},
+                    {"checked_ms", number_or_null(f.checked_ms)}, {"timing", m->nets[i].raw.to_json()}});
   }
-  if (!std::isnan(m.drift))
-    std::fprintf(stderr, "machine speed: %zu of the table's bias archs, timed again, take %s their time at profiling (median)\n",
-                 probes.archs.size(), format_ratio(1 + m.drift).c_str());
+  if (!std::isnan(m->drift))
+    std::fprintf(stderr, "machine speed: the table's speed reference, timed beside each network, took %s its time at "
+                 "profiling (median); the latencies are scaled to that time\n",
+                 format_ratio(1 + m->drift).c_str());
   return json{{"target", target.info().to_json()},
               {"measured_in", target.describe()},
-              {"probes", probes.archs.size()},
+              {"speed_reference", reference.empty() ? json() : json(reference.space->format(reference.arch))},
               {"nets", rows},
-              {"drift_since_profile", number_or_null(m.drift)},
-              {"unsettled", m.unsettled}};
+              {"drift_since_profile", number_or_null(m->drift)},
+              {"unsettled", m->unsettled}};
 }
 
 void write_best(const RunDir& run, const BestRecord& b) {
@@ -243,16 +239,15 @@ void write_best(const RunDir& run, const BestRecord& b) {
 
 double measure_stage(StageRunner& stages, const PipelineOptions& o, const RunDir& run, Target& target,
                      const SearchSpace& table_space, const Lut& lut, std::vector<FinalNet>* nets) {
-  const SpeedProbes probes(table_space, lut, o.common.exec.seed, std::min(5, o.bias_archs), o.profile.statistic);
+  const SpeedReference reference = SpeedReference::of(table_space, lut);
   double drift = std::nan("");
   stages.run("measure", "measure on " + target.info().id(), json{{"target", target.info().id()}},
-             [&] { return measure_finals(run, target, nets, probes, o.profile, &drift); });
+             [&] { return measure_finals(run, target, nets, reference, o.profile, &drift); });
   return drift;
 }
 
 std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const SearchSpace& table_space,
-                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic,
-                                   double drift) {
+                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic) {
   std::vector<ReportNet> out;
   for (const FinalNet& f : nets) {
     ReportNet n;
@@ -267,8 +262,8 @@ std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const Sear
     // space (MobileNetV2) is measured, not predicted.
     const LatencyModel& model = n.searched() ? pick_model : table_model;
     n.predicted_ms = f.space == &table_space ? model.predict_ms(f.arch) : std::nan("");
-    n.raw_measured_ms = f.measured.value_ms(statistic);
-    n.measured_ms = at_profile_speed(n.raw_measured_ms, drift);
+    n.measured_ms = f.measured.value_ms(statistic);
+    n.raw_measured_ms = std::isnan(f.measured_raw_ms) ? n.measured_ms : f.measured_raw_ms;
     n.measured_cv = f.measured.cv;
     n.checked_ms = f.checked_ms;
     n.exported = f.exported;

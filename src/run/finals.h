@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,7 +32,8 @@ struct FinalNet {
   int family = 0;               ///< 0 ShuffleNetV2, 1 searched, 2 MobileNetV2 (pareto.csv)
   RetrainResult result;         ///< the first seed's training (weights, parameters)
   std::vector<double> accuracies;  ///< test accuracy of each seed's training
-  Timing measured;
+  Timing measured;                   ///< at the table's speed (measurer.h)
+  double measured_raw_ms = std::nan("");  ///< as timed (NaN: as `measured`)
   double checked_ms = std::nan("");  ///< the latency check's timing, at profile speed (NaN: not timed)
   ExportCheck exported;              ///< the export stage's check (file empty: not exported)
 };
@@ -64,45 +66,45 @@ void retrain_finals_stage(StageRunner& stages, Workspace& ws, const PipelineOpti
 /// The settings of a training that decide whether its result can be reused.
 nlohmann::json train_settings(const TrainOptions& t);
 
-/// measured.json: on-device timings of final networks by arch text and target.
+/// measured.json: the measure stage's timings of final networks by arch
+/// text and target (at the table's speed, as timed, and the machine's speed
+/// then), so that a resumed run reports what it measured.
 class MeasuredCache {
  public:
   explicit MeasuredCache(const RunDir& run);
-  bool has(const Target& target, const SpaceArch& net) const;
-  /// Times the nets not in the cache (and those with again[i]) round-robin
-  /// in `rounds` passes on `target`; stores what it timed.
-  std::vector<Timing> time(Target& target, const std::vector<SpaceArch>& nets, const std::vector<bool>& again,
-                           const ProfileOptions& opt, int rounds = 3);
+  /// The stored measurement of `nets` on `target`, when every one of them is stored.
+  std::optional<Measurement> get(const Target& target, const std::vector<SpaceArch>& nets) const;
+  void put(const Target& target, const std::vector<SpaceArch>& nets, const Measurement& m);
 
  private:
   const RunDir& run_;
   nlohmann::json data_;
 };
 
-/// Times the finals on the target with speed probes (measure_settled) and
-/// returns the stage's record; fills each net's `measured`.
-nlohmann::json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets, const SpeedProbes& probes,
-                              const ProfileOptions& opt, double* drift);
+/// Times the finals on the target beside the table's speed reference
+/// (measure_settled) and returns the stage's record; fills each net's
+/// `measured` and `measured_raw_ms`.
+nlohmann::json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets,
+                              const SpeedReference& reference, const ProfileOptions& opt, double* drift);
 
 /// The measure stage: times the finals on `target` (make_fresh_process_target
-/// for a local one) with five of the table's bias archs as speed probes.
-/// Returns the probes' drift since profiling.
+/// for a local one) beside the table's speed reference. Returns the
+/// reference's drift since profiling (NaN: the table has none).
 double measure_stage(StageRunner& stages, const PipelineOptions& o, const RunDir& run, Target& target,
                      const SearchSpace& table_space, const Lut& lut, std::vector<FinalNet>* nets);
 
 /// The finals as the report shows them: the pick predicted by `pick_model`,
 /// baselines of `table_space` by `table_model`, others not predicted; their
-/// timings at the table's machine speed, with the measure stage's `drift`.
+/// timings at the table's speed and as timed.
 std::vector<ReportNet> report_nets(const std::vector<FinalNet>& nets, const SearchSpace& table_space,
-                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic,
-                                   double drift);
+                                   const LatencyModel& pick_model, const LatencyModel& table_model, Statistic statistic);
 
 /// best.json, one schema for every method. Fields a method does not have are null.
 struct BestRecord {
   std::string method, space, arch, dataset;
   double latency_budget_ms = 0;
   double predicted_latency_ms = std::nan("");
-  double measured_latency_ms = std::nan("");      ///< at the table's machine speed (at_profile_speed)
+  double measured_latency_ms = std::nan("");      ///< at the table's speed (measurer.h)
   double measured_latency_raw_ms = std::nan("");  ///< as timed
   double search_score = std::nan("");       ///< the search's accuracy signal for the pick (%: supernet, proxy, table)
   std::string search_score_kind;            ///< what search_score is ("supernet search-valid accuracy", ...)

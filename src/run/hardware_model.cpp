@@ -88,20 +88,15 @@ std::vector<double> time_for_check(Target& timer, const SearchSpace& space, cons
   if (!todo.empty()) {
     std::fprintf(stderr, "latency check: timing %zu new of %zu archs on %s\n", todo.size(), archs.size(),
                  timer.info().id().c_str());
-    const SpeedProbes probes(space, lut, o.common.exec.seed, std::min(3, o.bias_archs), o.profile.statistic);
-    const Measurement m = measure_settled(
-        todo, probes, [&](const std::vector<SpaceArch>& nets, const std::vector<bool>&) {
-          return measure_round_robin(timer, nets, o.profile, 2);
-        },
-        o.profile.statistic, "latency check");
-    if (!std::isnan(m.drift) && m.drift != 0)
-      std::fprintf(stderr, "latency check: the bias archs took %s their time at profiling\n",
+    const Measurement m =
+        measure_settled(timer, todo, SpeedReference::of(space, lut), o.profile, 2, "latency check");
+    if (!std::isnan(m.drift))
+      std::fprintf(stderr, "latency check: the speed reference took %s its time at profiling (median)\n",
                    format_ratio(1 + m.drift).c_str());
     for (size_t i = 0; i < todo.size(); ++i) {
       const std::string text = space.format(todo[i].second);
-      const double taken = m.timings[i].value_ms(o.profile.statistic);
-      (*raw)[text] = taken;
-      (*measured)[text] = at_profile_speed(taken, m.drift);
+      (*raw)[text] = m.raw_ms(i, o.profile.statistic);
+      (*measured)[text] = m.ms(i, o.profile.statistic);
     }
   }
   std::vector<double> ms;

@@ -29,9 +29,9 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
                             const RunDir& run);
 
 /// End-to-end latency of `archs` on `timer` for a latency check: the
-/// measure stage's rule (measure_settled) with three of the table's bias
-/// archs as speed probes, stated at the table's machine speed
-/// (at_profile_speed), as T is. Only archs missing from `measured` (by arch
+/// measure stage's rule (measure_settled), each arch beside the table's
+/// speed reference and stated at the table's speed, as T is. Only archs
+/// missing from `measured` (by arch
 /// text) are timed; they are added to it, and their timings as taken to
 /// `raw`: the two maps latency_check.json keeps for --resume.
 std::vector<double> time_for_check(Target& timer, const SearchSpace& space, const Lut& lut, const PipelineOptions& o,
@@ -44,8 +44,9 @@ Finals profiled_finals(const PipelineOptions& o, const SearchSpace& space, const
                        const std::string& label, const std::vector<double>& shufflenet_widths);
 
 /// The retrain stage, the measure stage on a fresh process of o.target
-/// with hw's table for the speed probes, then the export stage (ONNX files
-/// checked on OpenCV DNN, timed on the other runtime); returns the probes' drift.
+/// beside hw's table's speed reference, then the export stage (ONNX files
+/// checked on OpenCV DNN, timed on the other runtime); returns the
+/// reference's drift since profiling.
 double retrain_measure_export(StageRunner& stages, Workspace& ws, const PipelineOptions& o, const SearchSpace& space,
                            const HardwareModel& hw, std::vector<FinalNet>* nets);
 

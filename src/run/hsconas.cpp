@@ -296,10 +296,10 @@ class HsconasRun {
   }
 
   /// End-to-end latency of each of `archs` on the target, for the latency
-  /// check, by the measure stage's rule (measure_settled) with three bias
-  /// archs as speed probes, in the measure stage's fresh process (timer_),
-  /// taken at the table's machine speed (at_profile_speed) as the measure
-  /// stage's are. Timings are kept in latency_check.json for --resume.
+  /// check, by the measure stage's rule (measure_settled) beside the
+  /// table's speed reference, in the measure stage's fresh process (timer_),
+  /// at the table's speed as the measure stage's are. Timings are kept in
+  /// latency_check.json for --resume.
   std::vector<double> check_latencies(const std::vector<Arch>& archs) {
     return time_for_check(*timer_, space_, *lut_, o_, archs, &measured_cache_, &measured_raw_);
   }
@@ -597,7 +597,7 @@ void HsconasRun::report() {
   // The searched net is predicted by the model it was searched with; the
   // baselines by the table's, whose B was fitted over the space: a B
   // refitted near the pick fits the pick's neighbours, not thin uniform nets.
-  rep.nets = report_nets(finals_.nets, space_, *search_latency_, *latency_, o_.profile.statistic, drift_);
+  rep.nets = report_nets(finals_.nets, space_, *search_latency_, *latency_, o_.profile.statistic);
   rep.op_latency_ms = [&](int layer, const Gene& g) { return lut_->op_ms(space_.op_spec(layer, g, lut_->target.batch)); };
   rep.stage_seconds = stages_.seconds();
   BestRecord b = best_record("hsconas", o_.common, rep);

@@ -93,7 +93,7 @@ class HurricaneRun {
     rep.strategy = str_cat("coordinate ascent (", result_.iterations.size(), " iterations), each ", o_.strategy);
     rep.history = &last.history;
     rep.shrink_log10_sizes = {space_.size().distinct_log10, reduced_->size().distinct_log10};
-    rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic, drift_);
+    rep.nets = report_nets(finals_.nets, space_, *hw_.latency, *hw_.latency, o_.profile.statistic);
     rep.stage_seconds = stages_.seconds();
     BestRecord b = best_record("hurricane", o_.common, rep);
     b.predicted_latency_ms = result_.winner_latency_ms;

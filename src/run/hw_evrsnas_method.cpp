@@ -122,7 +122,7 @@ class HwEvrsnasRun {
     rep.objective = objective_->describe();
     rep.strategy = strategy_->describe();
     rep.history = &history_;
-    rep.nets = report_nets(finals_, space_, *latency_, *latency_, Statistic::kMedian, std::nan(""));
+    rep.nets = report_nets(finals_, space_, *latency_, *latency_, Statistic::kMedian);
     rep.stage_seconds = stages_.seconds();
     BestRecord b = best_record("hw-evrsnas", o_.common, rep);
     b.search_score = pick_.accuracy;

@@ -9,7 +9,6 @@
 #include "core/strings.h"
 #include "core/plot.h"
 #include "export/onnx_graph.h"
-#include "latency/measurer.h"
 #include "search/widen.h"
 
 namespace hwnas {
@@ -263,12 +262,11 @@ void write_report(const RunDir& run, const ReportInput& in) {
      << "% off the budget; the latency model's error on it is "
      << fmt(100 * (best.predicted_ms / best.measured_ms - 1), 1) << "%.";
   if (!std::isnan(in.drift_since_profile))
-    md << " The table's bias archs, timed again beside these networks, took " << fmt(1 + in.drift_since_profile, 3)
-       << "x their time at profiling (median): "
-       << (drift_applies(in.drift_since_profile)
-               ? "the measured latencies are the timings divided by that, at the machine's speed when the table and "
-                 "T were made (a shared host drifts by several percent in minutes); `as timed` is before the division."
-               : "too far from 1 to trust either reading, so the measured latencies are the timings as they are.");
+    md << " Each network was timed between two timings of the table's speed reference, which took "
+       << fmt(1 + in.drift_since_profile, 3)
+       << "x its fastest time at profiling (median): the measured latencies are the timings divided by that, at the "
+          "machine's speed when the table and T were made (a shared host's speed moves by 15-40% for minutes); "
+          "`as timed` is before the division.";
   if (!std::isnan(best.checked_ms))
     md << " The latency check timed the same arch at " << fmt(best.checked_ms, 3) << " ms: the two timings differ by "
        << fmt(100 * (best.measured_ms / best.checked_ms - 1), 1) << "%.";
@@ -373,12 +371,9 @@ void print_summary(const RunDir& run, const ReportInput& in) {
     std::printf(" %9.3f %9.3f %10lld\n", n.predicted_ms, n.measured_ms, static_cast<long long>(n.parameters));
   }
   std::printf("measured latency is %+.1f%% off the budget", 100 * (s.measured_ms / in.latency_budget_ms - 1));
-  if (drift_applies(in.drift_since_profile))
-    std::printf(" at the machine's speed at profiling (timed %.3f ms while the table's bias archs took %s their time "
-                "then)", s.raw_measured_ms, format_ratio(1 + in.drift_since_profile).c_str());
-  else if (!std::isnan(in.drift_since_profile))
-    std::printf(" as timed (the table's bias archs took %s their time at profiling: too far off to divide by)",
-                format_ratio(1 + in.drift_since_profile).c_str());
+  if (!std::isnan(in.drift_since_profile))
+    std::printf(" at the table's speed (timed %.3f ms while the speed reference took %s its time then)",
+                s.raw_measured_ms, format_ratio(1 + in.drift_since_profile).c_str());
   if (!std::isnan(s.checked_ms))
     std::printf("; the latency check timed it at %.3f ms (%+.1f%%)", s.checked_ms, 100 * (s.measured_ms / s.checked_ms - 1));
   std::printf("; report: %s\n", run.file("report.md").c_str());

@@ -51,7 +51,7 @@ struct ReportNet {
   std::vector<double> test_accuracies;  ///< % of each seed's training
   int64_t parameters = 0, macs = 0;
   double predicted_ms = 0;          ///< NaN: no model for it
-  double measured_ms = 0;           ///< at the table's machine speed (at_profile_speed)
+  double measured_ms = 0;           ///< at the table's speed (measurer.h)
   double raw_measured_ms = 0;       ///< as timed
   double measured_cv = 0;
   double checked_ms = std::nan("");  ///< the latency check's timing of the same arch, at profile speed (NaN: not timed)

@@ -30,8 +30,8 @@ std::vector<Arch> calibration_archs(const SearchSpace& space, const LatencyModel
   for (int i = 0; i < n; ++i) {
     const double skip_share = skip_levels > 1 ? 0.6 * (i % skip_levels) / (skip_levels - 1) : 0.3;
     const double width_centre = (0.5 + (i / skip_levels) % kWidthLevels) / kWidthLevels;  // 1/6, 1/2, 5/6
-    for (int t = 0; t < kTries; ++t) {
-      const Arch a = space.canonical(space.sample_shaped(rng, skip_share, width_centre));
+    for (int t = 0; t < 2 * kTries; ++t) {
+      const Arch a = space.canonical(t < kTries ? space.sample_shaped(rng, skip_share, width_centre) : space.sample(rng));
       const double ms = latency.predict_ms(a);
       if (ms <= target_ms && ms >= 0.8 * target_ms && seen.insert(a).second) {
         out.push_back(a);

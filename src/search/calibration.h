@@ -32,8 +32,10 @@ std::vector<double> calibration_features(const SearchSpace& space, const Arch& a
 /// depth and mean width (16-19 layers, mean width 0.43-0.61 at T = 3 ms:
 /// nothing to fit), so arch i is drawn with its own skip share (0 - 0.6 of
 /// the layers that allow skip) and width centre (low, middle, high) on a
-/// grid, and kept when its predicted latency is near T. Fewer than `n`
-/// when some grid points cannot meet the budget.
+/// grid, and kept when its predicted latency is near T. A grid point that
+/// cannot meet the budget (a shrunk space may fix the layers its shape
+/// needs) takes a uniform draw near T instead; fewer than `n` only when
+/// those fail too.
 std::vector<Arch> calibration_archs(const SearchSpace& space, const LatencyModel& latency, double target_ms, int n,
                                     Rng& rng);
 

@@ -25,9 +25,12 @@ grep -q "^best arch " "$DIR/out.txt" || fail "no summary on stdout"
 # best.json: the one schema of every method.
 check '.method == "hsconas" and (.measured_latency_ms > 0) and (.test_accuracy >= 0) and (.drift_since_profile | type == "number")' "$R/best.json"
 check '.standalone_search_valid_accuracy | type == "number"' "$R/best.json" "the re-ranking's accuracy"
-# The finals were measured in a fresh process (an agent on loopback), with
-# the table's bias archs as speed probes, and the pick's latency-check timing beside it.
-check '(.record.measured_in | test("fresh process")) and .record.probes == 2' "$R/stages/measure.json"
+# The finals were measured in a fresh process (an agent on loopback), each
+# beside the table's speed reference (its first bias arch) and scaled to its
+# time at profiling, with the pick's latency-check timing beside it.
+REF=$(jq -r .speed_reference.arch "$R/lut.json")
+check "(.record.measured_in | test(\"fresh process\")) and .record.speed_reference == \"$REF\"" "$R/stages/measure.json"
+check '[.record.nets[] | .speed > 0 and (.at_profile_speed_ms - .measured_ms / .speed | fabs) < 1e-9] | all' "$R/stages/measure.json"
 check '.record.nets[0].checked_ms > 0' "$R/stages/measure.json"
 check '.checked_latency_ms > 0' "$R/best.json"
 # Three finals (the pick, ShuffleNetV2 x1, MobileNetV2 x0.2) and the preset's

@@ -50,6 +50,9 @@ ScaledTiming ScaledTiming::of(const Bracketed& b, double reference_ms) {
 const ScaledTiming& better_timing(const ScaledTiming& a, const ScaledTiming& b, Statistic s) {
   if (a.steady() != b.steady()) return a.steady() ? a : b;
   if (!a.steady()) return a.unsteadiness <= b.unsteadiness ? a : b;
+  // Scaled timings err both ways, so the lower is not the better: the one
+  // taken nearest the reference speed needed the least scaling.
+  if (!std::isnan(a.speed) && !std::isnan(b.speed) && a.speed != b.speed) return a.speed < b.speed ? a : b;
   return &less_disturbed(a.timing, b.timing, s) == &a.timing ? a : b;
 }
 

@@ -70,7 +70,10 @@ struct ScaledTiming {
 
 /// Of two timings of one net, the one to keep: a steady one over an
 /// unsteady one (a speed change inside a bracket scales wrongly, and often
-/// low); of two steady ones the less disturbed; of two unsteady, the steadier.
+/// low); of two steady ones the one taken nearest the reference speed (the
+/// least scaled: keeping the lower of two scaled timings would pick the
+/// one the scaling erred low on), then the less disturbed; of two unsteady,
+/// the steadier.
 const ScaledTiming& better_timing(const ScaledTiming& a, const ScaledTiming& b, Statistic s);
 
 /// Times `nets` one after another (`reverse`: the last first), the

@@ -140,6 +140,11 @@ TEST(Measurer, ASteadyTimingBeatsALowerUnsteadyOne) {
   ScaledTiming lower = steady;
   lower.timing = exact(1.9);
   EXPECT_EQ(&better_timing(steady, lower, Statistic::kMin), &lower);
+  // Scaled timings: the one taken nearest the reference speed, not the lower.
+  steady.speed = 1.02;
+  lower.speed = 1.3;
+  EXPECT_EQ(&better_timing(steady, lower, Statistic::kMin), &steady);
+  EXPECT_EQ(&better_timing(lower, steady, Statistic::kMin), &steady);
   ScaledTiming less_unsteady = unsteady;
   less_unsteady.unsteadiness = 0.1;
   EXPECT_EQ(&better_timing(unsteady, less_unsteady, Statistic::kMin), &less_unsteady);

@@ -6,48 +6,29 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 
-#include "core/flops.h"
 #include "latency/profile_space.h"
 #include "latency/validation.h"
+#include "tests/support/synthetic_target.h"
 
 namespace hwnas {
 namespace {
 
 const char* kSpace = "hsconas:widths=2,depths=1/1/1/1";
 
-Timing exact(double ms) {
-  Timing t;
-  t.median_ms = t.mean_ms = t.min_ms = t.max_ms = ms;
-  t.iterations = t.repetitions = 1;
-  return t;
-}
-
 /// A machine whose speed changes while it works: the k-th network timing
-/// (k = 0, 1, ...) takes slowdown(k) times the network's true latency. Ops
-/// and networks are additive: a network takes its ops' sum + 0.05 ms.
-class ShiftingTarget : public Target {
+/// (k = 0, 1, ...) takes slowdown(k) times the network's true latency.
+class ShiftingTarget : public SyntheticTarget {
  public:
-  ShiftingTarget(const SearchSpace& space, std::function<double(int)> slowdown) : slowdown_(std::move(slowdown)) {
-    info_.kind = "synthetic";
-    info_.batch = 1;
-    truth_ = Lut::empty(space, info_, ProfileOptions());
-    for (const OpSpec& s : space_op_specs(space, 1)) truth_.ops[s.key()] = exact(true_op_ms(s));
-  }
-  static double true_op_ms(const OpSpec& s) { return 0.01 + 2e-6 * op_cost(s).macs; }
-  double true_ms(const SearchSpace& space, const Arch& a) const { return truth_.sum_ms(space, a) + 0.05; }
-
-  const TargetInfo& info() const override { return info_; }
-  std::string describe() const override { return "shifting"; }
-  Timing measure_op(const OpSpec& spec, const ProfileOptions&) override { return exact(true_op_ms(spec)); }
+  ShiftingTarget(const SearchSpace& space, std::function<double(int)> slowdown)
+      : SyntheticTarget(space), slowdown_(std::move(slowdown)) {}
+  double true_ms(const SearchSpace& space, const Arch& a) const { return true_arch_ms(space, a); }
   Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions&) override {
-    return exact(true_ms(space, arch) * slowdown_(arch_calls++));
+    return exact_timing(true_ms(space, arch) * slowdown_(arch_calls++));
   }
   int arch_calls = 0;
 
  private:
   std::function<double(int)> slowdown_;
-  TargetInfo info_;
-  Lut truth_;
 };
 
 TEST(Measurer, TheTableKeepsItsArchsAtTheFastestSpeedWhenTheMachineSlowsHalfway) {
@@ -132,13 +113,13 @@ TEST(Measurer, ASpeedChangeInsideABracketIsTimedAgain) {
 
 TEST(Measurer, ASteadyTimingBeatsALowerUnsteadyOne) {
   ScaledTiming steady, unsteady;
-  steady.timing = exact(2.0);
-  unsteady.timing = exact(1.6);
+  steady.timing = exact_timing(2.0);
+  unsteady.timing = exact_timing(1.6);
   unsteady.unsteadiness = 0.4;
   EXPECT_EQ(&better_timing(steady, unsteady, Statistic::kMin), &steady);
   EXPECT_EQ(&better_timing(unsteady, steady, Statistic::kMin), &steady);
   ScaledTiming lower = steady;
-  lower.timing = exact(1.9);
+  lower.timing = exact_timing(1.9);
   EXPECT_EQ(&better_timing(steady, lower, Statistic::kMin), &lower);
   // Scaled timings: the one taken nearest the reference speed, not the lower.
   steady.speed = 1.02;

@@ -9,6 +9,7 @@
 #include "core/flops.h"
 #include "latency/models.h"
 #include "latency/validation.h"
+#include "tests/support/synthetic_target.h"
 
 namespace hwnas {
 namespace {
@@ -16,47 +17,28 @@ namespace {
 // Four layers (one per stage), two widths: 34 ops.
 const char* kSpace = "hsconas:widths=2,depths=1/1/1/1";
 
-Timing exact(double ms) {
-  Timing t;
-  t.median_ms = t.mean_ms = t.min_ms = t.max_ms = ms;
-  t.iterations = t.repetitions = 1;
-  return t;
-}
-
-/// A device whose true op latency is affine in MACs and whose archs take
-/// their table sum + 0.05 ms, measured on a machine with bursts of load:
-/// the first timing of every third op is doubled, and the first two timings
-/// of the archs in `slowed` are 1 ms late (so the recheck pass alone does
-/// not undo them; the outlier re-timing must).
-class BurstyTarget : public Target {
+/// A device measured on a machine with bursts of load: the first timing of
+/// every third op is doubled, and the first two timings of the archs in
+/// `slowed` are 1 ms late (so the recheck pass alone does not undo them;
+/// the outlier re-timing must).
+class BurstyTarget : public SyntheticTarget {
  public:
-  BurstyTarget(const SearchSpace& space, std::set<std::string> slowed) : slowed_(std::move(slowed)) {
-    info_.kind = "synthetic";
-    info_.batch = 1;
-    truth_ = Lut::empty(space, info_, ProfileOptions());
-    for (const OpSpec& s : space_op_specs(space, 1)) truth_.ops[s.key()] = exact(true_op_ms(s));
-  }
-  static double true_op_ms(const OpSpec& s) { return 0.01 + 2e-6 * op_cost(s).macs; }
-  double true_arch_ms(const SearchSpace& space, const Arch& a) const { return truth_.sum_ms(space, a) + 0.05; }
-
-  const TargetInfo& info() const override { return info_; }
-  std::string describe() const override { return "bursty"; }
+  BurstyTarget(const SearchSpace& space, std::set<std::string> slowed)
+      : SyntheticTarget(space), slowed_(std::move(slowed)) {}
   Timing measure_op(const OpSpec& spec, const ProfileOptions&) override {
     ++calls;
     const bool burst = seen_.insert(spec.key()).second && seen_.size() % 3 == 0;
-    return exact(true_op_ms(spec) * (burst ? 2 : 1));
+    return exact_timing(true_op_ms(spec) * (burst ? 2 : 1));
   }
   Timing measure_arch(const SearchSpace& space, const Arch& arch, const ProfileOptions&) override {
     ++calls;
     const std::string text = space.format(arch);
     const bool burst = slowed_.count(text) && ++arch_timings_[text] <= 2;
-    return exact(true_arch_ms(space, arch) + (burst ? 1.0 : 0.0));
+    return exact_timing(true_arch_ms(space, arch) + (burst ? 1.0 : 0.0));
   }
   int calls = 0;
 
  private:
-  TargetInfo info_;
-  Lut truth_;
   std::set<std::string> slowed_, seen_;
   std::map<std::string, int> arch_timings_;
 };
@@ -113,7 +95,7 @@ TEST(ProfileSpace, BiasIsTheMedianGapNotTheMean) {
   auto space = make_space(kSpace);
   BurstyTarget target(*space, {});
   Lut lut = Lut::empty(*space, target.info(), ProfileOptions());
-  for (const OpSpec& spec : space_op_specs(*space, 1)) lut.ops[spec.key()] = exact(BurstyTarget::true_op_ms(spec));
+  for (const OpSpec& spec : space_op_specs(*space, 1)) lut.ops[spec.key()] = exact_timing(BurstyTarget::true_op_ms(spec));
   MeasuredArchs m;
   m.archs = fit_archs(*space, 0, 10);
   for (size_t i = 0; i < m.archs.size(); ++i) m.ms.push_back(target.true_arch_ms(*space, m.archs[i]) + (i % 3 == 1 ? 1.0 : 0.0));

@@ -114,7 +114,8 @@ void measure(const LatencyArgs& a) {
   lut.check_target(target->info());
   std::vector<SpaceArch> nets;
   for (const Arch& arch : archs) nets.push_back({space.get(), arch});
-  const Measurement m = measure_settled(*target, nets, SpeedReference::of(*space, lut), lut.profile, a.rounds, "measure", 1);
+  const Measurement m =
+      measure_settled(*target, nets, SpeedReference::of(*space, lut), lut.profile, a.rounds, "measure", 1);
   const Statistic st = lut.profile.statistic;
   json out = json::array();
   if (!a.json_out)

@@ -126,16 +126,13 @@ Lut profile_space(const SearchSpace& space_ref, const std::string& space_spec, T
     for (const Arch& a : m.archs) m.ms.push_back(lut.archs.at(space->format(a)).value_ms(popt.statistic));
     if (measured_archs > 0) {
       lut.save(out);
+      const auto [lo, hi] = std::minmax_element(reference_ms.begin(), reference_ms.end());
       if (!o.quiet)
         std::fprintf(stderr,
                      "timed %d bias archs twice, each beside the speed reference (%s), which took %.4f - %.4f ms "
                      "(the machine's speed moved by %.0f%%); the table keeps them at %.4f ms\n",
-                     measured_archs, lut.reference_space.empty() ? "arch 1" : "the main table's",
-                     *std::min_element(reference_ms.begin(), reference_ms.end()), *std::max_element(reference_ms.begin(), reference_ms.end()),
-                     100 * (*std::max_element(reference_ms.begin(), reference_ms.end()) /
-                                *std::min_element(reference_ms.begin(), reference_ms.end()) -
-                            1),
-                     lut.reference_ms);
+                     measured_archs, lut.reference_space.empty() ? "arch 1" : "the main table's", *lo, *hi,
+                     100 * (*hi / *lo - 1), lut.reference_ms);
     }
     // An arch whose gap to its table sum is still far above the others' was
     // most likely timed during a burst both times: once more, keep the lower.

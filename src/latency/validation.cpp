@@ -121,7 +121,8 @@ ValidationReport validate_latency_models(const SearchSpace& space, Lut* lut, Tar
                                                                   space.format(archs[k]), ms);
                                                      });
   r.newly_measured = static_cast<int>(timed.size());
-  for (size_t k = 0; k < order.size(); ++k) *order[k].second = lut->archs.at(space.format(archs[k])).value_ms(lut->profile.statistic);
+  for (size_t k = 0; k < order.size(); ++k)
+    *order[k].second = lut->archs.at(space.format(archs[k])).value_ms(lut->profile.statistic);
   if (!timed.empty() && !save_path.empty()) lut->save(save_path);
   r.measure_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   for (const Arch& a : r.test_archs) r.test_text.push_back(space.format(a));

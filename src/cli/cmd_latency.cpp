@@ -120,8 +120,8 @@ void measure(const LatencyArgs& a) {
   json out = json::array();
   if (!a.json_out)
     std::printf("# %s, statistic %s, %s\n%10s %10s %6s  %s\n", target->info().id().c_str(), to_string(st).c_str(),
-                std::isnan(m.drift) ? "no speed reference in the table: ms as timed"
-                                    : "ms at the table's speed (beside its speed reference)",
+                std::isnan(m.drift()) ? "no speed reference in the table: ms as timed"
+                                      : "ms at the table's speed (beside its speed reference)",
                 "ms", "as_timed", "cv_%", "arch");
   for (size_t i = 0; i < archs.size(); ++i) {
     const std::string text = space->format(archs[i]);

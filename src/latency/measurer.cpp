@@ -77,6 +77,12 @@ std::vector<Bracketed> time_bracketed(Target& target, const std::vector<SpaceArc
   return out;
 }
 
+double Measurement::drift() const {
+  std::vector<double> speeds;
+  for (const ScaledTiming& n : nets) speeds.push_back(n.speed);
+  return speeds.empty() || std::isnan(speeds.front()) ? std::nan("") : median(speeds) - 1;
+}
+
 Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, const SpeedReference& reference,
                             const ProfileOptions& opt, int rounds, const std::string& what, int attempts) {
   HWNAS_CHECK(attempts >= 1 && rounds >= 1, what, ": at least one attempt and one round");
@@ -96,15 +102,12 @@ Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, 
         else m.nets[i] = better_timing(m.nets[i], now, opt.statistic);
       }
     }
-    std::vector<double> speeds;
     std::vector<std::string> spread, unsteady;
     for (size_t i = 0; i < nets.size(); ++i) {
       const ScaledTiming& n = m.nets[i];
-      speeds.push_back(n.speed);
       if (disturbed(n.timing)) spread.push_back(str_cat("net ", i + 1, " ", format_ratio(n.timing.median_ms / n.timing.min_ms)));
       if (!n.steady()) unsteady.push_back(str_cat("net ", i + 1, " ", format_ratio(1 + n.unsteadiness)));
     }
-    m.drift = reference.empty() || nets.empty() ? std::nan("") : median(speeds) - 1;
     // A spread that stays while no minimum drops by 2% more is the machine's
     // floor: another attempt would not move it.
     const bool settled = !before.empty() && [&] {
@@ -116,8 +119,8 @@ Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, 
     if (!unsteady.empty())
       m.unsettled = str_cat("the machine's speed moved while timing (the speed reference after over before): ",
                             join(unsteady, ", "));
-    else if (m.drift > 0.05)
-      m.unsettled = str_cat("machine speed: the speed reference takes ", format_ratio(1 + m.drift), " its time at profiling");
+    else if (m.drift() > 0.05)
+      m.unsettled = str_cat("machine speed: the speed reference takes ", format_ratio(1 + m.drift()), " its time at profiling");
     else if (!spread.empty() && !settled)
       m.unsettled = str_cat("disturbed timing (median over minimum): ", join(spread, ", "));
     if (m.unsettled.empty()) break;

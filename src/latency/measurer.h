@@ -87,8 +87,10 @@ std::vector<Bracketed> time_bracketed(Target& target, const std::vector<SpaceArc
 
 struct Measurement {
   std::vector<ScaledTiming> nets;  ///< per net, the best of its timings (better_timing)
-  double drift = std::nan("");     ///< median speed - 1 (NaN: no reference)
   std::string unsettled;           ///< why the last attempt still looked disturbed; empty: settled
+  /// The nets' median speed - 1: how much slower than at profiling the
+  /// machine ran (NaN: no reference, or no nets).
+  double drift() const;
   double ms(size_t i, Statistic s) const { return nets[i].timing.value_ms(s); }
   double raw_ms(size_t i, Statistic s) const { return nets[i].raw.value_ms(s); }
 };

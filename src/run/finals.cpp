@@ -141,7 +141,6 @@ MeasuredCache::MeasuredCache(const RunDir& run)
 
 std::optional<Measurement> MeasuredCache::get(const Target& target, const std::vector<SpaceArch>& nets) const {
   Measurement m;
-  std::vector<double> speeds;
   for (const SpaceArch& net : nets) {
     const std::string key = net.first->format(net.second);
     if (!data_.contains(key) || data_[key].value("target", "") != target.info().id() || !data_[key].contains("raw"))
@@ -152,10 +151,8 @@ std::optional<Measurement> MeasuredCache::get(const Target& target, const std::v
     t.raw = Timing::from_json(d["raw"], "measured.json");
     t.speed = d["speed"].is_number() ? d["speed"].get<double>() : std::nan("");
     t.unsteadiness = d.value("unsteadiness", 0.0);
-    speeds.push_back(t.speed);
     m.nets.push_back(t);
   }
-  m.drift = speeds.empty() || std::isnan(speeds.front()) ? std::nan("") : median(speeds) - 1;
   return m;
 }
 
@@ -182,7 +179,7 @@ json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* ne
     m = measure_settled(target, pairs, reference, longer, 3, "measure");
     cache.put(target, pairs, *m);
   }
-  *drift = m->drift;
+  *drift = m->drift();
   json rows = json::array();
   for (size_t i = 0; i < nets->size(); ++i) {
     FinalNet& f = (*nets)[i];
@@ -195,15 +192,15 @@ json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* ne
                     {"speed", number_or_null(m->nets[i].speed)}, {"unsteadiness", m->nets[i].unsteadiness},
                     {"checked_ms", number_or_null(f.checked_ms)}, {"timing", m->nets[i].raw.to_json()}});
   }
-  if (!std::isnan(m->drift))
+  if (!std::isnan(m->drift()))
     std::fprintf(stderr, "machine speed: the table's speed reference, timed beside each network, took %s its time at "
                  "profiling (median); the latencies are scaled to that time\n",
-                 format_ratio(1 + m->drift).c_str());
+                 format_ratio(1 + m->drift()).c_str());
   return json{{"target", target.info().to_json()},
               {"measured_in", target.describe()},
               {"speed_reference", reference.empty() ? json() : json(reference.space->format(reference.arch))},
               {"nets", rows},
-              {"drift_since_profile", number_or_null(m->drift)},
+              {"drift_since_profile", number_or_null(m->drift())},
               {"unsettled", m->unsettled}};
 }
 

@@ -90,9 +90,9 @@ std::vector<double> time_for_check(Target& timer, const SearchSpace& space, cons
                  timer.info().id().c_str());
     const Measurement m =
         measure_settled(timer, todo, SpeedReference::of(space, lut), o.profile, 2, "latency check");
-    if (!std::isnan(m.drift))
+    if (!std::isnan(m.drift()))
       std::fprintf(stderr, "latency check: the speed reference took %s its time at profiling (median)\n",
-                   format_ratio(1 + m.drift).c_str());
+                   format_ratio(1 + m.drift()).c_str());
     for (size_t i = 0; i < todo.size(); ++i) {
       const std::string text = space.format(todo[i].second);
       (*raw)[text] = m.raw_ms(i, o.profile.statistic);

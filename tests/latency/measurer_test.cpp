@@ -82,7 +82,7 @@ TEST(Measurer, TimingsOnASlowerMachineReadAtTheTablesSpeed) {
     EXPECT_NEAR(m.raw_ms(i, opt.statistic), 1.3 * target.true_ms(*n.space, n.nets[i].second), 1e-9);
     EXPECT_TRUE(m.nets[i].steady());
   }
-  EXPECT_NEAR(m.drift, 0.3, 1e-9);
+  EXPECT_NEAR(m.drift(), 0.3, 1e-9);
   // One reference timing before the first net and after each: 2n + 1 calls.
   EXPECT_EQ(target.arch_calls, 2 * static_cast<int>(n.nets.size()) + 1);
 }
@@ -138,7 +138,7 @@ TEST(Measurer, WithoutAReferenceTimingsStayAsTimed) {
   const Measurement m = measure_settled(target, n.nets, SpeedReference(), opt, 1, "test", 1);
   for (size_t i = 0; i < n.nets.size(); ++i)
     EXPECT_NEAR(m.ms(i, opt.statistic), 1.3 * target.true_ms(*n.space, n.nets[i].second), 1e-9);
-  EXPECT_TRUE(std::isnan(m.drift));
+  EXPECT_TRUE(std::isnan(m.drift()));
   EXPECT_EQ(target.arch_calls, static_cast<int>(n.nets.size()));
 }
 

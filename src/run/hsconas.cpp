@@ -258,7 +258,7 @@ class HsconasRun {
       rows.push_back({{"arch", c.arch_text}, {"accuracy", c.accuracy}, {"predicted_ms", c.latency_ms},
                       {"measured_ms", ms[i]}, {"score_measured", objective_->score(c.accuracy, ms[i])}});
     }
-    const int chosen = pick_by_objective(accuracy, ms, *objective_);
+    const int chosen = pick_timed(accuracy, ms);
     checked_pick_ = cands[chosen];
     const double local_b = median(gaps), miss = ms[chosen] / T_ - 1;
     const double model_off = (local_b - search_latency_->bias_ms()) / T_;
@@ -382,13 +382,15 @@ class HsconasRun {
   void widen() {
     stages_.run("widen", str_cat("widen ", candidates_.size(), candidates_.size() == 1 ? " arch" : " archs", " to the budget"),
                 json{{"latency_check", o_.latency_check}}, [&] {
-      for (SearchRecord& c : candidates_) {
-        widened_.push_back({c, {}, std::nan("")});
-        c = score(widen_to_budget(*searched_, c.arch, *search_latency_, widen_aim()));
+      for (size_t i = 0; i < candidates_.size(); ++i) {
+        widened_.push_back({candidates_[i], {}, std::nan("")});
+        if (o_.latency_check > 0) {
+          widen_timed(i);
+        } else {
+          candidates_[i] = score(widen_to_budget(*searched_, candidates_[i].arch, *search_latency_, T_));
+          latency_ms_[i] = candidates_[i].latency_ms;
+        }
       }
-      time_candidates();
-      if (o_.latency_check > 0)
-        for (size_t i = 0; i < candidates_.size(); ++i) widen_again_refitted(i);
       cache_.save(weights_, *supernet_ev_);
       json rows = json::array();
       for (size_t i = 0; i < candidates_.size(); ++i) {
@@ -406,40 +408,49 @@ class HsconasRun {
     });
   }
 
-  /// What widening fits an arch to: T less the room a second timing needs
-  /// (kRepeatability), when widened archs are timed; T itself otherwise.
-  double widen_aim() const { return o_.latency_check > 0 ? T_ * (1 - kRepeatability) : T_; }
+  /// What widening fits an arch to when widened archs are timed: T less
+  /// the room a second timing needs (kRepeatability).
+  double widen_aim() const { return T_ * (1 - kRepeatability); }
 
-  /// A widened arch over the aim, or over 1.5% under it, is widened again
-  /// from the original with B refitted on it (the table's miss is per arch),
-  /// and kept when it measures within the aim or closer to it. One still
-  /// over T is not a pick: the unwidened arch, timed by the latency check,
-  /// takes its place.
-  void widen_again_refitted(size_t i) {
+  /// Widens candidate i to the aim from its unwidened arch as timed
+  /// (AnchoredLatency), timing each try and refitting the scale of a step
+  /// on it, until a try lands within [0.985 aim, aim] (widen_again) or
+  /// kWidenTries are spent. Keeps the widest try timed within the aim, else
+  /// the unwidened arch: a pick timed over the aim may time over T again.
+  void widen_timed(size_t i) {
     const double aim = widen_aim();
-    if (widen_again(latency_ms_[i], aim)) {
-      const LutBiasModel refit(space_, *lut_, latency_ms_[i] - search_latency_->sum_ms(candidates_[i].arch));
-      const Arch again = space_.canonical(widen_to_budget(*searched_, widened_[i].original.arch, refit, aim));
-      if (again != candidates_[i].arch) {
-        const double ms = check_latencies({again})[0];
-        write_latency_check();
-        const bool better = ms <= aim ? (latency_ms_[i] > aim || ms > latency_ms_[i]) : ms < latency_ms_[i];
-        std::fprintf(stderr, "widen: candidate %zu measured %.3f ms; widened again with B = %.4f ms: %.3f ms (%s)\n",
-                     i + 1, latency_ms_[i], refit.bias_ms(), ms, better ? "kept" : "dropped");
-        if (better) {
-          candidates_[i] = score(again);
-          latency_ms_[i] = ms;
-        }
-      }
+    const Arch original = space_.canonical(widened_[i].original.arch);
+    const double original_ms = check_latencies({original})[0];
+    Arch kept = original;
+    double kept_ms = original_ms, scale = 1;
+    std::vector<Arch> tried = {original};
+    for (int t = 1; t <= kWidenTries; ++t) {
+      const AnchoredLatency model(*search_latency_, original, original_ms, scale);
+      const Arch w = space_.canonical(widen_to_budget(*searched_, original, model, aim));
+      if (std::find(tried.begin(), tried.end(), w) != tried.end()) break;  // nothing new fits
+      tried.push_back(w);
+      const double ms = check_latencies({w})[0];
+      write_latency_check();
+      std::fprintf(stderr, "widen: candidate %zu, try %d by %s: predicted %.3f ms, measured %.3f ms (aim %.3f ms)\n",
+                   i + 1, t, model.describe().c_str(), model.predict_ms(w), ms, aim);
+      if (ms <= aim && (kept_ms > aim || search_latency_->predict_ms(w) > search_latency_->predict_ms(kept)))
+        kept = w, kept_ms = ms;
+      if (!widen_again(ms, aim)) break;
+      scale = AnchoredLatency::fitted_scale(*search_latency_, original, original_ms, w, ms);
     }
-    if (latency_ms_[i] <= T_) return;
-    const double original_ms = check_latencies({widened_[i].original.arch})[0];
-    write_latency_check();
-    if (original_ms >= latency_ms_[i]) return;
-    std::fprintf(stderr, "widen: candidate %zu still measures %.3f ms, over T; it stays unwidened (%.3f ms)\n", i + 1,
-                 latency_ms_[i], original_ms);
-    candidates_[i] = widened_[i].original;
-    latency_ms_[i] = original_ms;
+    if (kept_ms > aim)
+      std::fprintf(stderr, "hwnas: warning: widen: candidate %zu measures %.3f ms unwidened, over the aim %.3f ms "
+                   "(T less %.0f%% for a second timing)\n", i + 1, kept_ms, aim, 100 * kRepeatability);
+    candidates_[i] = kept == original ? widened_[i].original : score(kept);
+    latency_ms_[i] = kept_ms;
+  }
+
+  /// Eq. 2's pick among timed archs, each read kRepeatability slower: a
+  /// second timing may read that much higher, and a pick timed over T is
+  /// not a pick.
+  int pick_timed(const std::vector<double>& accuracy, std::vector<double> ms) const {
+    for (double& x : ms) x /= 1 - kRepeatability;
+    return pick_by_objective(accuracy, ms, *objective_);
   }
 
   // ------------------------------------------------------------ 6. re-rank
@@ -468,7 +479,8 @@ class HsconasRun {
       });
       std::vector<double> accuracy;
       for (const RerankRow& r : reranked_) accuracy.push_back(r.standalone_accuracy);
-      pick_ = pick_by_objective(accuracy, latency_ms_, *objective_);
+      pick_ = o_.latency_check > 0 ? pick_timed(accuracy, latency_ms_)
+                                   : pick_by_objective(accuracy, latency_ms_, *objective_);
       reranked_[pick_].chosen = true;
       write_rerank_csv();
       std::fprintf(stderr, "re-ranking picks candidate %d%s\n", pick_ + 1,

@@ -1,5 +1,10 @@
 #include "search/widen.h"
 
+#include <algorithm>
+
+#include "core/error.h"
+#include "core/strings.h"
+
 namespace hwnas {
 
 double mean_width(const SearchSpace& space, const Arch& arch) {
@@ -43,6 +48,25 @@ Arch widen_to_budget(const SearchSpace& space, const Arch& arch, const LatencyMo
     if (best_layer < 0) return a;
     a.genes[best_layer].width = best_width;
   }
+}
+
+AnchoredLatency::AnchoredLatency(const LatencyModel& model, const Arch& anchor, double anchor_ms, double scale)
+    : model_(model), anchor_ms_(anchor_ms), anchor_predicted_ms_(model.predict_ms(anchor)), scale_(scale) {}
+
+double AnchoredLatency::predict_ms(const Arch& arch) const {
+  return anchor_ms_ + scale_ * (model_.predict_ms(arch) - anchor_predicted_ms_);
+}
+
+std::string AnchoredLatency::describe() const {
+  return str_cat("anchored(", format_ms(anchor_ms_), " ms measured, steps x", format_number(scale_), " of ",
+                 model_.describe(), ")");
+}
+
+double AnchoredLatency::fitted_scale(const LatencyModel& model, const Arch& anchor, double anchor_ms, const Arch& tried,
+                                     double tried_ms) {
+  const double predicted_step = model.predict_ms(tried) - model.predict_ms(anchor);
+  if (!(predicted_step > 0)) return 1;
+  return std::clamp((tried_ms - anchor_ms) / predicted_step, 0.5, 3.0);
 }
 
 }  // namespace hwnas

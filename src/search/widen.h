@@ -10,6 +10,8 @@
 // operators kept.
 #pragma once
 
+#include <string>
+
 #include "core/latency_model.h"
 #include "core/search_space.h"
 
@@ -25,6 +27,32 @@ double mean_width(const SearchSpace& space, const Arch& arch);
 /// (skip) are left alone. Returns the canonical `arch` unchanged when no
 /// step fits, including when it is already over the budget.
 Arch widen_to_budget(const SearchSpace& space, const Arch& arch, const LatencyModel& latency, double target_ms);
+
+/// A latency predicted from one arch's measurement: `anchor` measured
+/// `anchor_ms`, and another arch reads that plus `model`'s predicted
+/// difference from it times `scale`. The table's miss is per arch (one
+/// widened pick measured 2.743 ms against 2.5 predicted while its unwidened
+/// arch matched), so widening starts from the unwidened arch as timed, and
+/// each widened try, once timed, refits the scale of a step.
+class AnchoredLatency : public LatencyModel {
+ public:
+  AnchoredLatency(const LatencyModel& model, const Arch& anchor, double anchor_ms, double scale = 1);
+  double predict_ms(const Arch& arch) const override;
+  std::string describe() const override;
+  /// The scale that puts `tried` (timed at `tried_ms`) on the line through
+  /// the anchor: the measured step over the predicted one, within [0.5, 3];
+  /// 1 when the predicted step is not a widening.
+  static double fitted_scale(const LatencyModel& model, const Arch& anchor, double anchor_ms, const Arch& tried,
+                             double tried_ms);
+
+ private:
+  const LatencyModel& model_;
+  double anchor_ms_, anchor_predicted_ms_, scale_;
+};
+
+/// How many widened tries a candidate gets when each is timed: the first
+/// at scale 1, each later one with the scale refitted on the last.
+inline constexpr int kWidenTries = 3;
 
 /// Whether a widened arch that measured `measured_ms` is widened again with
 /// B refitted on it: when it is over the target at all (the re-ranking and

@@ -82,6 +82,37 @@ TEST(Widen, LeavesAnArchOverTheBudgetOrAtFullWidthAlone) {
   EXPECT_EQ(widen_to_budget(*space, full, latency, 1e9), full);
 }
 
+TEST(Widen, AnchoredLatencyStartsFromTheMeasuredArchAndScalesItsSteps) {
+  auto space = make_space("hsconas");
+  const LayeredLatency table(*space);
+  const Arch a = narrow_arch(*space);
+  Arch b = a;
+  b.genes[0].width = space->layers[0].widths.back();
+  const double step = table.predict_ms(b) - table.predict_ms(a);
+  ASSERT_GT(step, 0);
+  // The table misses the anchor by 0.5 ms: the anchored model reads it as measured.
+  const AnchoredLatency anchored(table, a, table.predict_ms(a) + 0.5);
+  EXPECT_DOUBLE_EQ(anchored.predict_ms(a), table.predict_ms(a) + 0.5);
+  EXPECT_DOUBLE_EQ(anchored.predict_ms(b), table.predict_ms(b) + 0.5);
+  // The wider arch measured a step twice the table's: the scale is 2, and
+  // widening by the refitted model stops at half the width the table would.
+  const double a_ms = table.predict_ms(a) + 0.5;
+  EXPECT_DOUBLE_EQ(AnchoredLatency::fitted_scale(table, a, a_ms, b, a_ms + 2 * step), 2);
+  const AnchoredLatency scaled(table, a, a_ms, 2);
+  EXPECT_DOUBLE_EQ(scaled.predict_ms(b), a_ms + 2 * step);
+  const double room = 0.2;
+  const Arch by_table = widen_to_budget(*space, a, AnchoredLatency(table, a, a_ms), a_ms + room);
+  const Arch by_scaled = widen_to_budget(*space, a, scaled, a_ms + room);
+  EXPECT_LE(table.predict_ms(by_table) - table.predict_ms(a), room + 1e-12);
+  EXPECT_LE(table.predict_ms(by_scaled) - table.predict_ms(a), room / 2 + 1e-12);
+  EXPECT_GT(mean_width(*space, by_table), mean_width(*space, by_scaled));
+  // A try that measured no wider than the anchor, or one no wider by the
+  // table, leaves the scale within bounds.
+  EXPECT_DOUBLE_EQ(AnchoredLatency::fitted_scale(table, a, a_ms, b, a_ms - 0.1), 0.5);
+  EXPECT_DOUBLE_EQ(AnchoredLatency::fitted_scale(table, a, a_ms, b, a_ms + 100), 3);
+  EXPECT_DOUBLE_EQ(AnchoredLatency::fitted_scale(table, a, a_ms, a, a_ms + 1), 1);
+}
+
 TEST(Widen, WidensAgainWhateverIsOverTheBudgetAndWhatFallsFarUnder) {
   EXPECT_TRUE(widen_again(3.03, 3.0));   // 1% over: the re-ranking would drop it
   EXPECT_FALSE(widen_again(3.0, 3.0));

@@ -1,6 +1,7 @@
 #include "search/widen.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 #include "core/strings.h"
@@ -58,7 +59,7 @@ double AnchoredLatency::predict_ms(const Arch& arch) const {
 }
 
 std::string AnchoredLatency::describe() const {
-  return str_cat("anchored(", format_ms(anchor_ms_), " ms measured, steps x", format_number(scale_), " of ",
+  return str_cat("anchored(", format_ms(anchor_ms_), " ms measured, steps x", format_number(std::round(scale_ * 100) / 100), " of ",
                  model_.describe(), ")");
 }
 

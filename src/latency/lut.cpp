@@ -139,7 +139,8 @@ Lut Lut::from_json(const json& j, const std::string& origin) {
     HWNAS_CHECK(b.is_object() && b.contains("bias_ms") && b["bias_ms"].is_number(), "latency table ", origin,
                 ": \"bias\" must be an object with a number bias_ms");
     lut.bias_ms = b["bias_ms"].get<double>();
-    if (b.contains("archs")) lut.bias_archs = json_int(b["archs"], str_cat("latency table ", origin, ": bias \"archs\""));
+    if (b.contains("archs"))
+      lut.bias_archs = json_int(b["archs"], str_cat("latency table ", origin, ": bias \"archs\""));
   }
   if (j.contains("speed_reference")) {
     const json& r = j["speed_reference"];

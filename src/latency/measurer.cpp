@@ -120,7 +120,8 @@ Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, 
       m.unsettled = str_cat("the machine's speed moved while timing (the speed reference after over before): ",
                             join(unsteady, ", "));
     else if (m.drift() > 0.05)
-      m.unsettled = str_cat("machine speed: the speed reference takes ", format_ratio(1 + m.drift()), " its time at profiling");
+      m.unsettled =
+          str_cat("machine speed: the speed reference takes ", format_ratio(1 + m.drift()), " its time at profiling");
     else if (!spread.empty() && !settled)
       m.unsettled = str_cat("disturbed timing (median over minimum): ", join(spread, ", "));
     if (m.unsettled.empty()) break;

@@ -59,8 +59,8 @@ double AnchoredLatency::predict_ms(const Arch& arch) const {
 }
 
 std::string AnchoredLatency::describe() const {
-  return str_cat("anchored(", format_ms(anchor_ms_), " ms measured, steps x", format_number(std::round(scale_ * 100) / 100), " of ",
-                 model_.describe(), ")");
+  return str_cat("anchored(", format_ms(anchor_ms_), " ms measured, steps x",
+                 format_number(std::round(scale_ * 100) / 100), " of ", model_.describe(), ")");
 }
 
 double AnchoredLatency::fitted_scale(const LatencyModel& model, const Arch& anchor, double anchor_ms, const Arch& tried,

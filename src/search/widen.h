@@ -54,9 +54,9 @@ class AnchoredLatency : public LatencyModel {
 /// at scale 1, each later one with the scale refitted on the last.
 inline constexpr int kWidenTries = 3;
 
-/// Whether a widened arch that measured `measured_ms` is widened again with
-/// B refitted on it: when it is over the target at all (the re-ranking and
-/// the pick take only archs within T) or more than 1.5% under it. With the
+/// Whether a widened arch that measured `measured_ms` is tried again, with
+/// the step's scale refitted on it: when it is over the target at all (the
+/// pick takes only archs timed within it) or more than 1.5% under it. With the
 /// pipeline's target, T less 2%, that keeps a pick within [0.965 T, 0.98 T]
 /// as timed, 1.5 points inside the 5% goal for a second timing (one at 1.5
 /// ms read 2.0% under the target and 1.4% less again when measured:

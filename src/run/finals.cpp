@@ -71,11 +71,16 @@ void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyMo
     const double ms = model.predict_ms(a);
     if (ms >= 0.95 * T_ms && ms <= T_ms && std::find(drawn.begin(), drawn.end(), a) == drawn.end()) drawn.push_back(a);
   }
-  HWNAS_CHECK(static_cast<int>(drawn.size()) == n, "--random-baseline: only ", drawn.size(), " of ", n, " uniform archs in ",
-              max_draws, " draws are predicted within [0.95 T, T] = [", format_number(std::round(950 * T_ms) / 1000), ", ",
-              format_number(std::round(1000 * T_ms) / 1000), "] ms; choose a budget nearer the middle of the space");
-  std::fprintf(stderr, "random baseline: %d archs predicted within [0.95 T, T] (%d uniform draws)\n", n, draws);
-  for (int i = 0; i < n; ++i)
+  // The finals come after the search's minutes: too few archs in the window
+  // (a budget near the end of the space, or a B the latency check moved far
+  // from the table's) shrinks the comparison instead of ending the run.
+  if (static_cast<int>(drawn.size()) < n)
+    std::fprintf(stderr, "hwnas: warning: --random-baseline: only %zu of %d uniform archs in %d draws are predicted "
+                 "within [0.95 T, T] = [%.3f, %.3f] ms; the report compares the pick with those; a budget nearer the "
+                 "middle of the space draws them all\n", drawn.size(), n, max_draws, 0.95 * T_ms, T_ms);
+  else
+    std::fprintf(stderr, "random baseline: %d archs predicted within [0.95 T, T] (%d uniform draws)\n", n, draws);
+  for (size_t i = 0; i < drawn.size(); ++i)
     finals->nets.push_back({str_cat("random_", i + 1), str_cat("random ", i + 1), &space, drawn[i], kRandomFamily,
                             {}, {}, {}});
 }

@@ -50,7 +50,8 @@ Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string
 
 /// Adds `n` archs drawn uniformly from `space` among those `model` predicts
 /// within [0.95 T, T] (random_1 ..., kRandomFamily): retrained and measured
-/// exactly like the pick, they say whether the search beat chance.
+/// exactly like the pick, they say whether the search beat chance. Fewer,
+/// with a warning, when 2,000,000 draws do not find `n`.
 void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyModel& model, double T_ms, int n,
                        uint64_t seed);
 

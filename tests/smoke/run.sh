@@ -131,7 +131,12 @@ check '(.budgets | length) == 2 and all(.budgets[]; .measured_latency_ms > 0 and
 check '.budgets[0].budget == "0.95x" and .budgets[0].budget_ms < .budgets[1].budget_ms' "$F/front.json" "in the order of the budgets"
 check '[.baselines[].label] == ["ShuffleNetV2 x1", "MobileNetV2 x0.2"] and (.against | length) == 2' "$F/front.json"
 check '.record.verdict | test("picks within their budget")' "$F/stages/front.json"
-[ "$(tail -n +2 "$F/front.csv" | wc -l)" -eq 8 ] || fail "front.csv does not hold 2 picks, 4 random archs and 2 baselines"
+# Each budget's random archs are those its best.json counts: a budget whose
+# check moved B may find fewer than the preset's 2 within [0.95 T, T].
+randoms=$(jq -s 'map(.random_baseline.archs // 0) | add' "$F"/T*/best.json)
+[ "$(awk -F, 'NR > 1 && $NF == 1' "$F/front.csv" | wc -l)" -eq 2 ] || fail "front.csv does not mark 2 picks"
+[ "$(tail -n +2 "$F/front.csv" | wc -l)" -eq $((4 + randoms)) ] \
+  || fail "front.csv does not hold 2 picks, $randoms random archs and 2 baselines"
 grep -q "^\*\*Verdict: " "$F/front.md" || fail "front.md has no verdict line"
 # Its links to the budgets' reports resolve from front.md's own folder.
 for link in $(grep -o '](T[^)]*/report.md)' "$F/front.md" | sed 's/^](//; s/)$//'); do

@@ -151,6 +151,10 @@ void setup(CLI::App& app) {
                   "Re-rank the search's best N archs by a short stand-alone training (0 = take the search's pick)");
   cmd->add_option("--rerank-apart", p.rerank_apart, "Operators each re-ranking candidate differs from the others in")
       ->capture_default_str();
+  cmd->add_option("--rerank-random", p.rerank_random,
+                  "Re-ranking candidates drawn uniformly among the archs predicted within [0.95 T, T], beside the "
+                  "search's (0 = none)")
+      ->capture_default_str();
   add_train_options(cmd, &p.rerank_train, "rerank-");
   add_train_options(cmd, &p.retrain, "retrain-");
   cmd->add_option("--baseline-widths", p.baseline_widths, "Width factors of the uniform ShuffleNetV2 baselines")
@@ -193,6 +197,8 @@ void setup(CLI::App& app) {
     make_objective_for_budget(p.objective, 1.0);  // a bad --objective fails before any work
     if (p.method == "lightnas" || p.method == "surgenas") check_diff_options(p);
     HWNAS_CHECK(p.rerank >= 0, "--rerank must be 0 or more (got ", p.rerank, ")");
+    HWNAS_CHECK(p.rerank_random >= 0 && p.rerank_random <= 100, "--rerank-random must be in 0..100 (got ",
+                p.rerank_random, ")");
     HWNAS_CHECK(p.calibrate == 0 || p.calibrate >= 4, "--calibrate needs 0 (off) or at least 4 archs (got ",
                 p.calibrate, ")");
     HWNAS_CHECK(p.latency_check >= 0 && p.latency_check <= 100, "--latency-check must be in 0..100 (got ",

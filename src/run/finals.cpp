@@ -15,6 +15,7 @@
 #include "core/spaces/chain.h"
 #include "core/stats.h"
 #include "core/strings.h"
+#include "search/rerank.h"
 
 namespace hwnas {
 
@@ -61,23 +62,15 @@ Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string
 void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyModel& model, double T_ms, int n,
                        uint64_t seed) {
   Rng rng = derive_rng(seed, Stage::kSearch, 0x52414e44ULL);  // "RAND": a stream no search uses
-  std::vector<Arch> drawn;
-  // Uniform draws are cheap (a table sum each); near the ends of the space
-  // only one in 10^4 - 10^5 lands in the window.
-  const int max_draws = 2'000'000;
   int draws = 0;
-  for (; draws < max_draws && static_cast<int>(drawn.size()) < n; ++draws) {
-    const Arch a = space.canonical(space.sample(rng));
-    const double ms = model.predict_ms(a);
-    if (ms >= 0.95 * T_ms && ms <= T_ms && std::find(drawn.begin(), drawn.end(), a) == drawn.end()) drawn.push_back(a);
-  }
+  const std::vector<Arch> drawn = uniform_within(space, model, 0.95 * T_ms, T_ms, n, rng, &draws);
   // The finals come after the search's minutes: too few archs in the window
   // (a budget near the end of the space, or a B the latency check moved far
   // from the table's) shrinks the comparison instead of ending the run.
   if (static_cast<int>(drawn.size()) < n)
     std::fprintf(stderr, "hwnas: warning: --random-baseline: only %zu of %d uniform archs in %d draws are predicted "
                  "within [0.95 T, T] = [%.3f, %.3f] ms; the report compares the pick with those; a budget nearer the "
-                 "middle of the space draws them all\n", drawn.size(), n, max_draws, 0.95 * T_ms, T_ms);
+                 "middle of the space draws them all\n", drawn.size(), n, draws, 0.95 * T_ms, T_ms);
   else
     std::fprintf(stderr, "random baseline: %d archs predicted within [0.95 T, T] (%d uniform draws)\n", n, draws);
   for (size_t i = 0; i < drawn.size(); ++i)

@@ -88,8 +88,8 @@ class HsconasRun {
     search();
     choose_candidates();
     if (o_.widen) widen();
-    else if (o_.rerank > 1) time_candidates();
-    if (o_.rerank > 1) rerank();
+    else if (candidates_.size() > 1) time_candidates();
+    if (candidates_.size() > 1) rerank();
     retrain();
     measure();
     report();
@@ -357,15 +357,32 @@ class HsconasRun {
   }
 
   // ------------------------------------------------------ the candidates
-  /// The archs that go on: the re-ranking's candidates, or the pick alone,
-  /// with their latency: predicted, or measured by time_candidates().
+  /// The archs that go on: the re-ranking's candidates (the search's best,
+  /// then uniform draws), or the pick alone, with their latency: predicted,
+  /// or measured by time_candidates().
   void choose_candidates() {
     if (o_.rerank > 1)
       for (int i : rerank_candidates(history_, o_.rerank, o_.rerank_apart)) candidates_.push_back(history_.at(i));
     else
       candidates_.push_back(history_.at(best_i_));
+    uniform_.assign(candidates_.size(), false);
+    if (o_.rerank_random > 0) {
+      // Drawn from the whole space, as the random baseline's are (the shrunk
+      // one fixes layers by the supernet), on a stream of their own: none is
+      // one of the baseline's archs by construction.
+      Rng rng = derive_rng(o_.common.exec.seed, Stage::kSearch, 0x52455241ULL);  // "RERA"
+      int draws = 0;
+      const std::vector<Arch> drawn = uniform_within(space_, *search_latency_, 0.95 * T_, T_, o_.rerank_random, rng, &draws);
+      std::fprintf(stderr, "re-ranking: %zu uniform candidate%s predicted within [0.95 T, T] (%d draws)\n",
+                   drawn.size(), drawn.size() == 1 ? "" : "s", draws);
+      for (const Arch& a : drawn) candidates_.push_back(score(a)), uniform_.push_back(true);
+    }
     for (const SearchRecord& c : candidates_) latency_ms_.push_back(c.latency_ms);
   }
+
+  /// The space candidate i is widened in: the shrunk one, or the whole one
+  /// for a uniform draw (it may use ops the shrinking dropped).
+  const SearchSpace& space_of(size_t i) const { return uniform_[i] ? space_ : *searched_; }
 
   void time_candidates() {
     if (o_.latency_check == 0) return;
@@ -387,7 +404,7 @@ class HsconasRun {
         if (o_.latency_check > 0) {
           widen_timed(i);
         } else {
-          candidates_[i] = score(widen_to_budget(*searched_, candidates_[i].arch, *search_latency_, T_));
+          candidates_[i] = score(widen_to_budget(space_of(i), candidates_[i].arch, *search_latency_, T_));
           latency_ms_[i] = candidates_[i].latency_ms;
         }
       }
@@ -426,7 +443,7 @@ class HsconasRun {
     std::vector<Arch> tried = {original};
     for (int t = 1; t <= kWidenTries; ++t) {
       const AnchoredLatency model(*search_latency_, original, original_ms, scale);
-      const Arch w = space_.canonical(widen_to_budget(*searched_, original, model, aim));
+      const Arch w = space_.canonical(widen_to_budget(space_of(i), original, model, aim));
       if (std::find(tried.begin(), tried.end(), w) != tried.end()) break;  // nothing new fits
       tried.push_back(w);
       const double ms = check_latencies({w})[0];
@@ -461,13 +478,16 @@ class HsconasRun {
   void rerank() {
     TrainOptions rr = o_.rerank_train;
     rr.seed = o_.common.exec.seed;
-    stages_.run("rerank", str_cat("re-rank the search's best ", candidates_.size(), " archs by stand-alone training"),
-                json{{"candidates", o_.rerank}, {"apart", o_.rerank_apart}, {"training", train_settings(rr)}}, [&] {
+    const size_t from_search = std::count(uniform_.begin(), uniform_.end(), false);
+    stages_.run("rerank", str_cat("re-rank ", candidates_.size(), " archs by stand-alone training: the search's best ",
+                                  from_search, ", ", candidates_.size() - from_search, " uniform within [0.95 T, T]"),
+                json{{"candidates", o_.rerank}, {"apart", o_.rerank_apart}, {"uniform", o_.rerank_random},
+                     {"training", train_settings(rr)}}, [&] {
       for (size_t i = 0; i < candidates_.size(); ++i) {
         const SearchRecord& c = candidates_[i];
-        std::fprintf(stderr, "candidate %zu (supernet %.2f%%, %.3f ms): %s\n", i + 1, c.accuracy, c.latency_ms,
-                     c.arch_text.c_str());
-        reranked_.push_back({c, std::nan(""), latency_ms_[i], std::nan("")});
+        std::fprintf(stderr, "candidate %zu (%s, supernet %.2f%%, %.3f ms): %s\n", i + 1,
+                     uniform_[i] ? "uniform" : "search", c.accuracy, c.latency_ms, c.arch_text.c_str());
+        reranked_.push_back({c, std::nan(""), latency_ms_[i], std::nan(""), false, uniform_[i]});
       }
       run_jobs(static_cast<int>(candidates_.size()), o_.common.exec.resolved_jobs(), [&](int i) {
         const RetrainResult r = retrain_stage(*ws_, candidates_[i].arch, rr, str_cat("rerank_", i + 1), o_.resume,
@@ -484,12 +504,14 @@ class HsconasRun {
       reranked_[pick_].chosen = true;
       write_rerank_csv();
       std::fprintf(stderr, "re-ranking picks candidate %d%s\n", pick_ + 1,
-                   (o_.widen ? widened_[pick_].original : candidates_[pick_]).arch_text == history_.at(best_i_).arch_text
+                   uniform_[pick_] ? ", a uniform draw"
+                   : (o_.widen ? widened_[pick_].original : candidates_[pick_]).arch_text == history_.at(best_i_).arch_text
                        ? ", the search's own pick" : "");
       json rows = json::array();
       for (const RerankRow& r : reranked_)
         rows.push_back({{"arch", r.candidate.arch_text}, {"standalone_search_valid_accuracy", r.standalone_accuracy},
-                        {"latency_ms", r.latency_ms}, {"score", r.score}, {"chosen", r.chosen}});
+                        {"latency_ms", r.latency_ms}, {"score", r.score}, {"chosen", r.chosen},
+                        {"from", r.uniform ? "uniform" : "search"}});
       return json{{"candidates", rows}, {"pick", pick_ + 1}};
     });
   }
@@ -570,6 +592,7 @@ class HsconasRun {
   /// it decides by), and as timed.
   json measured_cache_ = json::object(), measured_raw_ = json::object(), rounds_ = json::array();
   std::vector<SearchRecord> candidates_;
+  std::vector<bool> uniform_;  ///< per candidate: a uniform draw (--rerank-random), not the search's
   std::vector<double> latency_ms_;
   std::vector<WidenRow> widened_;
   std::vector<RerankRow> reranked_;

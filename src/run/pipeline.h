@@ -102,10 +102,16 @@ struct PipelineOptions {
   /// by over 2.5% is widened again from the original with B refitted on it.
   bool widen = false;
   // Re-ranking (not in HSCoNAS): the search's best `rerank` candidates, at
-  // least `rerank_apart` operators from each other, trained stand-alone on
-  // search-train and scored on search-valid; the objective picks among them.
-  int rerank = 0;              ///< candidates; 0 or 1 = take the search's pick
+  // least `rerank_apart` operators from each other, and `rerank_random` archs
+  // drawn uniformly among those predicted within [0.95 T, T], trained
+  // stand-alone on search-train and scored on search-valid; the objective
+  // picks among them.
+  int rerank = 0;              ///< the search's candidates; 0 or 1 = its pick alone
   int rerank_apart = 3;
+  /// Uniform candidates beside the search's: at the default's training scale
+  /// the supernet ranks no better than chance near T, and a short
+  /// stand-alone training ranks better (docs/benchmarks/pipeline.md).
+  int rerank_random = 0;
   TrainOptions rerank_train;
   // Retraining and baselines
   TrainOptions retrain;

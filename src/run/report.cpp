@@ -301,7 +301,10 @@ void write_report(const RunDir& run, const ReportInput& in) {
   if (!in.method_section.empty()) md << "\n" << in.method_section;
 
   if (!in.rerank.empty()) {
-    md << "\n## Re-ranking\n\nThe search's best candidates, each trained stand-alone (" << in.rerank_training
+    md << "\n## Re-ranking\n\nThe search's best candidates"
+       << (std::any_of(in.rerank.begin(), in.rerank.end(), [](const RerankRow& r) { return r.uniform; })
+               ? " and archs drawn uniformly among those predicted within [0.95 T, T] (*uniform*)" : "")
+       << ", each trained stand-alone (" << in.rerank_training
        << ") and scored on search-valid; the objective with that accuracy and the "
        << (in.latency_check.empty() ? "predicted" : "measured (latency check)")
        << " latency picks the network above (`rerank.csv`).\n\n"
@@ -312,7 +315,7 @@ void write_report(const RunDir& run, const ReportInput& in) {
       const RerankRow& r = in.rerank[i];
       const SearchRecord& c = r.candidate;
       const std::string b = r.chosen ? "**" : "";
-      md << "| " << i + 1 << " | `" << c.arch_text << "` | " << fmt(c.accuracy) << "% | " << fmt(c.score) << " | "
+      md << "| " << i + 1 << (r.uniform ? " *uniform*" : "") << " | `" << c.arch_text << "` | " << fmt(c.accuracy) << "% | " << fmt(c.score) << " | "
          << fmt(r.latency_ms, 3) << " ms | " << b << fmt(r.standalone_accuracy) << "%" << b << " | " << b
          << fmt(r.score) << b << " |\n";
     }

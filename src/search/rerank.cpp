@@ -38,6 +38,19 @@ std::vector<int> rerank_candidates(const History& h, int k, int min_apart) {
   return picked;
 }
 
+std::vector<Arch> uniform_within(const SearchSpace& space, const LatencyModel& model, double lo_ms, double hi_ms,
+                                 int n, Rng& rng, int* draws, int max_draws) {
+  std::vector<Arch> out;
+  int d = 0;
+  for (; d < max_draws && static_cast<int>(out.size()) < n; ++d) {
+    const Arch a = space.canonical(space.sample(rng));
+    const double ms = model.predict_ms(a);
+    if (ms >= lo_ms && ms <= hi_ms && std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
+  }
+  if (draws) *draws = d;
+  return out;
+}
+
 int pick_by_objective(const std::vector<double>& accuracy, const std::vector<double>& latency_ms,
                       const Objective& objective) {
   HWNAS_ASSERT(!accuracy.empty() && accuracy.size() == latency_ms.size());

@@ -7,6 +7,9 @@
 
 #include <vector>
 
+#include "core/latency_model.h"
+#include "core/rng.h"
+#include "core/search_space.h"
 #include "search/objective.h"
 #include "search/strategy.h"
 
@@ -20,6 +23,14 @@ int operators_apart(const Arch& a, const Arch& b);
 /// pick; when too few are that far apart, the next best feasible records
 /// fill the rest. With no feasible record, the best-scoring ones.
 std::vector<int> rerank_candidates(const History& h, int k, int min_apart);
+
+/// Up to `n` distinct archs drawn uniformly from `space` (canonical) among
+/// those `model` predicts within [lo_ms, hi_ms], in at most `max_draws`
+/// draws: a table sum each, and near the ends of the space only one in
+/// 10^4 - 10^5 lands in a 5% window. `draws` receives how many were made.
+/// The random baseline's archs, and the re-ranking's uniform candidates.
+std::vector<Arch> uniform_within(const SearchSpace& space, const LatencyModel& model, double lo_ms, double hi_ms,
+                                 int n, Rng& rng, int* draws = nullptr, int max_draws = 2'000'000);
 
 /// Index of the candidate that the objective picks given each one's
 /// accuracy and latency: the best score among those within the budget, or

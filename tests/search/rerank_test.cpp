@@ -71,5 +71,40 @@ TEST(Rerank, PickScoresAccuracyWithLatencyPreferringTheBudget) {
   EXPECT_EQ(pick_by_objective({82.0, 81.0}, {6.0, 5.1}, *f), 1);
 }
 
+/// Latency: 0.1 ms per unit of each layer's operator and width indices.
+class IndexLatency : public LatencyModel {
+ public:
+  double predict_ms(const Arch& a) const override {
+    double ms = 0;
+    for (const Gene& g : a.genes) ms += 0.1 * (g.op + g.width);
+    return ms;
+  }
+  std::string describe() const override { return "index"; }
+};
+
+TEST(Rerank, UniformDrawsAreDistinctCanonicalWithinTheWindowAndSeeded) {
+  auto space = make_space("hsconas");
+  const IndexLatency latency;
+  // The middle of the space: a 5% window around the mean of uniform draws.
+  Rng probe(7);
+  double mean = 0;
+  for (int i = 0; i < 200; ++i) mean += latency.predict_ms(space->canonical(space->sample(probe))) / 200;
+  Rng rng(1), again(1);
+  int draws = 0;
+  const std::vector<Arch> drawn = uniform_within(*space, latency, 0.95 * mean, mean, 6, rng, &draws);
+  ASSERT_EQ(drawn.size(), 6u);
+  EXPECT_GE(draws, 6);
+  for (size_t i = 0; i < drawn.size(); ++i) {
+    EXPECT_EQ(space->canonical(drawn[i]), drawn[i]);
+    EXPECT_GE(latency.predict_ms(drawn[i]), 0.95 * mean);
+    EXPECT_LE(latency.predict_ms(drawn[i]), mean);
+    for (size_t j = 0; j < i; ++j) EXPECT_FALSE(drawn[i] == drawn[j]) << i << " and " << j;
+  }
+  EXPECT_EQ(uniform_within(*space, latency, 0.95 * mean, mean, 6, again), drawn);
+  // A window no arch reaches: none, after every draw allowed.
+  EXPECT_TRUE(uniform_within(*space, latency, 1e6, 2e6, 3, rng, &draws, 500).empty());
+  EXPECT_EQ(draws, 500);
+}
+
 }  // namespace
 }  // namespace hwnas

@@ -152,8 +152,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--rerank-apart", p.rerank_apart, "Operators each re-ranking candidate differs from the others in")
       ->capture_default_str();
   cmd->add_option("--rerank-random", p.rerank_random,
-                  "Re-ranking candidates drawn uniformly among the archs predicted within [0.95 T, T], beside the "
-                  "search's (0 = none)")
+                  "Re-ranking candidates drawn uniformly among the archs predicted within [0.90 T, 0.95 T] and "
+                  "widened to T (with --widen; else [0.95 T, T]), beside the search's (0 = none)")
       ->capture_default_str();
   add_train_options(cmd, &p.rerank_train, "rerank-");
   add_train_options(cmd, &p.retrain, "retrain-");

@@ -103,7 +103,8 @@ struct PipelineOptions {
   bool widen = false;
   // Re-ranking (not in HSCoNAS): the search's best `rerank` candidates, at
   // least `rerank_apart` operators from each other, and `rerank_random` archs
-  // drawn uniformly among those predicted within [0.95 T, T], trained
+  // drawn uniformly among those predicted within [0.90 T, 0.95 T] (widened
+  // to T after; [0.95 T, T] without widening), trained
   // stand-alone on search-train and scored on search-valid; the objective
   // picks among them.
   int rerank = 0;              ///< the search's candidates; 0 or 1 = its pick alone

@@ -303,7 +303,7 @@ void write_report(const RunDir& run, const ReportInput& in) {
   if (!in.rerank.empty()) {
     md << "\n## Re-ranking\n\nThe search's best candidates"
        << (std::any_of(in.rerank.begin(), in.rerank.end(), [](const RerankRow& r) { return r.uniform; })
-               ? " and archs drawn uniformly among those predicted within [0.95 T, T] (*uniform*)" : "")
+               ? " and archs drawn uniformly among those predicted a little under T (*uniform*)" : "")
        << ", each trained stand-alone (" << in.rerank_training
        << ") and scored on search-valid; the objective with that accuracy and the "
        << (in.latency_check.empty() ? "predicted" : "measured (latency check)")

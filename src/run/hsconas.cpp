@@ -369,10 +369,10 @@ class HsconasRun {
     if (o_.rerank_random > 0) {
       // Drawn from the whole space, as the random baseline's are (the shrunk
       // one fixes layers by the supernet), on a stream of their own: none is
-      // one of the baseline's archs by construction. Widening fills them to
-      // the budget as timed, so they are drawn under it: drawn within
-      // [0.95 T, T], two of three timed over T less the room a second timing
-      // needs, and no step narrows an arch.
+      // one of the baseline's archs by construction. With widening they are
+      // drawn under T and widened to it as timed: drawn within [0.95 T, T],
+      // 4 of 6 timed over the aim (T less the room a second timing needs),
+      // and widening never narrows an arch.
       const double lo = o_.widen ? 0.90 : 0.95, hi = o_.widen ? 0.95 : 1.0;
       Rng rng = derive_rng(o_.common.exec.seed, Stage::kSearch, 0x52455241ULL);  // "RERA"
       int draws = 0;

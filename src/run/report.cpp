@@ -315,8 +315,8 @@ void write_report(const RunDir& run, const ReportInput& in) {
       const RerankRow& r = in.rerank[i];
       const SearchRecord& c = r.candidate;
       const std::string b = r.chosen ? "**" : "";
-      md << "| " << i + 1 << (r.uniform ? " *uniform*" : "") << " | `" << c.arch_text << "` | " << fmt(c.accuracy) << "% | " << fmt(c.score) << " | "
-         << fmt(r.latency_ms, 3) << " ms | " << b << fmt(r.standalone_accuracy) << "%" << b << " | " << b
+      md << "| " << i + 1 << (r.uniform ? " *uniform*" : "") << " | `" << c.arch_text << "` | " << fmt(c.accuracy)
+         << "% | " << fmt(c.score) << " | " << fmt(r.latency_ms, 3) << " ms | " << b << fmt(r.standalone_accuracy) << "%" << b << " | " << b
          << fmt(r.score) << b << " |\n";
     }
   }

@@ -72,7 +72,7 @@ struct RerankRow {
   double latency_ms = 0;           ///< what it was scored with: measured by the latency check, else predicted
   double score = 0;                ///< the objective with that accuracy and latency
   bool chosen = false;             ///< the re-ranking's pick
-  bool uniform = false;            ///< drawn uniformly within [0.95 T, T], not by the search
+  bool uniform = false;            ///< drawn uniformly near T (--rerank-random), not by the search
 };
 
 /// One arch of the widening stage (search/widen.h).

@@ -443,6 +443,7 @@ class HsconasRun {
     const double aim = widen_aim();
     const Arch original = space_.canonical(widened_[i].original.arch);
     const double original_ms = check_latencies({original})[0];
+    write_latency_check();  // a resumed run reads this timing back, whether or not a try follows
     Arch kept = original;
     double kept_ms = original_ms, scale = 1;
     std::vector<Arch> tried = {original};

@@ -109,7 +109,8 @@ for f in lut.json baseline_shufflenetv2_w1.pt baseline_mobilenetv2_w0.2.pt; do
 done
 [ -s "$R2/report.md" ] || fail "run --reuse wrote no report"
 # widen.csv: candidate,predicted_ms,mean_width,widened_predicted_ms,widened_mean_width,measured_ms,chosen,...
-# (the uniform candidate only when the moved B leaves one within [0.95 T, T])
+# (the uniform candidate only when the moved B leaves one within [0.90 T, 0.95 T],
+# its window with --widen)
 candidates=$(jq '.record.candidates | length' "$R2/stages/rerank.json")
 [ "$candidates" -ge 2 ] && [ "$(tail -n +2 "$R2/widen.csv" | wc -l)" -eq "$candidates" ] \
   || fail "widen.csv does not hold the $candidates candidates"

@@ -241,7 +241,7 @@ class DominoRun {
     }
     json stored = run_.has("latency_check.json") ? json::parse(run_.read("latency_check.json")) : json::object();
     const std::vector<double> ms = time_for_check(*make_fresh_process_target(o_.target, o_.token), space_, *hw_.lut,
-                                                  o_, cands, &stored["measured"], &stored["measured_raw"]);
+                                                  o_, cands, &stored, hw_.latency.get());
     int chosen = -1, fastest = 0;
     json rows = json::array();
     for (size_t i = 0; i < cands.size(); ++i) {

@@ -181,8 +181,8 @@ class HsconasRun {
     strategy_ = make_strategy(o_.strategy);
     if (run_.has("latency_check.json")) {
       const json stored = json::parse(run_.read("latency_check.json"));
-      measured_cache_ = stored.value("measured", json::object());
-      measured_raw_ = stored.value("measured_raw", json::object());
+      for (const char* key : {"measured", "measured_raw", "retimed"})
+        if (stored.contains(key)) timings_[key] = stored[key];
     }
     stages_.run("search", "search: " + strategy_->describe(),
                 json{{"strategy", o_.strategy}, {"objective", objective_->describe()}, {"calibrate", o_.calibrate},
@@ -288,11 +288,10 @@ class HsconasRun {
   }
 
   void write_latency_check() {
-    run_.write("latency_check.json", json{{"budget_ms", T_},
-                                          {"rounds", rounds_},
-                                          {"measured", measured_cache_},
-                                          {"measured_raw", measured_raw_}}
-                                         .dump(2));
+    json out = timings_;
+    out["budget_ms"] = T_;
+    out["rounds"] = rounds_;
+    run_.write("latency_check.json", out.dump(2));
   }
 
   /// End-to-end latency of each of `archs` on the target, for the latency
@@ -301,7 +300,7 @@ class HsconasRun {
   /// at the table's speed as the measure stage's are. Timings are kept in
   /// latency_check.json for --resume.
   std::vector<double> check_latencies(const std::vector<Arch>& archs) {
-    return time_for_check(*timer_, space_, *lut_, o_, archs, &measured_cache_, &measured_raw_);
+    return time_for_check(*timer_, space_, *lut_, o_, archs, &timings_, search_latency_.get());
   }
 
   /// Trains o.calibrate archs near the budget stand-alone (scored on
@@ -555,7 +554,8 @@ class HsconasRun {
     write_widen_csv();
     finals_ = make_finals(space_, candidates_[pick_].arch, "searched (HSCoNAS)", o_.baseline_widths, o_.mbv2_widths);
     const std::string pick_text = space_.format(candidates_[pick_].arch);
-    if (measured_cache_.contains(pick_text)) finals_.nets.front().checked_ms = measured_cache_[pick_text].get<double>();
+    const json& checked = timings_["measured"];
+    if (checked.contains(pick_text)) finals_.nets.front().checked_ms = checked[pick_text].get<double>();
     if (o_.random_baseline > 0)
       add_random_finals(&finals_, space_, *search_latency_, T_, o_.random_baseline, o_.common.exec.seed);
     retrain_finals_stage(stages_, *ws_, o_, &finals_.nets);
@@ -594,9 +594,10 @@ class HsconasRun {
   int checked_pick_ = -1;  ///< the latency check's pick, an index into the history
   int best_i_ = -1;
   std::string calibration_line_, latency_check_line_;
-  /// The check's timings by arch text, at the table's machine speed (what
-  /// it decides by), and as timed.
-  json measured_cache_ = json::object(), measured_raw_ = json::object(), rounds_ = json::array();
+  /// The check's timings by arch text (latency_check.json, time_for_check):
+  /// "measured" at the table's machine speed (what it decides by),
+  /// "measured_raw" as timed, "retimed" those timed twice.
+  json timings_ = {{"measured", json::object()}, {"measured_raw", json::object()}}, rounds_ = json::array();
   std::vector<SearchRecord> candidates_;
   std::vector<bool> uniform_;  ///< per candidate: a uniform draw (--rerank-random), not the search's
   std::vector<double> latency_ms_;

@@ -173,8 +173,37 @@ json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* ne
   longer.repetitions = std::max(opt.repetitions, 11);  // final numbers: more repetitions
   // A resumed run takes what it measured as it is.
   std::optional<Measurement> m = cache.get(target, pairs);
+  json again_rows = json::array();
   if (!m) {
     m = measure_settled(target, pairs, reference, longer, 3, "measure");
+    // A net timed over twice a second timing's room (kRepeatability) from
+    // its latency check is timed once more, and the better timing kept by
+    // the one rule (better_timing: steady, nearest the reference speed),
+    // not the nearer to the check: one pick measured 5.7% over its check
+    // while the reference ran 1.245x slow.
+    std::vector<SpaceArch> again;
+    std::vector<size_t> again_of;
+    for (size_t i = 0; i < nets->size(); ++i) {
+      const double checked = (*nets)[i].checked_ms;
+      if (!std::isnan(checked) && std::fabs(m->ms(i, opt.statistic) / checked - 1) > 2 * kRepeatability)
+        again.push_back(pairs[i]), again_of.push_back(i);
+    }
+    if (!again.empty()) {
+      std::fprintf(stderr, "measure: %zu net%s timed over %.0f%% from the latency check; timing again\n", again.size(),
+                   again.size() == 1 ? "" : "s", 200 * kRepeatability);
+      const Measurement m2 = measure_settled(target, again, reference, longer, 3, "measure");
+      for (size_t j = 0; j < again.size(); ++j) {
+        ScaledTiming& first = m->nets[again_of[j]];
+        const ScaledTiming& second = m2.nets[j];
+        const bool kept_second = &better_timing(first, second, opt.statistic) == &second;
+        again_rows.push_back({{"name", (*nets)[again_of[j]].name}, {"first_ms", first.timing.value_ms(opt.statistic)},
+                              {"again_ms", second.timing.value_ms(opt.statistic)}, {"kept", kept_second ? "again" : "first"}});
+        std::fprintf(stderr, "measure: %s timed %.3f ms, again %.3f ms; keeping the %s\n",
+                     (*nets)[again_of[j]].label.c_str(), first.timing.value_ms(opt.statistic),
+                     second.timing.value_ms(opt.statistic), kept_second ? "second" : "first");
+        if (kept_second) first = second;
+      }
+    }
     cache.put(target, pairs, *m);
   }
   *drift = m->drift();
@@ -199,6 +228,7 @@ json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* ne
               {"speed_reference", reference.empty() ? json() : json(reference.space->format(reference.arch))},
               {"nets", rows},
               {"drift_since_profile", number_or_null(m->drift())},
+              {"timed_again", again_rows},
               {"unsettled", m->unsettled}};
 }
 

@@ -87,6 +87,20 @@ TEST(Measurer, TimingsOnASlowerMachineReadAtTheTablesSpeed) {
   EXPECT_EQ(target.arch_calls, 2 * static_cast<int>(n.nets.size()) + 1);
 }
 
+TEST(Measurer, ASlowdownThatLastsIsScaledAfterOneMoreAttempt) {
+  // 1.3x slow throughout: the second attempt (5 s later) reads the same
+  // speed, so a third would not ease it.
+  ShiftingTarget target(*make_space(kSpace), [](int) { return 1.3; });
+  Nets n(target);
+  ProfileOptions opt;
+  opt.statistic = Statistic::kMin;
+  const Measurement m = measure_settled(target, n.nets, n.reference, opt, 1, "test", 3);
+  EXPECT_TRUE(m.unsettled.empty()) << m.unsettled;
+  EXPECT_EQ(target.arch_calls, 2 * (2 * static_cast<int>(n.nets.size()) + 1));
+  for (size_t i = 0; i < n.nets.size(); ++i)
+    EXPECT_NEAR(m.ms(i, opt.statistic), target.true_ms(*n.space, n.nets[i].second), 1e-9);
+}
+
 TEST(Measurer, ASpeedChangeInsideABracketIsTimedAgain) {
   // Calls: ref 0, net1 1, ref 2, net2 3, ref 4, ... The machine runs 1.5x
   // slower from call 4 on, so net 2 (call 3, fast) sits between a fast and a

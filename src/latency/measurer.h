@@ -101,10 +101,10 @@ struct Measurement {
 /// net has no steady timing, or the reference runs over 5% slower than at
 /// profiling (scaling is least exact then) and, after the first attempt,
 /// at least 2 points less slow than at the attempt before (else the
-/// slowdown lasts longer than waiting helps), or a net's repetitions spread far above
-/// their minimum (disturbed()) while some minimum still dropped by 2% since
-/// the attempt before, wait 5 s and time every net again; at most
-/// `attempts` in all.
+/// slowdown lasts longer than waiting helps), or a net's repetitions
+/// spread far above their minimum (disturbed()) while some minimum still
+/// dropped by 2% since the attempt before, wait 5 s and time every net
+/// again; at most `attempts` in all.
 Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, const SpeedReference& reference,
                             const ProfileOptions& opt, int rounds, const std::string& what, int attempts = 3);
 

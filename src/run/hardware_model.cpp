@@ -100,12 +100,14 @@ std::vector<double> time_for_check(Target& timer, const SearchSpace& space, cons
                    format_ratio(1 + m.drift()).c_str());
     std::vector<SpaceArch> again;
     std::vector<size_t> again_of;
+    std::vector<double> again_predicted;
     for (size_t i = 0; i < todo.size(); ++i) {
       const std::string text = space.format(todo[i].second);
       raw[text] = m.raw_ms(i, s);
       measured[text] = m.ms(i, s);
-      if (expected != nullptr && m.ms(i, s) > (1 + kRetimeOver) * expected->predict_ms(todo[i].second))
-        again.push_back(todo[i]), again_of.push_back(i);
+      const double predicted = expected != nullptr ? expected->predict_ms(todo[i].second) : std::nan("");
+      if (m.ms(i, s) > (1 + kRetimeOver) * predicted)  // false when NaN: no model
+        again.push_back(todo[i]), again_of.push_back(i), again_predicted.push_back(predicted);
     }
     if (!again.empty()) {
       std::fprintf(stderr, "latency check: %zu arch%s timed over %.0f%% above %s prediction; timing again\n",
@@ -115,7 +117,7 @@ std::vector<double> time_for_check(Target& timer, const SearchSpace& space, cons
       for (size_t j = 0; j < again.size(); ++j) {
         const size_t i = again_of[j];
         const std::string text = space.format(again[j].second);
-        const double predicted = expected->predict_ms(again[j].second), first = m.ms(i, s), second = m2.ms(j, s);
+        const double predicted = again_predicted[j], first = m.ms(i, s), second = m2.ms(j, s);
         std::fprintf(stderr, "latency check: predicted %.3f ms, timed %.3f ms, again %.3f ms; keeping %.3f ms\n",
                      predicted, first, second, std::min(first, second));
         retimed[text] = {{"predicted_ms", predicted}, {"first_ms", first}, {"again_ms", second}};

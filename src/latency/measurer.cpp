@@ -1,6 +1,7 @@
 #include "latency/measurer.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <unistd.h>
@@ -84,12 +85,17 @@ double Measurement::drift() const {
 }
 
 Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, const SpeedReference& reference,
-                            const ProfileOptions& opt, int rounds, const std::string& what, int attempts) {
+                            const ProfileOptions& opt, int rounds, const std::string& what, int attempts,
+                            LastingSlowdown* lasting) {
   HWNAS_CHECK(attempts >= 1 && rounds >= 1, what, ": at least one attempt and one round");
   const SpaceArch ref{reference.space, reference.arch};
   Measurement m;
   std::vector<Timing> before;
-  double before_drift = std::nan("");
+  const auto now_s = [] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+  };
+  double before_drift =
+      lasting != nullptr && now_s() - lasting->at_s < LastingSlowdown::kKeepsS ? lasting->drift : std::nan("");
   for (int attempt = 0; attempt < attempts; ++attempt) {
     if (attempt > 0) {
       std::fprintf(stderr, "%s: %s; timing again in 5 s\n", what.c_str(), m.unsettled.c_str());
@@ -134,6 +140,7 @@ Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, 
       if (m.drift() > 0.05)
         std::fprintf(stderr, "%s: the speed reference stays %s its time at profiling; the timings are scaled to it\n",
                      what.c_str(), format_ratio(1 + m.drift()).c_str());
+      if (lasting != nullptr) *lasting = {m.drift() > 0.05 ? m.drift() : std::nan(""), now_s()};
       break;
     }
     before_drift = m.drift();

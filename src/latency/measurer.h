@@ -95,6 +95,18 @@ struct Measurement {
   double raw_ms(size_t i, Statistic s) const { return nets[i].raw.value_ms(s); }
 };
 
+/// What one measurement leaves for the next of a run: a slowdown that an
+/// attempt 5 s later did not ease. Seconds later the machine is still in
+/// it (a default run's widening, 14 timings on a host steady at 1.05 -
+/// 1.08x slow, waited 5 s before each: 139 s, against 22 s on a quiet
+/// host), so the next measurement does not wait for it again.
+struct LastingSlowdown {
+  double drift = std::nan("");  ///< the reference's slowdown then (NaN: none seen)
+  double at_s = 0;              ///< when, in seconds of a steady clock
+  /// How long a lasting slowdown is assumed to stay.
+  static constexpr double kKeepsS = 60;
+};
+
 /// The rule: time the nets bracketed by the reference in `rounds` passes,
 /// alternately forward and in reverse (a burst of load lasts seconds, longer
 /// than one net), each net keeping its best timing (better_timing). When a
@@ -104,9 +116,12 @@ struct Measurement {
 /// slowdown lasts longer than waiting helps), or a net's repetitions
 /// spread far above their minimum (disturbed()) while some minimum still
 /// dropped by 2% since the attempt before, wait 5 s and time every net
-/// again; at most `attempts` in all.
+/// again; at most `attempts` in all. With `lasting`, a slowdown it noted
+/// under LastingSlowdown::kKeepsS ago counts as the attempt before, and a
+/// slowdown that lasts is noted in it for the next measurement.
 Measurement measure_settled(Target& target, const std::vector<SpaceArch>& nets, const SpeedReference& reference,
-                            const ProfileOptions& opt, int rounds, const std::string& what, int attempts = 3);
+                            const ProfileOptions& opt, int rounds, const std::string& what, int attempts = 3,
+                            LastingSlowdown* lasting = nullptr);
 
 /// Times `archs` into lut->archs at the table's speed: each one the table
 /// lacks (each one, without `reuse`) bracketed by the reference, forward and

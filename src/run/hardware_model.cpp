@@ -81,7 +81,8 @@ HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const
 }
 
 std::vector<double> time_for_check(Target& timer, const SearchSpace& space, const Lut& lut, const PipelineOptions& o,
-                                   const std::vector<Arch>& archs, json* stored, const LatencyModel* expected) {
+                                   const std::vector<Arch>& archs, json* stored, const LatencyModel* expected,
+                                   LastingSlowdown* lasting) {
   json& measured = (*stored)["measured"];
   json& raw = (*stored)["measured_raw"];
   if (measured.is_null()) measured = json::object();
@@ -94,7 +95,7 @@ std::vector<double> time_for_check(Target& timer, const SearchSpace& space, cons
   if (!todo.empty()) {
     std::fprintf(stderr, "latency check: timing %zu new of %zu archs on %s\n", todo.size(), archs.size(),
                  timer.info().id().c_str());
-    const Measurement m = measure_settled(timer, todo, reference, o.profile, 2, "latency check");
+    const Measurement m = measure_settled(timer, todo, reference, o.profile, 2, "latency check", 3, lasting);
     if (!std::isnan(m.drift()))
       std::fprintf(stderr, "latency check: the speed reference took %s its time at profiling (median)\n",
                    format_ratio(1 + m.drift()).c_str());
@@ -112,7 +113,7 @@ std::vector<double> time_for_check(Target& timer, const SearchSpace& space, cons
     if (!again.empty()) {
       std::fprintf(stderr, "latency check: %zu arch%s timed over %.0f%% above %s prediction; timing again\n",
                    again.size(), again.size() == 1 ? "" : "s", 100 * kRetimeOver, again.size() == 1 ? "its" : "their");
-      const Measurement m2 = measure_settled(timer, again, reference, o.profile, 2, "latency check");
+      const Measurement m2 = measure_settled(timer, again, reference, o.profile, 2, "latency check", 3, lasting);
       json& retimed = (*stored)["retimed"];
       for (size_t j = 0; j < again.size(); ++j) {
         const size_t i = again_of[j];

@@ -16,6 +16,8 @@
 
 namespace hwnas {
 
+struct LastingSlowdown;
+
 struct HardwareModel {
   std::unique_ptr<Lut> lut;
   std::unique_ptr<LutBiasModel> latency;  ///< LUT + the table's B
@@ -46,10 +48,11 @@ inline constexpr double kRetimeOver = 0.15;
 /// maps latency_check.json keeps for --resume. With `expected`, an arch
 /// timed over kRetimeOver above its prediction is timed once more and the
 /// lower timing kept (load only ever slows a net), both written to
-/// (*stored)["retimed"].
+/// (*stored)["retimed"]. `lasting` carries a lasting slowdown from one
+/// call to the next (measure_settled).
 std::vector<double> time_for_check(Target& timer, const SearchSpace& space, const Lut& lut, const PipelineOptions& o,
                                    const std::vector<Arch>& archs, nlohmann::json* stored,
-                                   const LatencyModel* expected);
+                                   const LatencyModel* expected, LastingSlowdown* lasting = nullptr);
 
 /// The finals of a method on a profiled space: its `pick` as `label`, the
 /// baselines of make_finals, and o.random_baseline archs drawn within

@@ -300,7 +300,7 @@ class HsconasRun {
   /// at the table's speed as the measure stage's are. Timings are kept in
   /// latency_check.json for --resume.
   std::vector<double> check_latencies(const std::vector<Arch>& archs) {
-    return time_for_check(*timer_, space_, *lut_, o_, archs, &timings_, search_latency_.get());
+    return time_for_check(*timer_, space_, *lut_, o_, archs, &timings_, search_latency_.get(), &slowdown_);
   }
 
   /// Trains o.calibrate archs near the budget stand-alone (scored on
@@ -577,6 +577,7 @@ class HsconasRun {
   EvalCache cache_;
   std::unique_ptr<Target> target_;  ///< profiles ops in this process, before any training
   std::unique_ptr<Target> timer_;   ///< times whole networks in a fresh process
+  LastingSlowdown slowdown_;        ///< timer_'s machine, from one check timing to the next
   std::unique_ptr<Lut> lut_;
   std::unique_ptr<LutBiasModel> latency_;         ///< the table's B
   std::unique_ptr<LutBiasModel> search_latency_;  ///< the table's B, or B refitted by the latency check

@@ -89,11 +89,25 @@ TEST(Measurer, TimingsOnASlowerMachineReadAtTheTablesSpeed) {
   // With 3 attempts allowed: the second (5 s later) reads the same
   // slowdown, so a third would not ease it, and the timings are scaled.
   target.arch_calls = 0;
-  const Measurement lasting = measure_settled(target, n.nets, n.reference, opt, 1, "test", 3);
+  LastingSlowdown slow;
+  const Measurement lasting = measure_settled(target, n.nets, n.reference, opt, 1, "test", 3, &slow);
   EXPECT_TRUE(lasting.unsettled.empty()) << lasting.unsettled;
   EXPECT_EQ(target.arch_calls, 2 * calls_per_attempt);
   for (size_t i = 0; i < n.nets.size(); ++i)
     EXPECT_NEAR(lasting.ms(i, opt.statistic), m.ms(i, opt.statistic), 1e-9);
+  EXPECT_NEAR(slow.drift, 0.3, 1e-9);
+
+  // The next measurement reads the slowdown it was told of: no wait.
+  target.arch_calls = 0;
+  const Measurement next = measure_settled(target, n.nets, n.reference, opt, 1, "test", 3, &slow);
+  EXPECT_TRUE(next.unsettled.empty()) << next.unsettled;
+  EXPECT_EQ(target.arch_calls, calls_per_attempt);
+  EXPECT_NEAR(slow.drift, 0.3, 1e-9);
+
+  // A machine back at its speed clears it.
+  ShiftingTarget quiet(*n.space, [](int) { return 1.0; });
+  measure_settled(quiet, n.nets, n.reference, opt, 1, "test", 3, &slow);
+  EXPECT_TRUE(std::isnan(slow.drift));
 }
 
 TEST(Measurer, ASpeedChangeInsideABracketIsTimedAgain) {

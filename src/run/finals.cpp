@@ -60,22 +60,47 @@ Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string
 }
 
 void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyModel& model, double T_ms, int n,
-                       uint64_t seed) {
+                       uint64_t seed, const std::function<std::vector<double>(const std::vector<Arch>&)>& timed) {
   Rng rng = derive_rng(seed, Stage::kSearch, 0x52414e44ULL);  // "RAND": a stream no search uses
   int draws = 0;
-  const std::vector<Arch> drawn = uniform_within(space, model, 0.95 * T_ms, T_ms, n, rng, &draws);
+  const double lo = 0.95 * T_ms;
+  const std::vector<Arch> drawn = uniform_within(space, model, lo, T_ms, timed ? kRandomPool * n : n, rng, &draws);
+  std::vector<Arch> kept;
+  std::vector<double> kept_ms;
+  size_t next = 0;
+  if (!timed) kept = drawn, kept_ms.assign(drawn.size(), std::nan(""));
+  // The first n drawn are timed, then as many more as were timed outside.
+  while (timed && static_cast<int>(kept.size()) < n && next < drawn.size()) {
+    const size_t take = std::min(drawn.size() - next, static_cast<size_t>(n) - kept.size());
+    const std::vector<Arch> batch(drawn.begin() + next, drawn.begin() + next + take);
+    next += take;
+    const std::vector<double> ms = timed(batch);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (ms[i] >= lo && ms[i] <= T_ms) {
+        kept.push_back(batch[i]), kept_ms.push_back(ms[i]);
+        continue;
+      }
+      std::fprintf(stderr, "random baseline: an arch predicted %.3f ms timed %.3f ms (%+.1f%% vs T), outside "
+                   "[0.95 T, T]; drawing another\n", model.predict_ms(batch[i]), ms[i], 100 * (ms[i] / T_ms - 1));
+    }
+  }
+  const char* window = timed ? "predicted and timed" : "predicted";
   // The finals come after the search's minutes: too few archs in the window
   // (a budget near the end of the space, or a B the latency check moved far
   // from the table's) shrinks the comparison instead of ending the run.
-  if (static_cast<int>(drawn.size()) < n)
-    std::fprintf(stderr, "hwnas: warning: --random-baseline: only %zu of %d uniform archs in %d draws are predicted "
+  if (static_cast<int>(kept.size()) < n)
+    std::fprintf(stderr, "hwnas: warning: --random-baseline: only %zu of %d uniform archs (%d draws%s) are %s "
                  "within [0.95 T, T] = [%.3f, %.3f] ms; the report compares the pick with those; a budget nearer the "
-                 "middle of the space draws them all\n", drawn.size(), n, draws, 0.95 * T_ms, T_ms);
+                 "middle of the space draws them all\n", kept.size(), n, draws,
+                 timed ? str_cat(", ", next, " timed").c_str() : "", window, lo, T_ms);
   else
-    std::fprintf(stderr, "random baseline: %d archs predicted within [0.95 T, T] (%d uniform draws)\n", n, draws);
-  for (size_t i = 0; i < drawn.size(); ++i)
-    finals->nets.push_back({str_cat("random_", i + 1), str_cat("random ", i + 1), &space, drawn[i], kRandomFamily,
+    std::fprintf(stderr, "random baseline: %d archs %s within [0.95 T, T] (%d uniform draws%s)\n", n, window, draws,
+                 timed ? str_cat(", ", next, " timed").c_str() : "");
+  for (size_t i = 0; i < kept.size(); ++i) {
+    finals->nets.push_back({str_cat("random_", i + 1), str_cat("random ", i + 1), &space, kept[i], kRandomFamily,
                             {}, {}, {}});
+    finals->nets.back().checked_ms = kept_ms[i];
+  }
 }
 
 namespace {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cmath>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -52,8 +53,16 @@ Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string
 /// within [0.95 T, T] (random_1 ..., kRandomFamily): retrained and measured
 /// exactly like the pick, they say whether the search beat chance. Fewer,
 /// with a warning, when 2,000,000 draws do not find `n`.
+/// With `timed` (a latency check's end-to-end timings of archs, at the
+/// table's speed), they are held to the window as timed as well: an arch
+/// timed outside it gives way to the next drawn, up to kRandomPool x `n`
+/// draws, and keeps its timing as its checked_ms. The model misses single
+/// archs by up to 10%, so drawn by prediction alone, one of three timed
+/// over T in three of four default runs (docs/benchmarks/pipeline.md).
 void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyModel& model, double T_ms, int n,
-                       uint64_t seed);
+                       uint64_t seed,
+                       const std::function<std::vector<double>(const std::vector<Arch>&)>& timed = nullptr);
+inline constexpr int kRandomPool = 4;
 
 /// A hand-designed arch: every layer `op_name` at the width factor nearest `w`.
 Arch uniform_width(const SearchSpace& space, const std::string& op_name, double w);

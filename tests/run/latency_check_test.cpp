@@ -10,6 +10,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "core/error.h"
 #include "latency/profile_space.h"
 #include "latency/validation.h"
 #include "run/run_dir.h"
@@ -159,6 +160,63 @@ TEST(MeasureStage, ANetFarFromItsCheckIsTimedAgainAndTheBetterTimingKept) {
   nets[0].checked_ms = 1.03 * truth;
   EXPECT_TRUE(measure_finals(run, target, &nets, reference, opt, &drift)["timed_again"].empty());
   EXPECT_EQ(target.calls[space->format(arch)], 3);
+}
+
+/// A model that reads an arch's op and width indices as its latency.
+class IndexLatency : public LatencyModel {
+ public:
+  double predict_ms(const Arch& a) const override {
+    double ms = 0;
+    for (const Gene& g : a.genes) ms += 0.1 * (1 + g.op + g.width);
+    return ms;
+  }
+  std::string describe() const override { return "index"; }
+};
+
+TEST(RandomBaseline, AnArchTimedOutsideTheWindowGivesWayToTheNextDrawn) {
+  auto space = make_space(kSpace);
+  const IndexLatency model;
+  Rng probe(7);
+  double mean = 0;
+  for (int i = 0; i < 200; ++i) mean += model.predict_ms(space->canonical(space->sample(probe))) / 200;
+  const double T = std::ceil(mean * 10) / 10 + 1e-9;  // the model reads in steps of 0.1 ms
+
+  Finals predicted;
+  add_random_finals(&predicted, *space, model, T, 3, 5);
+  ASSERT_EQ(predicted.nets.size(), 3u);
+  for (const FinalNet& f : predicted.nets) EXPECT_TRUE(std::isnan(f.checked_ms)) << f.name;
+
+  // The first drawn times over T, the second under 0.95 T, the rest as
+  // predicted: the third stays, and two more are drawn and timed.
+  std::vector<size_t> batches;
+  int timed = 0;
+  const auto timings = [&](const std::vector<Arch>& archs) {
+    batches.push_back(archs.size());
+    std::vector<double> ms;
+    for (const Arch& a : archs) {
+      const int k = timed++;
+      ms.push_back(k == 0 ? 1.01 * T : k == 1 ? 0.94 * T : model.predict_ms(a));
+    }
+    return ms;
+  };
+  Finals held;
+  add_random_finals(&held, *space, model, T, 3, 5, timings);
+  ASSERT_EQ(held.nets.size(), 3u);
+  EXPECT_EQ(batches, (std::vector<size_t>{3, 2}));
+  EXPECT_EQ(held.nets[0].arch, predicted.nets[2].arch);
+  for (size_t i = 0; i < held.nets.size(); ++i) {
+    EXPECT_EQ(held.nets[i].name, str_cat("random_", i + 1));
+    EXPECT_DOUBLE_EQ(held.nets[i].checked_ms, model.predict_ms(held.nets[i].arch));
+    EXPECT_GE(held.nets[i].checked_ms, 0.95 * T);
+    EXPECT_LE(held.nets[i].checked_ms, T);
+  }
+
+  // Every timing outside: the pool runs out, and the comparison shrinks.
+  Finals none;
+  add_random_finals(&none, *space, model, T, 3, 5, [&](const std::vector<Arch>& archs) {
+    return std::vector<double>(archs.size(), 2 * T);
+  });
+  EXPECT_TRUE(none.nets.empty());
 }
 
 }  // namespace

@@ -165,8 +165,8 @@ void setup(CLI::App& app) {
                   "Retrain every final network N times (seeds --seed .. --seed+N-1); the report gives the mean and sd")
       ->capture_default_str();
   cmd->add_option("--random-baseline", p.random_baseline,
-                  "Also retrain and measure N archs drawn at random among those predicted within [0.95 T, T]: "
-                  "is the pick better than chance?");
+                  "Also retrain and measure N archs drawn at random among those predicted within [0.95 T, T] "
+                  "(and timed within [0.95 T, 0.98 T], with --latency-check): is the pick better than chance?");
   cmd->add_option("--export-images", p.export_images,
                   "Export every final network as ONNX (<name>.onnx), check it on OpenCV DNN against LibTorch on N test "
                   "images and time it on the other runtime; 0 = no export")

@@ -54,9 +54,11 @@ Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string
 /// exactly like the pick, they say whether the search beat chance. Fewer,
 /// with a warning, when 2,000,000 draws do not find `n`.
 /// With `timed` (a latency check's end-to-end timings of archs, at the
-/// table's speed), they are held to the window as timed as well: an arch
-/// timed outside it gives way to the next drawn, up to kRandomPool x `n`
-/// draws, and keeps its timing as its checked_ms. The model misses single
+/// table's speed), they are held to [0.95 T, 0.98 T] as timed as well, the
+/// pick's room for a second timing (kRepeatability) kept: an arch timed
+/// outside gives way to the next drawn, up to kRandomPool x `n` draws, then
+/// those timed under it stand in (the nearest first, never one over it);
+/// each keeps its timing as its checked_ms. The model misses single
 /// archs by up to 10%, so drawn by prediction alone, one of three timed
 /// over T in three of four default runs (docs/benchmarks/pipeline.md).
 void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyModel& model, double T_ms, int n,
@@ -93,9 +95,12 @@ class MeasuredCache {
 
 /// Times the finals on the target beside the table's speed reference
 /// (measure_settled) and returns the stage's record; fills each net's
-/// `measured` and `measured_raw_ms`.
+/// `measured` and `measured_raw_ms`. A net far from its latency check, or
+/// without one far over its `predicted` latency (NaN: none), is timed
+/// again (record "timed_again").
 nlohmann::json measure_finals(const RunDir& run, Target& target, std::vector<FinalNet>* nets,
-                              const SpeedReference& reference, const ProfileOptions& opt, double* drift);
+                              const SpeedReference& reference, const ProfileOptions& opt, double* drift,
+                              const std::function<double(const FinalNet&)>& predicted = nullptr);
 
 /// The measure stage: times the finals on `target` (make_fresh_process_target
 /// for a local one) beside the table's speed reference. Returns the

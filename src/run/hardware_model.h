@@ -30,16 +30,6 @@ struct HardwareModel {
 HardwareModel profile_stage(StageRunner& stages, const PipelineOptions& o, const SearchSpace& space, Target& target,
                             const RunDir& run);
 
-/// How far over its prediction a check's timing may read before it is taken
-/// again. The table's model misses single archs by up to about 10% (one
-/// widened pick: 2.743 ms measured against 2.5 predicted), while a
-/// disturbance that the speed reference's timings around a net miss reads
-/// it far higher: in four default runs 11 of 85 check timings read 23 -
-/// 71% over their prediction (8 in the check's first round; the cause is
-/// not known), and 3% under to 10% over when taken again seconds later
-/// (docs/benchmarks/pipeline.md, "Timing outliers taken again").
-inline constexpr double kRetimeOver = 0.15;
-
 /// End-to-end latency of `archs` on `timer` for a latency check: the
 /// measure stage's rule (measure_settled), each arch beside the table's
 /// speed reference and stated at the table's speed, as T is. Only archs

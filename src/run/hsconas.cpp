@@ -557,7 +557,7 @@ class HsconasRun {
     const json& checked = timings_["measured"];
     if (checked.contains(pick_text)) finals_.nets.front().checked_ms = checked[pick_text].get<double>();
     if (o_.random_baseline > 0) {
-      // Held to [0.95 T, T] as timed when the check times archs: the pick is.
+      // Held to T as timed, with the pick's room, when the check times archs.
       const bool check = o_.latency_check > 0;
       add_random_finals(&finals_, space_, *search_latency_, T_, o_.random_baseline, o_.common.exec.seed,
                         check ? [this](const std::vector<Arch>& a) { return check_latencies(a); }

@@ -29,7 +29,7 @@ struct RandomComparison {
   double mean = 0, se = 0, mean_measured_ms = 0;
   double pick_mean = 0, pick_se = 0;  ///< the pick's mean over seeds and its standard error
   double lead = 0, lead_in_se = 0;    ///< pick - random, and that over sqrt(se^2 + pick_se^2)
-  bool timed = false;                 ///< every random arch was held to the window as timed (checked_ms)
+  bool timed = false;                 ///< every random arch was held under 0.98 T as timed (checked_ms)
 };
 
 /// One retrained and measured network.

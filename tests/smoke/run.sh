@@ -39,6 +39,11 @@ check '.record.nets | length == 5' "$R/stages/retrain.json"
 check '[.record.nets[].test_accuracies | length] == [1, 1, 1, 1, 1]' "$R/stages/retrain.json"
 check '.random_baseline.archs == 2 and (.random_baseline.mean_test_accuracy >= 0)' "$R/best.json"
 grep -q "^## Against random archs at the same budget" "$R/report.md" || fail "report has no comparison with random archs"
+# The latency check timed the random archs too, held under T with the pick's room.
+T=$(jq .latency_budget_ms "$R/best.json")
+check "[.record.nets[] | select(.name | startswith(\"random\")) | .checked_ms > 0 and .checked_ms <= 0.98 * $T + 1e-9] | all" \
+  "$R/stages/measure.json" "random archs timed under 0.98 T"
+grep -q "and timed at most 0.98 T" "$R/report.md" || fail "report does not say the random archs were timed"
 grep -q "^\*\*Verdict: " "$R/report.md" || fail "report has no verdict line"
 grep -q "^Verdict: " "$DIR/out.txt" || fail "summary has no verdict line"
 grep -q "| layer | stage |" "$R/report.md" || fail "report has no layer table"

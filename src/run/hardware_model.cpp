@@ -115,16 +115,16 @@ std::vector<double> time_for_check(Target& timer, const SearchSpace& space, cons
                    again.size(), again.size() == 1 ? "" : "s", 100 * kRetimeOver, again.size() == 1 ? "its" : "their");
       const Measurement m2 = measure_settled(timer, again, reference, o.profile, 2, "latency check", 3, lasting);
       json& retimed = (*stored)["retimed"];
+      // The speeds and spreads say whether the machine or the net was slow.
+      const auto how = [](const ScaledTiming& t) {
+        return json{{"speed", t.speed}, {"unsteadiness", t.unsteadiness}, {"as_timed", t.raw.to_json()}};
+      };
       for (size_t j = 0; j < again.size(); ++j) {
         const size_t i = again_of[j];
         const std::string text = space.format(again[j].second);
         const double predicted = again_predicted[j], first = m.ms(i, s), second = m2.ms(j, s);
         std::fprintf(stderr, "latency check: predicted %.3f ms, timed %.3f ms, again %.3f ms; keeping %.3f ms\n",
                      predicted, first, second, std::min(first, second));
-        // The speeds and spreads say whether the machine or the net was slow.
-        const auto how = [&](const ScaledTiming& t) {
-          return json{{"speed", t.speed}, {"unsteadiness", t.unsteadiness}, {"as_timed", t.raw.to_json()}};
-        };
         retimed[text] = {{"predicted_ms", predicted}, {"first_ms", first}, {"again_ms", second},
                          {"first", how(m.nets[i])}, {"again", how(m2.nets[j])}};
         if (second < first) raw[text] = m2.raw_ms(j, s), measured[text] = second;

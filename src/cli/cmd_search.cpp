@@ -197,7 +197,8 @@ void setup(CLI::App& app) {
   cmd->add_option("--latency-table", a->latency_table,
                   "Latency (ms) per arch as FILE:COLUMN, e.g. data/nb201/latency.csv:raspi4_ms");
   cmd->add_option("--latency", a->budgets,
-                  "Latency budget(s) T with units, e.g. 5ms, 800us, or a list 5ms,10ms,20ms");
+                  "Latency budget(s) T with units, e.g. 5ms, 800us, a list 5ms,10ms,20ms, or 30% (the latency "
+                  "within which 30% of the archs fit)");
   cmd->add_option("--strategy", a->strategy,
                   "Search strategy, name[:k=v,...]:\n" + join(strategies, "\n"))
       ->capture_default_str();

@@ -16,6 +16,7 @@
 #include "core/stats.h"
 #include "core/strings.h"
 #include "latency/models.h"
+#include "latency/profiler.h"
 #include "search/rerank.h"
 
 namespace hwnas {
@@ -66,25 +67,39 @@ void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyMo
   int draws = 0;
   // As timed, with the room for a second timing that the pick has.
   const double lo = 0.95 * T_ms, hi = (1 - kRepeatability) * T_ms;
-  const std::vector<Arch> drawn = uniform_within(space, model, lo, T_ms, timed ? kRandomPool * n : n, rng, &draws);
   std::vector<std::pair<Arch, double>> kept, under;  // with their timings (NaN: not timed)
-  size_t next = 0;
   if (!timed)
-    for (const Arch& a : drawn) kept.push_back({a, std::nan("")});
-  // The first n drawn are timed, then as many more as were timed outside.
-  while (timed && static_cast<int>(kept.size()) < n && next < drawn.size()) {
-    const size_t take = std::min(drawn.size() - next, static_cast<size_t>(n) - kept.size());
-    const std::vector<Arch> batch(drawn.begin() + next, drawn.begin() + next + take);
-    next += take;
+    for (const Arch& a : uniform_within(space, model, lo, T_ms, n, rng, &draws)) kept.push_back({a, std::nan("")});
+  // As many drawn as are missing, then timed, until n are in the window or
+  // kRandomPool x n were timed. The model's window follows the timings: it
+  // is scaled by their median ratio to the model so far, so a target that
+  // runs slower than its table as a whole (a busy machine) still fills it;
+  // by at most 25% either way, more than a model misses by when it holds.
+  std::vector<Arch> seen;
+  std::vector<double> ratios;  // timed / predicted
+  double r = 1;                // the window's scale: the model's [0.95 T, T] / r
+  const size_t pool = static_cast<size_t>(kRandomPool) * n;
+  while (timed && static_cast<int>(kept.size()) < n && seen.size() < pool) {
+    r = ratios.empty() ? 1.0 : std::clamp(median(ratios), 0.8, 1.25);
+    const int want = static_cast<int>(std::min(n - kept.size(), pool - seen.size()));
+    int d = 0;
+    std::vector<Arch> batch;
+    for (const Arch& a : uniform_within(space, model, lo / r, T_ms / r, want, rng, &d))
+      if (std::find(seen.begin(), seen.end(), a) == seen.end()) batch.push_back(a);
+    draws += d;
+    if (batch.empty()) break;  // none predicted in the window, or only archs already timed
+    seen.insert(seen.end(), batch.begin(), batch.end());
     const std::vector<double> ms = timed(batch);
     for (size_t i = 0; i < batch.size(); ++i) {
+      const double predicted = model.predict_ms(batch[i]);
+      ratios.push_back(ms[i] / predicted);
       if (ms[i] >= lo && ms[i] <= hi) {
         kept.push_back({batch[i], ms[i]});
         continue;
       }
       if (ms[i] < lo) under.push_back({batch[i], ms[i]});
       std::fprintf(stderr, "random baseline: an arch predicted %.3f ms timed %.3f ms (%+.1f%% vs T), outside "
-                     "[0.95 T, 0.98 T]; drawing another\n", model.predict_ms(batch[i]), ms[i], 100 * (ms[i] / T_ms - 1));
+                   "[0.95 T, 0.98 T]; drawing another\n", predicted, ms[i], 100 * (ms[i] / T_ms - 1));
     }
   }
   // A budget is a limit: short of archs in the window, those timed under it
@@ -92,8 +107,9 @@ void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyMo
   const size_t in_window = kept.size();
   std::sort(under.begin(), under.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   for (size_t i = 0; i < under.size() && static_cast<int>(kept.size()) < n; ++i) kept.push_back(under[i]);
-  const std::string window = timed ? str_cat("predicted within [0.95 T, T] and timed within [0.95 T, 0.98 T] = [",
-                                             format_ms(lo), ", ", format_ms(hi), "] ms (", next, " timed)")
+  const std::string window = timed ? str_cat("predicted within [0.95 T, T]", r != 1 ? str_cat(" / ", format_number(std::round(r * 1000) / 1000)) : "",
+                                             " and timed within [0.95 T, 0.98 T] = [", format_ms(lo), ", ",
+                                             format_ms(hi), "] ms (", seen.size(), " timed)")
                                    : str_cat("predicted within [0.95 T, T] = [", format_ms(lo), ", ", format_ms(T_ms),
                                              "] ms");
   // The finals come after the search's minutes: too few archs in the window

@@ -56,8 +56,9 @@ Finals make_finals(const SearchSpace& space, const Arch& pick, const std::string
 /// With `timed` (a latency check's end-to-end timings of archs, at the
 /// table's speed), they are held to [0.95 T, 0.98 T] as timed as well, the
 /// pick's room for a second timing (kRepeatability) kept: an arch timed
-/// outside gives way to the next drawn, up to kRandomPool x `n` draws, then
-/// those timed under it stand in (the nearest first, never one over it);
+/// outside gives way to another, drawn with the model's window scaled by
+/// the median ratio of the timings so far to the model, up to kRandomPool x
+/// `n` timed; then those timed under it stand in (the nearest first, never one over it);
 /// each keeps its timing as its checked_ms. The model misses single
 /// archs by up to 10%, so drawn by prediction alone, one of three timed
 /// over T in three of four default runs (docs/benchmarks/pipeline.md).

@@ -39,6 +39,14 @@ std::string run_csv_path(const std::string& out, bool single, double budget_ms, 
   return str_cat(out.substr(0, dot), "-T", format_number(budget_ms), "ms-seed", seed, out.substr(dot));
 }
 
+/// The latencies of every arch the source knows: its range, and its budgets as shares.
+void set_latency_range(SearchSource* src, std::vector<double> ms) {
+  std::sort(ms.begin(), ms.end());
+  src->min_latency_ms = ms.empty() ? 0 : ms.front();
+  src->max_latency_ms = ms.empty() ? std::numeric_limits<double>::infinity() : ms.back();
+  src->sorted_latencies_ms = std::move(ms);
+}
+
 }  // namespace
 
 SearchSource make_table_source(const SearchSpace& space, const std::string& latency_table,
@@ -51,12 +59,9 @@ SearchSource make_table_source(const SearchSpace& space, const std::string& late
   SearchSource src;
   auto latency = std::make_unique<TableLatency>(latency_table, space);
   src.latency_name = latency_table;
-  src.min_latency_ms = std::numeric_limits<double>::infinity();
-  src.max_latency_ms = -std::numeric_limits<double>::infinity();
-  for (const auto& [arch, ms] : latency->table().entries()) {
-    src.min_latency_ms = std::min(src.min_latency_ms, ms);
-    src.max_latency_ms = std::max(src.max_latency_ms, ms);
-  }
+  std::vector<double> known;
+  for (const auto& [arch, ms] : latency->table().entries()) known.push_back(ms);
+  set_latency_range(&src, std::move(known));
   if (need_accuracy) {
     auto evaluator = std::make_unique<TableEvaluator>(accuracy_table, space);
     for (const auto& [arch, ms] : latency->table().entries())
@@ -150,18 +155,29 @@ std::string use_live_transfer(SearchSource* src, const SearchSpace& space, const
       ts, predictor, shots, seed, margin, [&](const Arch& a) { return device->predict_ms(a); }, device->describe(),
       &summary);
   src->latency_name = model->describe();
-  src->min_latency_ms = std::numeric_limits<double>::infinity();
-  src->max_latency_ms = -std::numeric_limits<double>::infinity();
-  for (const Arch& a : ts.archs) {
-    const double ms = model->predict_ms(a);
-    src->min_latency_ms = std::min(src->min_latency_ms, ms);
-    src->max_latency_ms = std::max(src->max_latency_ms, ms);
-  }
+  std::vector<double> predicted;
+  for (const Arch& a : ts.archs) predicted.push_back(model->predict_ms(a));
+  set_latency_range(src, std::move(predicted));
   src->all.clear();  // no table of the device: no oracle
   src->truth = std::move(device);
   src->latency = std::move(model);
   return summary;
 }
+
+namespace {
+
+/// "12ms", or "P%": the latency within which P% of the source's archs fit.
+double budget_ms(const std::string& item, const SearchSource& src) {
+  if (item.empty() || item.back() != '%') return parse_duration_ms(item);
+  const double p = parse_double(item.substr(0, item.size() - 1), "latency budget as a share of the archs");
+  HWNAS_CHECK(p > 0 && p < 100, "latency budget ", item, ": a share of the archs must be in (0%, 100%)");
+  const std::vector<double>& ms = src.sorted_latencies_ms;
+  HWNAS_CHECK(!ms.empty(), "latency budget ", item, ": ", src.latency_name, " lists no archs; give the budget in ms");
+  const size_t k = static_cast<size_t>(std::ceil(p / 100 * static_cast<double>(ms.size())));
+  return ms[std::clamp<size_t>(k, 1, ms.size()) - 1];
+}
+
+}  // namespace
 
 std::vector<double> parse_budgets(const std::vector<std::string>& budgets, const SearchSource& src) {
   HWNAS_CHECK(!budgets.empty(), "search needs --latency BUDGET, e.g. --latency 10ms (or 5ms,10ms,20ms)");
@@ -169,7 +185,7 @@ std::vector<double> parse_budgets(const std::vector<std::string>& budgets, const
   for (const std::string& list : budgets)
     for (const std::string& item : split(list, ',')) {
       if (trim(item).empty()) continue;
-      const double ms = parse_duration_ms(item);
+      const double ms = budget_ms(trim(item), src);
       const std::string range = str_cat("feasible budgets for ", src.latency_name, " are ",
                                         format_bound(src.min_latency_ms, true), " .. ",
                                         format_bound(src.max_latency_ms, false), " ms");

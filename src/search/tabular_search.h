@@ -37,6 +37,7 @@ struct SearchSource {
   std::vector<TablePoint> all;
   double min_latency_ms = 0;  ///< fastest and slowest arch known to the latency source
   double max_latency_ms = std::numeric_limits<double>::infinity();
+  std::vector<double> sorted_latencies_ms;  ///< of every arch it knows, for budgets as a share ("30%")
   std::string latency_name;   ///< names the latency source in messages
   /// The table itself when `latency` is a model transferred to its device
   /// from other devices and a few shots (use_transfer): found archs are
@@ -72,7 +73,9 @@ std::string use_live_transfer(SearchSource* src, const SearchSpace& space, const
                               std::unique_ptr<LatencyModel> device);
 
 /// Budgets with units ("5ms", lists "5ms,10ms") in ms, each checked against
-/// the source's latency range.
+/// the source's latency range; "P%" is the latency within which P% of the
+/// archs known to the source fit, a budget that exists on any device (one
+/// known from a few shots has latencies nobody can guess before).
 std::vector<double> parse_budgets(const std::vector<std::string>& budgets, const SearchSource& src);
 
 struct TabularSearchOptions {

@@ -269,13 +269,30 @@ TEST(RandomBaseline, AnArchTimedOutsideTheWindowGivesWayToTheNextDrawn) {
   Finals short_of;
   add_random_finals(&short_of, *space, model, T, 3, 5, [&](const std::vector<Arch>& archs) {
     std::vector<double> ms;
-    for (size_t i = 0; i < archs.size(); ++i, ++k) ms.push_back(k % 3 == 0 ? 1.1 * T : (0.5 + 0.01 * k) * T);
+    for (size_t i = 0; i < archs.size(); ++i, ++k) ms.push_back(k % 3 == 0 ? 1.1 * T : (0.9 + 0.001 * k) * T);
     return ms;
   });
   ASSERT_EQ(short_of.nets.size(), 3u);
-  EXPECT_NEAR(short_of.nets[0].checked_ms, 0.61 * T, 1e-9);  // the 12th of 12 timed
+  EXPECT_NEAR(short_of.nets[0].checked_ms, 0.911 * T, 1e-9);  // the 12th of 12 timed
   for (size_t i = 1; i < short_of.nets.size(); ++i)
     EXPECT_LT(short_of.nets[i].checked_ms, short_of.nets[i - 1].checked_ms);
+
+  // A target 6% slower than the model throughout: the first drawn all time
+  // over the window, then the model's window follows the timings.
+  std::vector<size_t> slow_batches;
+  Finals slower;
+  add_random_finals(&slower, *space, model, T, 3, 5, [&](const std::vector<Arch>& archs) {
+    slow_batches.push_back(archs.size());
+    std::vector<double> ms;
+    for (const Arch& a : archs) ms.push_back(1.06 * model.predict_ms(a));
+    return ms;
+  });
+  ASSERT_EQ(slower.nets.size(), 3u);
+  EXPECT_EQ(slow_batches[0], 3u);
+  for (const FinalNet& f : slower.nets) {
+    EXPECT_GE(f.checked_ms, 0.95 * T);
+    EXPECT_LE(f.checked_ms, 0.98 * T);
+  }
 
   // Every timing over T: the comparison shrinks.
   Finals none;

@@ -34,16 +34,21 @@ check '[.record.nets[] | .speed > 0 and (.at_profile_speed_ms - .measured_ms / .
 check '.record.nets[0].checked_ms > 0' "$R/stages/measure.json"
 check '.checked_latency_ms > 0' "$R/best.json"
 # Three finals (the pick, ShuffleNetV2 x1, MobileNetV2 x0.2) and the preset's
-# two random archs predicted within [0.95 T, T], compared in best.json.
-check '.record.nets | length == 5' "$R/stages/retrain.json"
-check '[.record.nets[].test_accuracies | length] == [1, 1, 1, 1, 1]' "$R/stages/retrain.json"
-check '.random_baseline.archs == 2 and (.random_baseline.mean_test_accuracy >= 0)' "$R/best.json"
-grep -q "^## Against random archs at the same budget" "$R/report.md" || fail "report has no comparison with random archs"
+# two random archs near T, compared in best.json: fewer, with a warning, only
+# when too few of those drawn time under 0.98 T (the smoke preset's 3 timings
+# of each on a busy machine spread by tens of percent).
+randoms_in() { jq '[.record.nets[] | select(.name | startswith("random"))] | length' "$1/stages/retrain.json"; }
+k=$(randoms_in "$R")
+[ "$k" -eq 2 ] || grep -q "warning: --random-baseline: only" "$DIR/err.txt" || fail "$k random archs and no warning"
+check "(.record.nets | length) == 3 + $k and ([.record.nets[].test_accuracies | length] | all(. == 1))" "$R/stages/retrain.json"
+check "(.random_baseline.archs // 0) == $k and (.random_baseline.mean_test_accuracy // 0) >= 0" "$R/best.json"
+[ "$k" -eq 0 ] || grep -q "^## Against random archs at the same budget" "$R/report.md" \
+  || fail "report has no comparison with random archs"
 # The latency check timed the random archs too, held under T with the pick's room.
 T=$(jq .latency_budget_ms "$R/best.json")
 check "[.record.nets[] | select(.name | startswith(\"random\")) | .checked_ms > 0 and .checked_ms <= 0.98 * $T + 1e-9] | all" \
   "$R/stages/measure.json" "random archs timed under 0.98 T"
-grep -q "and timed at most 0.98 T" "$R/report.md" || fail "report does not say the random archs were timed"
+[ "$k" -eq 0 ] || grep -q "and timed at most 0.98 T" "$R/report.md" || fail "report does not say the random archs were timed"
 grep -q "^\*\*Verdict: " "$R/report.md" || fail "report has no verdict line"
 grep -q "^Verdict: " "$DIR/out.txt" || fail "summary has no verdict line"
 grep -q "| layer | stage |" "$R/report.md" || fail "report has no layer table"
@@ -64,7 +69,7 @@ check '.record.latency_check | test("timed on the target")' "$R/stages/search.js
 for n in $(jq -r '.record.nets | keys[]' "$R/stages/export.json"); do
   [ -s "$R/$n.onnx" ] || fail "no $n.onnx"
 done
-check '[.record.nets[]] | length == 5 and all(.images == 200 and .max_abs_diff < 1e-3 and .top1_agreement >= 0.99 and
+check '[.record.nets[]] | length == 3 + '"$k"' and all(.images == 200 and .max_abs_diff < 1e-3 and .top1_agreement >= 0.99 and
        (.other_runtime | test("^opencv")) and .other_runtime_ms > 0)' "$R/stages/export.json" "export checks"
 grep -q "^## Exported models (ONNX)" "$R/report.md" || fail "report has no export section"
 "$HWNAS" export --info "$R/final.onnx" > "$DIR/info.txt" || fail "export --info"
@@ -160,7 +165,8 @@ grep -q "^searched front (2 budgets)" "$DIR/out_front.txt" || fail "no front sum
 "$HWNAS" run --preset smoke --run-dir "$R2" --threads 1 --latency "$T2" --resume --widen --retrain-seeds 2 \
   > "$DIR/out5.txt" 2> "$DIR/err5.txt" || { tail -5 "$DIR/err5.txt"; fail "resume with --retrain-seeds 2 exited non-zero"; }
 [ -s "$R2/final_seed1.pt" ] && [ -s "$R2/baseline_shufflenetv2_w1_seed1.pt" ] || fail "--retrain-seeds 2 did not train every net again"
-check '[.record.nets[].test_accuracies | length] == [2, 2, 2, 2, 2]' "$R2/stages/retrain.json"
+check "(.record.nets | length) == 3 + $(randoms_in "$R2") and ([.record.nets[].test_accuracies | length] | all(. == 2))" \
+  "$R2/stages/retrain.json"
 check '.test_accuracies | length == 2' "$R2/best.json"
 grep -q "% ± [0-9]" "$R2/report.md" || fail "report gives no sd over seeds"
 [ -z "$(awk -F, 'NR > 1 && $(NF-1) != 2' "$R2/pareto.csv")" ] || fail "pareto.csv does not count 2 seeds per net"

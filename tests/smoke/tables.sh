@@ -28,7 +28,9 @@ check '.latency_model | test("^transfer:help\\(10 shots")' "$DIR/shots.json"
 check '.budgets[0].runs[0] | .true_latency_ms > 0 and (.meets_budget | type == "boolean")' "$DIR/shots.json"
 
 # A live device (this CPU) from 4 shots timed on it: the arch found is timed there too.
-"$HWNAS" search --space nb201 --accuracy-table "$A" --target local:threads=1 --latency 15ms \
+# The budget is a share of the archs: its milliseconds depend on the load the
+# shots were timed under (20-31 ms each on a busy 2-core CI machine).
+"$HWNAS" search --space nb201 --accuracy-table "$A" --target local:threads=1 --latency 40% \
   --source "$L:raspi4_ms,gold_6240_ms,samsung_a50_ms" --shots 4 --transfer map --max-evals 100 --json \
   > "$DIR/live.json" 2> "$DIR/live.err" || { tail -5 "$DIR/live.err"; fail "search on a live target"; }
 check '.latency_model | test("^transfer:map\\(4 shots of local")' "$DIR/live.json"

@@ -107,7 +107,8 @@ void add_random_finals(Finals* finals, const SearchSpace& space, const LatencyMo
   const size_t in_window = kept.size();
   std::sort(under.begin(), under.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
   for (size_t i = 0; i < under.size() && static_cast<int>(kept.size()) < n; ++i) kept.push_back(under[i]);
-  const std::string window = timed ? str_cat("predicted within [0.95 T, T]", r != 1 ? str_cat(" / ", format_number(std::round(r * 1000) / 1000)) : "",
+  const std::string scaled = r != 1 ? str_cat(" / ", format_number(std::round(r * 1000) / 1000)) : "";
+  const std::string window = timed ? str_cat("predicted within [0.95 T, T]", scaled,
                                              " and timed within [0.95 T, 0.98 T] = [", format_ms(lo), ", ",
                                              format_ms(hi), "] ms (", seen.size(), " timed)")
                                    : str_cat("predicted within [0.95 T, T] = [", format_ms(lo), ", ", format_ms(T_ms),

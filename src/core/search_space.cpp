@@ -54,9 +54,13 @@ Arch SearchSpace::parse(const std::string& text) const {
       HWNAS_CHECK(at != std::string::npos, "arch layer ", l + 1, ": op '", op_name,
                   "' needs a width factor, e.g. ", op_name, "@", format_number(width_factors.back()));
       const double w = parse_double(item.substr(at + 1), str_cat("arch layer ", l + 1, " width"));
+      // The nearest factor within 1e-9: factors closer than that to each other
+      // (a spec may list 8e-19 and 8e-20) are still told apart.
       g.width = -1;
       for (size_t i = 0; i < width_factors.size(); ++i)
-        if (std::fabs(width_factors[i] - w) < 1e-9) g.width = static_cast<int>(i);
+        if (std::fabs(width_factors[i] - w) < 1e-9 &&
+            (g.width < 0 || std::fabs(width_factors[i] - w) < std::fabs(width_factors[g.width] - w)))
+          g.width = static_cast<int>(i);
       HWNAS_CHECK(g.width >= 0, "arch layer ", l + 1, ": width ", item.substr(at + 1),
                   " is not one of the space's width factors");
     } else {

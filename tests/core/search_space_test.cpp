@@ -206,5 +206,16 @@ TEST(SpaceSpecs, RefuseDuplicateWidthsAndAbsurdSizes) {
   EXPECT_NO_THROW(make_space("mbv2:widths=0.5/1"));
 }
 
+// Found by fuzz/fuzz_space.cpp: two factors within 1e-9 of each other read
+// back as the later one.
+TEST(SpaceSpecs, WidthFactorsCloserThanTheTextToleranceRoundTrip) {
+  const auto space = make_space("mobilenetv2-of domino:,head=32,widths=1/8e-19/8.0000005e-20");
+  Rng rng(3);
+  for (int i = 0; i < 20; ++i) {
+    const Arch a = space->canonical(space->sample(rng));
+    EXPECT_EQ(space->parse(space->format(a)), a) << space->format(a);
+  }
+}
+
 }  // namespace
 }  // namespace hwnas

@@ -173,7 +173,7 @@ void run_search(const SearchArgs& a) {
   }
   // A Pareto search needs no budget: without --latency every arch is feasible.
   const bool pareto = strategy->pareto();
-  const std::vector<double> budgets = pareto && a.budgets.empty() ? std::vector<double>{src.max_latency_ms}
+  const std::vector<double> budgets = pareto && a.budgets.empty() ? std::vector<double>{src.max_latency_ms()}
                                                                   : parse_budgets(a.budgets, src);
   make_objective_for_budget(a.objective, budgets.front());  // fail early on a bad --objective
   const TabularSearchOptions o{a.objective, a.seeds, a.seed, a.max_evals, a.out};

@@ -42,8 +42,6 @@ std::string run_csv_path(const std::string& out, bool single, double budget_ms, 
 /// The latencies of every arch the source knows: its range, and its budgets as shares.
 void set_latency_range(SearchSource* src, std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
-  src->min_latency_ms = ms.empty() ? 0 : ms.front();
-  src->max_latency_ms = ms.empty() ? std::numeric_limits<double>::infinity() : ms.back();
   src->sorted_latencies_ms = std::move(ms);
 }
 
@@ -187,13 +185,13 @@ std::vector<double> parse_budgets(const std::vector<std::string>& budgets, const
       if (trim(item).empty()) continue;
       const double ms = budget_ms(trim(item), src);
       const std::string range = str_cat("feasible budgets for ", src.latency_name, " are ",
-                                        format_bound(src.min_latency_ms, true), " .. ",
-                                        format_bound(src.max_latency_ms, false), " ms");
-      HWNAS_CHECK(ms >= src.min_latency_ms, "latency budget ", trim(item),
-                  " is below the fastest arch (", format_bound(src.min_latency_ms, true),
+                                        format_bound(src.min_latency_ms(), true), " .. ",
+                                        format_bound(src.max_latency_ms(), false), " ms");
+      HWNAS_CHECK(ms >= src.min_latency_ms(), "latency budget ", trim(item),
+                  " is below the fastest arch (", format_bound(src.min_latency_ms(), true),
                   " ms): nothing fits; ", range);
-      HWNAS_CHECK(ms <= src.max_latency_ms, "latency budget ", trim(item),
-                  " is above the slowest arch (", format_bound(src.max_latency_ms, false),
+      HWNAS_CHECK(ms <= src.max_latency_ms(), "latency budget ", trim(item),
+                  " is above the slowest arch (", format_bound(src.max_latency_ms(), false),
                   " ms): every arch fits, so it constrains nothing; ", range);
       out.push_back(ms);
     }

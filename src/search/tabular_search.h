@@ -35,9 +35,12 @@ struct SearchSource {
   std::unique_ptr<Evaluator> evaluator;  ///< null when only latency is needed
   std::unique_ptr<LatencyModel> latency;
   std::vector<TablePoint> all;
-  double min_latency_ms = 0;  ///< fastest and slowest arch known to the latency source
-  double max_latency_ms = std::numeric_limits<double>::infinity();
-  std::vector<double> sorted_latencies_ms;  ///< of every arch it knows, for budgets as a share ("30%")
+  std::vector<double> sorted_latencies_ms;  ///< of every arch it knows: its range, and budgets as a share ("30%")
+  /// Fastest and slowest arch known to the latency source (0 and infinity when it lists none).
+  double min_latency_ms() const { return sorted_latencies_ms.empty() ? 0 : sorted_latencies_ms.front(); }
+  double max_latency_ms() const {
+    return sorted_latencies_ms.empty() ? std::numeric_limits<double>::infinity() : sorted_latencies_ms.back();
+  }
   std::string latency_name;   ///< names the latency source in messages
   /// The table itself when `latency` is a model transferred to its device
   /// from other devices and a few shots (use_transfer): found archs are

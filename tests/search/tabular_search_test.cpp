@@ -13,8 +13,6 @@ SearchSource ten_archs() {
   SearchSource src;
   src.latency_name = "ten archs";
   for (int i = 1; i <= 10; ++i) src.sorted_latencies_ms.push_back(i);  // 1 .. 10 ms
-  src.min_latency_ms = 1;
-  src.max_latency_ms = 10;
   return src;
 }
 

@@ -23,8 +23,6 @@ namespace hwnas {
 
 using nlohmann::json;
 
-json number_or_null(double v) { return std::isnan(v) ? json() : json(v); }
-
 namespace {
 
 /// Multiply-accumulates of a chain space's network; 0 where the op counts

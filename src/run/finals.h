@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/json_number.h"
 #include "latency/measurer.h"
 #include "run/context.h"
 #include "run/pipeline.h"
@@ -20,9 +21,6 @@
 #include "run/supernet_stage.h"
 
 namespace hwnas {
-
-/// A JSON number, or null for NaN (a figure that was not measured).
-nlohmann::json number_or_null(double v);
 
 /// One network of the final comparison.
 struct FinalNet {

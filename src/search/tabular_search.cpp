@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "core/json_number.h"
 #include "core/rng.h"
 #include "core/stats.h"
 #include "core/strings.h"
@@ -26,8 +27,6 @@ std::string format_bound(double v, bool up) {
   const double scale = std::pow(10.0, 3 - std::floor(std::log10(v)));
   return format_number((up ? std::ceil(v * scale) : std::floor(v * scale)) / scale);
 }
-
-nlohmann::ordered_json number_or_null(double v) { return std::isfinite(v) ? nlohmann::ordered_json(v) : nlohmann::ordered_json(); }
 
 /// search.csv path of one run: the --out path itself for a single run,
 /// else with "-T<budget>ms-seed<seed>" before the extension.
@@ -307,22 +306,22 @@ nlohmann::ordered_json search_json(const SearchSpace& space, const SearchSource&
         jr["arch"] = r.arch;
         jr["accuracy"] = r.accuracy;
         jr["latency_ms"] = r.latency_ms;
-        jr["score"] = number_or_null(r.score);
-        jr["gap"] = number_or_null(r.gap);
+        jr["score"] = number_or_null<nlohmann::ordered_json>(r.score);
+        jr["gap"] = number_or_null<nlohmann::ordered_json>(r.gap);
         if (std::isfinite(r.true_latency_ms)) {
           jr["true_latency_ms"] = r.true_latency_ms;
           jr["meets_budget"] = r.meets_budget;
         }
       }
-      jr["hypervolume_ratio"] = number_or_null(r.hypervolume_ratio);
+      jr["hypervolume_ratio"] = number_or_null<nlohmann::ordered_json>(r.hypervolume_ratio);
       jr["front"] = nlohmann::ordered_json::array();
       for (const SearchRecord& f : r.front)
         jr["front"].push_back({{"arch", f.arch_text}, {"accuracy", f.accuracy}, {"latency_ms", f.latency_ms}});
       jb["runs"].push_back(jr);
     }
     const std::vector<double> g = gaps_of(b);
-    jb["gap_mean"] = number_or_null(mean_of(g));
-    jb["gap_std"] = number_or_null(std_of(g));
+    jb["gap_mean"] = number_or_null<nlohmann::ordered_json>(mean_of(g));
+    jb["gap_std"] = number_or_null<nlohmann::ordered_json>(std_of(g));
     jb["not_found"] = static_cast<int>(std::count_if(b.runs.begin(), b.runs.end(),
                                                      [](const RunResult& r) { return !r.found; }));
     j["budgets"].push_back(jb);
@@ -373,10 +372,10 @@ nlohmann::ordered_json fill_study_json(const SearchSpace& space, const SearchSou
   for (const FillRow& r : rows)
     j["budgets"].push_back({{"latency_ms", r.budget_ms},
                             {"feasible_fraction", r.feasible_fraction},
-                            {"rejection_samples_mean", number_or_null(mean_of(r.rejection))},
-                            {"rejection_samples_std", number_or_null(std_of(r.rejection))},
+                            {"rejection_samples_mean", number_or_null<nlohmann::ordered_json>(mean_of(r.rejection))},
+                            {"rejection_samples_std", number_or_null<nlohmann::ordered_json>(std_of(r.rejection))},
                             {"rejection_unfilled", r.rejection_unfilled},
-                            {"penalty_samples_mean", number_or_null(mean_of(r.penalty))}});
+                            {"penalty_samples_mean", number_or_null<nlohmann::ordered_json>(mean_of(r.penalty))}});
   return j;
 }
 

@@ -302,6 +302,7 @@ void write_best(const RunDir& run, const BestRecord& b) {
                   {"space", b.space},
                   {"dataset", b.dataset},
                   {"arch", b.arch},
+                  {"picked_from", b.picked_from},
                   {"latency_budget_ms", b.latency_budget_ms},
                   {"predicted_latency_ms", number_or_null(b.predicted_latency_ms)},
                   {"measured_latency_ms", number_or_null(b.measured_latency_ms)},

@@ -128,6 +128,7 @@ struct BestRecord {
   double drift_since_profile = std::nan("");
   double checked_latency_ms = std::nan("");  ///< the pick timed by the latency check (NaN: not)
   RandomComparison random;                  ///< the pick against random archs at its budget (n = 0: none)
+  std::string picked_from = "search";       ///< or "uniform draw": one of the re-ranking's uniform candidates
   nlohmann::json target;                    ///< TargetInfo of the measurements (null: none)
 };
 void write_best(const RunDir& run, const BestRecord& best);

@@ -552,7 +552,9 @@ class HsconasRun {
   // ------------------------------------------------------ 7-8. the finals
   void retrain() {
     write_widen_csv();
-    finals_ = make_finals(space_, candidates_[pick_].arch, "searched (HSCoNAS)", o_.baseline_widths, o_.mbv2_widths);
+    // A uniform draw the re-ranking preferred is not the search's: its label says so.
+    const char* label = uniform_[pick_] ? "picked (HSCoNAS, a uniform draw)" : "searched (HSCoNAS)";
+    finals_ = make_finals(space_, candidates_[pick_].arch, label, o_.baseline_widths, o_.mbv2_widths);
     const std::string pick_text = space_.format(candidates_[pick_].arch);
     const json& checked = timings_["measured"];
     if (checked.contains(pick_text)) finals_.nets.front().checked_ms = checked[pick_text].get<double>();
@@ -654,6 +656,7 @@ void HsconasRun::report() {
   b.search_score_kind = ev_->describe();
   for (const RerankRow& r : reranked_)
     if (r.chosen) b.standalone_search_valid_accuracy = r.standalone_accuracy;
+  b.picked_from = uniform_[pick_] ? "uniform draw" : "search";
   report_stage(stages_, run_, rep, b);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <sstream>
 
 #include "core/error.h"
@@ -122,6 +123,24 @@ std::string against_family(const std::vector<ReportNet>& nets, int family, const
 
 }  // namespace
 
+std::string pick_origin(const std::vector<RerankRow>& rerank) {
+  const auto chosen = std::find_if(rerank.begin(), rerank.end(), [](const RerankRow& r) { return r.chosen; });
+  const size_t uniform = std::count_if(rerank.begin(), rerank.end(), [](const RerankRow& r) { return r.uniform; });
+  if (chosen == rerank.end() || uniform == 0) return "";
+  if (!chosen->uniform)
+    return str_cat("the search's candidate, ahead of ", uniform, " uniform draw", uniform == 1 ? "" : "s",
+                   " in the re-ranking");
+  if (rerank.size() == uniform) return "a uniform draw (the re-ranking had no candidate of the search's)";
+  // Where the search's best candidate placed among all, by the re-ranking's score.
+  double best_searched = -std::numeric_limits<double>::infinity();
+  for (const RerankRow& r : rerank)
+    if (!r.uniform) best_searched = std::max(best_searched, r.score);
+  const size_t place =
+      1 + std::count_if(rerank.begin(), rerank.end(), [&](const RerankRow& r) { return r.score > best_searched; });
+  return str_cat("a uniform draw, not the search's: its best candidate placed ", place, " of ", rerank.size(),
+                 " in the re-ranking");
+}
+
 std::string verdict_line(const ReportInput& in) {
   const ReportNet& pick = in.nets.front();
   const double miss = pick.measured_ms / in.latency_budget_ms - 1;
@@ -135,6 +154,8 @@ std::string verdict_line(const ReportInput& in) {
   }
   const RandomComparison rc = compare_with_random(in.nets);
   if (rc.n > 0) parts.push_back(str_cat("random archs: ", verdict_against_random(rc)));
+  const std::string origin = pick_origin(in.rerank);
+  if (!origin.empty()) parts.push_back("the pick: " + origin);
   return "Verdict: " + join(parts, "; ") + ".";
 }
 
@@ -290,7 +311,7 @@ void write_report(const RunDir& run, const ReportInput& in) {
   write_export_section(md, in);
 
   const SearchSpace& pick_space = *best.space;
-  md << "## The searched arch\n\n`" << pick_space.format(best.arch) << "`\n\n"
+  md << "## The pick's arch\n\n`" << pick_space.format(best.arch) << "`\n\n"
      << "| layer | stage | in | out | stride | op | width | mid ch | LUT ms |\n|---:|---:|---|---:|---:|---|---:|---:|---:|\n";
   for (int l = 0; l < pick_space.num_layers(); ++l) {
     const LayerSpec& L = pick_space.layers[l];

@@ -107,6 +107,13 @@ struct ReportInput {
   std::function<double(int layer, const Gene&)> op_latency_ms;  ///< LUT entry of one layer of the pick's space
 };
 
+/// Where the pick came from when the re-ranking had uniform draws beside
+/// the search's candidates: the search's, or a uniform draw and where the
+/// search's best placed; empty without uniform draws. At the default's
+/// scale a uniform draw won in 12 of 13 runs (docs/benchmarks/pipeline.md),
+/// so every verdict says which.
+std::string pick_origin(const std::vector<RerankRow>& rerank);
+
 /// One line against the goals: T hit (measured within 5% under T, never
 /// over)? ahead of each baseline family at the pick's latency? of random archs?
 std::string verdict_line(const ReportInput& in);

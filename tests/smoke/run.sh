@@ -58,6 +58,11 @@ grep -q "| layer | stage |" "$R/report.md" || fail "report has no layer table"
 check '[.record.candidates[].from] == ["search", "search", "uniform"] and ([.record.candidates[] | select(.chosen)] | length) == 1' \
   "$R/stages/rerank.json"
 [ "$(awk -F, 'NR > 1 && $(NF - 3) > 0' "$R/rerank.csv" | wc -l)" -eq 3 ] || fail "rerank.csv lacks measured latencies"
+# Where the pick came from: best.json and the verdict say what the re-ranking chose.
+FROM=$(jq -r '.record.candidates[] | select(.chosen) | .from' "$R/stages/rerank.json")
+check ".picked_from == \"$([ "$FROM" = uniform ] && echo "uniform draw" || echo search)\"" "$R/best.json"
+grep -q "^\*\*Verdict: .*; the pick: $([ "$FROM" = uniform ] && echo "a uniform draw" || echo "the search's candidate")" \
+  "$R/report.md" || fail "the verdict does not say the pick came from the $FROM candidates"
 check '.search_valid_accuracy' "$R/rerank_1.json" "re-ranking scored on search-valid"
 # The preset calibrates the supernet's accuracy with 4 short stand-alone trainings.
 check '(.archs | length) == 4 and has("tau_calibrated_leave_one_out")' "$R/calibration.json"
@@ -142,8 +147,8 @@ for b in T0.95x T1.1x; do
   done
   check '.method == "hsconas" and .measured_latency_ms > 0' "$F/$b/best.json"
 done
-check '(.budgets | length) == 2 and all(.budgets[]; .measured_latency_ms > 0 and (.within_budget | type == "boolean"))' \
-  "$F/front.json"
+check '(.budgets | length) == 2 and all(.budgets[]; .measured_latency_ms > 0 and (.within_budget | type == "boolean") and
+       (.picked_from == "search" or .picked_from == "uniform draw"))' "$F/front.json"
 check '.budgets[0].budget == "0.95x" and .budgets[0].budget_ms < .budgets[1].budget_ms' "$F/front.json" "in the order of the budgets"
 check '[.baselines[].label] == ["ShuffleNetV2 x1", "MobileNetV2 x0.2"] and (.against | length) == 2' "$F/front.json"
 check '.record.verdict | test("picks within their budget")' "$F/stages/front.json"

@@ -2,6 +2,8 @@
 # Two supernets of the default's training (2 epochs, and 6), each scoring
 # the default runs' finals with inherited weights; then rank.py.
 # Run from the repository root; writes /tmp/snx and this folder's eval_e*.json.
+# eval_w50.json came from a build whose uniform_path_sampler set every layer
+# to its widest width in half the steps (a temporary switch, not kept).
 set -euo pipefail
 D=docs/benchmarks/pipeline/supernet_ranking
 (cd $D && python3 collect.py)
@@ -12,4 +14,4 @@ for e in 2 6; do
   cp /tmp/snx/e$e/eval.json $D/eval_e$e.json
   cp /tmp/snx/e$e/supernet.json $D/supernet_e$e.json
 done
-cd $D && python3 rank.py e2=eval_e2.json e6=eval_e6.json | tee rank.txt
+cd $D && python3 rank.py e2=eval_e2.json e6=eval_e6.json w50=eval_w50.json | tee rank.txt

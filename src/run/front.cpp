@@ -187,7 +187,7 @@ json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std
     const BudgetRun& r = runs.at(p.run_dir);
     const json& random = r.best.at("random_baseline");
     const double miss = p.measured_ms / p.budget_ms - 1;
-    const std::string from = r.best.value("picked_from", "search");  // records before the field: the search's
+    const std::string from = r.best.value("picked_from", std::string("-"));  // "-": a record from before the field
     auto number = [](const json& v, int digits) { return v.is_number() ? format_fixed(v.get<double>(), digits) : "-"; };
     table << "| " << r.text << " | " << format_ms(p.budget_ms) << " ms | " << from << " | " << acc_text(p) << " | "
           << format_ms(p.measured_ms) << " ms (" << (miss >= 0 ? "+" : "") << format_fixed(100 * miss, 1) << "%) | "
@@ -197,7 +197,7 @@ json write_front(const RunDir& run, const std::vector<FrontNet>& nets, const std
           << (random.is_null() ? "-" : str_cat(number(random.at("pick_lead"), 2), " (",
                                                number(random.at("pick_lead_in_standard_errors"), 1), " SE)"))
           << " |\n";
-    rows.push_back({{"budget", r.text}, {"budget_ms", p.budget_ms}, {"run_dir", p.run_dir}, {"picked_from", from},
+    rows.push_back({{"budget", r.text}, {"budget_ms", p.budget_ms}, {"run_dir", p.run_dir}, {"picked_from", from == "-" ? json() : json(from)},
                     {"test_accuracy", p.accuracy()}, {"test_accuracies", p.accuracies},
                     {"measured_latency_ms", p.measured_ms}, {"within_budget", p.measured_ms <= p.budget_ms},
                     {"random_mean_test_accuracy", random.is_null() ? json() : random.at("mean_test_accuracy")},

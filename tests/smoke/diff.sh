@@ -10,7 +10,7 @@ trap 'rm -rf "$DIR"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 check() { jq -e "$1" "$2" >/dev/null || fail "$2: $1 does not hold (${3:-})"; }
 SPACE="mbv2:depths=1/1/1/1/1/1/1,channels=8/8/16/16/24/24/32,head=64"
-KEYS='["arch","checked_latency_ms","dataset","drift_since_profile","latency_budget_ms","macs","measured_latency_ms","measured_latency_raw_ms","method","parameters","predicted_latency_ms","random_baseline","search_score","search_score_kind","space","standalone_search_valid_accuracy","target","test_accuracies","test_accuracy","test_accuracy_sd","within_budget"]'
+KEYS='["arch","checked_latency_ms","dataset","drift_since_profile","latency_budget_ms","macs","measured_latency_ms","measured_latency_raw_ms","method","parameters","picked_from","predicted_latency_ms","random_baseline","search_score","search_score_kind","space","standalone_search_valid_accuracy","target","test_accuracies","test_accuracy","test_accuracy_sd","within_budget"]'
 
 "$HWNAS" run --method lightnas --preset smoke --space "$SPACE" --diff-latency mlp:epochs=20 --predictor-archs 24 \
   --predictor-test-archs 12 --run-dir "$DIR/ln" --threads 1 > "$DIR/out1.txt" 2> "$DIR/err1.txt" \

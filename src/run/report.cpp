@@ -391,10 +391,12 @@ void print_summary(const RunDir& run, const ReportInput& in) {
               in.latency_budget_ms);
   std::printf("best arch %s\n", s.space->format(s.arch).c_str());
   if (seeds > 1) std::printf("test accuracy: mean and sample sd over %d seeds\n", seeds);
-  std::printf("%-28s %9s%s %9s %9s %10s\n", "network", "test acc", seeds > 1 ? "    sd" : "", "pred ms", "meas ms",
+  int w = 28;  // the label column, as wide as the longest label
+  for (const ReportNet& n : in.nets) w = std::max(w, static_cast<int>(n.label.size()));
+  std::printf("%-*s %9s%s %9s %9s %10s\n", w, "network", "test acc", seeds > 1 ? "    sd" : "", "pred ms", "meas ms",
               "params");
   for (const ReportNet& n : in.nets) {
-    std::printf("%-28s %8.2f%%", n.label.c_str(), n.test_accuracy());
+    std::printf("%-*s %8.2f%%", w, n.label.c_str(), n.test_accuracy());
     if (seeds > 1) std::printf(" %5.2f", n.test_accuracy_sd());
     std::printf(" %9.3f %9.3f %10lld\n", n.predicted_ms, n.measured_ms, static_cast<long long>(n.parameters));
   }

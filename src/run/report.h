@@ -110,7 +110,7 @@ struct ReportInput {
 /// Where the pick came from when the re-ranking had uniform draws beside
 /// the search's candidates: the search's, or a uniform draw and where the
 /// search's best placed; empty without uniform draws. At the default's
-/// scale a uniform draw won in 12 of 13 runs (docs/benchmarks/pipeline.md),
+/// scale a uniform draw won in 13 of 14 runs (docs/benchmarks/pipeline.md),
 /// so every verdict says which.
 std::string pick_origin(const std::vector<RerankRow>& rerank);
 

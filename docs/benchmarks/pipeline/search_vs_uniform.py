@@ -4,7 +4,7 @@ search's candidate beside 3 uniform draws (all widened to the budget), where
 the search's candidate placed by the short stand-alone training, and how the
 supernet's accuracy ranks the four against that training.
 
-  python3 search_vs_uniform.py [RUN_DIR ...]   (default: the 13 runs below)
+  python3 search_vs_uniform.py [RUN_DIR ...]   (default: the 14 runs below)
 """
 import csv
 import itertools
@@ -13,7 +13,7 @@ import sys
 
 RUNS = ("retime/seed3 retime/seed4 retime/seed5 retime/seed6 rerank_uniform/seed0 rerank_uniform/seed1 "
         "rerank_uniform/seed2 fresh_clone/seed7 fresh_clone/seed8 fresh_clone/seed9 fresh_clone_median_rule/seed10 "
-        "fresh_clone_median_rule/seed11 fresh_clone_median_rule/seed12").split()
+        "fresh_clone_median_rule/seed11 fresh_clone_median_rule/seed12 pick_origin/seed13").split()
 
 
 def main(runs):

@@ -56,13 +56,11 @@ Arch SearchSpace::parse(const std::string& text) const {
       const double w = parse_double(item.substr(at + 1), str_cat("arch layer ", l + 1, " width"));
       // The nearest factor within 1e-9: factors closer than that to each other
       // (a spec may list 8e-19 and 8e-20) are still told apart.
-      g.width = -1;
-      for (size_t i = 0; i < width_factors.size(); ++i)
-        if (std::fabs(width_factors[i] - w) < 1e-9 &&
-            (g.width < 0 || std::fabs(width_factors[i] - w) < std::fabs(width_factors[g.width] - w)))
-          g.width = static_cast<int>(i);
-      HWNAS_CHECK(g.width >= 0, "arch layer ", l + 1, ": width ", item.substr(at + 1),
-                  " is not one of the space's width factors");
+      g.width = 0;
+      for (size_t i = 1; i < width_factors.size(); ++i)
+        if (std::fabs(width_factors[i] - w) < std::fabs(width_factors[g.width] - w)) g.width = static_cast<int>(i);
+      HWNAS_CHECK(std::fabs(width_factors[g.width] - w) < 1e-9, "arch layer ", l + 1, ": width ",
+                  item.substr(at + 1), " is not one of the space's width factors");
     } else {
       HWNAS_CHECK(at == std::string::npos, "arch layer ", l + 1, ": op '", op_name,
                   "' takes no width factor");

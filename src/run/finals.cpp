@@ -384,6 +384,8 @@ BestRecord best_record(const std::string& method, const CommonOptions& common, c
   b.drift_since_profile = rep.drift_since_profile;
   b.checked_latency_ms = s.checked_ms;
   b.random = compare_with_random(rep.nets);
+  for (const RerankRow& r : rep.rerank)
+    if (r.chosen && r.uniform) b.picked_from = "uniform draw";
   b.target = rep.target.to_json();
   return b;
 }

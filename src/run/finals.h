@@ -128,14 +128,14 @@ struct BestRecord {
   double drift_since_profile = std::nan("");
   double checked_latency_ms = std::nan("");  ///< the pick timed by the latency check (NaN: not)
   RandomComparison random;                  ///< the pick against random archs at its budget (n = 0: none)
-  std::string picked_from = "search";       ///< or "uniform draw": one of the re-ranking's uniform candidates
+  std::string picked_from = "search";       ///< or "uniform draw": the re-ranking chose one of its uniform candidates
   nlohmann::json target;                    ///< TargetInfo of the measurements (null: none)
 };
 void write_best(const RunDir& run, const BestRecord& best);
 
 /// best.json's fields every method fills alike, from the report's first net
 /// (the pick): arch, budget, latencies, accuracies, size, drift, random
-/// comparison, target.
+/// comparison, target; and where the pick came from, from the re-ranking.
 BestRecord best_record(const std::string& method, const CommonOptions& common, const ReportInput& rep);
 
 /// The report stage: report.md with its CSVs and plots, best.json, and the

@@ -656,7 +656,6 @@ void HsconasRun::report() {
   b.search_score_kind = ev_->describe();
   for (const RerankRow& r : reranked_)
     if (r.chosen) b.standalone_search_valid_accuracy = r.standalone_accuracy;
-  b.picked_from = uniform_[pick_] ? "uniform draw" : "search";
   report_stage(stages_, run_, rep, b);
 }
 
